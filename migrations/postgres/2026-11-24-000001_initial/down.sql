@@ -1,0 +1,12 @@
+DROP TABLE app_secrets;
+DROP TABLE refresh_tokens;
+DROP TABLE list_items;
+DROP TABLE article_revisions;
+DROP TABLE article_slugs;
+DROP TABLE article_topics;
+DROP TABLE article_authors;
+DROP TABLE articles;
+DROP TABLE lists;
+DROP TABLE topics;
+DROP TABLE users;
+DROP TABLE authors;

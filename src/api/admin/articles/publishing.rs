@@ -1,0 +1,124 @@
+//! Publishing now or at a future time, and unpublishing.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{AdminArticle, admin_view};
+use crate::api::admin::IdPath;
+use crate::api::extract::{if_match_version, MaybeJsonBody, expected_version};
+use crate::api::respond::{Data, versioned};
+use crate::auth::CurrentUser;
+use crate::auth::policy::{self, ArticleAction, ArticleFacts};
+use crate::error::AppError;
+use crate::models::articles::{self, ARCHIVED, DRAFT, PUBLISHED};
+use crate::models::now;
+use crate::startup::AppState;
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// When to publish. In the future: scheduled, and public when the time comes. Absent: now
+    /// (or the article's earlier publication date, when it was published before).
+    pub publish_at: Option<DateTime<Utc>>,
+    /// The version this is based on; a stale one answers 409.
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnpublishRequest {
+    /// `draft` (default) or `archived`.
+    #[schema(example = "draft")]
+    pub status: Option<String>,
+    /// The version this is based on; a stale one answers 409.
+    pub version: Option<i64>,
+}
+
+/// Publishes an article now, or schedules it with `publish_at`. The body is optional.
+#[utoipa::path(
+    tag = "Admin: articles",
+    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this is based on")),
+    request_body(content = Option<PublishRequest>, description = "Optional"),
+    responses((status = 200, description = "Published or scheduled", body = Data<AdminArticle>, headers(("ETag" = String))))
+)]
+#[post("/articles/{id}/publish")]
+pub async fn publish(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    body: MaybeJsonBody<PublishRequest>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    let input = body.0.unwrap_or_default();
+    let view = state
+        .db
+        .write(move |conn| {
+            let now = now();
+            let current = articles::find(conn, id)?;
+            let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
+            let facts = ArticleFacts {
+                author_ids: &author_ids,
+                is_draft: current.is_draft(),
+            };
+            policy::article(&user, ArticleAction::Publish, Some(&facts))?;
+            let expected = expected_version(if_match, input.version, current.version)?;
+            let mut draft = current.draft(author_ids, topic_ids);
+            draft.published_at = Some(match (input.publish_at, current.published_at) {
+                (Some(at), _) => at.naive_utc(),
+                (None, Some(before)) if before <= now => before,
+                (None, _) => now,
+            });
+            super::write::validate_draft(&draft, &user)?;
+            let saved = articles::save(conn, &current, expected, &draft, Some(PUBLISHED), Some(user.id))?;
+            admin_view(conn, saved, now)
+        })
+        .await?;
+    Ok(versioned(StatusCode::OK, view.version, &Data { data: view }))
+}
+
+/// Takes an article off the Content API: back to `draft`, or `archived`. The body is optional.
+#[utoipa::path(
+    tag = "Admin: articles",
+    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this is based on")),
+    request_body(content = Option<UnpublishRequest>, description = "Optional"),
+    responses((status = 200, description = "Unpublished", body = Data<AdminArticle>, headers(("ETag" = String))))
+)]
+#[post("/articles/{id}/unpublish")]
+pub async fn unpublish(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    body: MaybeJsonBody<UnpublishRequest>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    let input = body.0.unwrap_or_default();
+    let status = match input.status.as_deref() {
+        None | Some("draft") => DRAFT,
+        Some("archived") => ARCHIVED,
+        Some(_) => return Err(AppError::invalid("status", "must be draft or archived")),
+    };
+    let view = state
+        .db
+        .write(move |conn| {
+            let current = articles::find(conn, id)?;
+            let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
+            let facts = ArticleFacts {
+                author_ids: &author_ids,
+                is_draft: current.is_draft(),
+            };
+            policy::article(&user, ArticleAction::Publish, Some(&facts))?;
+            let expected = expected_version(if_match, input.version, current.version)?;
+            let draft = current.draft(author_ids, topic_ids);
+            let saved = articles::save(conn, &current, expected, &draft, Some(status), Some(user.id))?;
+            admin_view(conn, saved, now())
+        })
+        .await?;
+    Ok(versioned(StatusCode::OK, view.version, &Data { data: view }))
+}

@@ -1,0 +1,346 @@
+//! Creating, editing and deleting articles.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{AdminArticle, admin_view};
+use crate::api::admin::IdPath;
+use crate::api::extract::{if_match_version, JsonBody, expected_version, patch_field};
+use crate::api::respond::{Data, created, versioned};
+use crate::auth::policy::{self, ArticleAction, ArticleFacts};
+use crate::auth::CurrentUser;
+use crate::db::AnyConnection;
+use crate::error::AppError;
+use crate::models::articles::{self, ArticleDraft, FeatureImage};
+use crate::models::{authors, lists, now, topics};
+use crate::startup::AppState;
+use crate::text::slugify;
+use crate::validate::{self, Validator, clean};
+
+/// A feature image as written.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureImageInput {
+    #[schema(example = "https://images.example.com/xiaomi-nokia.jpg")]
+    pub url: String,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    #[schema(example = "Andy Boxall/Digital Trends")]
+    pub credit: Option<String>,
+}
+
+/// SEO fields as written; in a PATCH, absent fields are left alone and `null` clears.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeoInput {
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub meta_title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub meta_description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub canonical_url: Option<Option<String>>,
+}
+
+/// A new article. It starts as a draft.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "New deal with Nokia may accelerate Xiaomi's stalled global launch plans",
+    "body_markdown": "Popular Chinese smartphone brand Xiaomi has signed a business deal with Nokia…",
+    "author_ids": [1],
+    "topic_ids": [1, 2]
+}))]
+pub struct CreateArticle {
+    pub title: String,
+    /// Generated from the title when absent.
+    pub slug: Option<String>,
+    pub subtitle: Option<String>,
+    /// Derived from the body when absent.
+    pub excerpt: Option<String>,
+    pub body_markdown: Option<String>,
+    /// Bylines in order (first is primary). Defaults to the caller's author.
+    pub author_ids: Option<Vec<i64>>,
+    /// Topics in order (first is primary).
+    pub topic_ids: Option<Vec<i64>>,
+    pub feature_image: Option<FeatureImageInput>,
+    pub seo: Option<SeoInput>,
+    pub related_list_id: Option<i64>,
+    /// The publication date to show; publishing is a separate step.
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// A partial update: absent fields are left alone, `null` clears an optional field.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArticle {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub subtitle: Option<Option<String>>,
+    /// `null` goes back to an excerpt derived from the body.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub excerpt: Option<Option<String>>,
+    pub body_markdown: Option<String>,
+    pub author_ids: Option<Vec<i64>>,
+    pub topic_ids: Option<Vec<i64>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<FeatureImageInput>)]
+    pub feature_image: Option<Option<FeatureImageInput>>,
+    pub seo: Option<SeoInput>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<i64>)]
+    pub related_list_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub published_at: Option<Option<DateTime<Utc>>>,
+    /// The version this edit is based on; a stale one answers 409.
+    pub version: Option<i64>,
+}
+
+impl UpdateArticle {
+    /// Applies the patch to `draft`.
+    fn apply(self, draft: &mut ArticleDraft) {
+        if let Some(title) = self.title {
+            draft.title = title.trim().to_owned();
+        }
+        if let Some(slug) = self.slug {
+            draft.slug = slug;
+        }
+        if let Some(subtitle) = self.subtitle {
+            draft.subtitle = clean(subtitle);
+        }
+        if let Some(excerpt) = self.excerpt {
+            draft.excerpt = clean(excerpt);
+        }
+        if let Some(body) = self.body_markdown {
+            draft.body_markdown = body;
+        }
+        if let Some(ids) = self.author_ids {
+            draft.author_ids = ids;
+        }
+        if let Some(ids) = self.topic_ids {
+            draft.topic_ids = ids;
+        }
+        if let Some(image) = self.feature_image {
+            draft.feature_image = image.map(image_of);
+        }
+        if let Some(seo) = self.seo {
+            apply_seo(draft, seo);
+        }
+        if let Some(list) = self.related_list_id {
+            draft.related_list_id = list;
+        }
+        if let Some(at) = self.published_at {
+            draft.published_at = at.map(|t| t.naive_utc());
+        }
+    }
+}
+
+fn image_of(i: FeatureImageInput) -> FeatureImage {
+    FeatureImage {
+        url: i.url.trim().to_owned(),
+        alt: clean(i.alt),
+        caption: clean(i.caption),
+        credit: clean(i.credit),
+    }
+}
+
+fn apply_seo(draft: &mut ArticleDraft, seo: SeoInput) {
+    if let Some(v) = seo.meta_title {
+        draft.seo_meta_title = clean(v);
+    }
+    if let Some(v) = seo.meta_description {
+        draft.seo_meta_description = clean(v);
+    }
+    if let Some(v) = seo.canonical_url {
+        draft.seo_canonical_url = clean(v);
+    }
+}
+
+/// Checks a draft's values (lengths, formats); existence of referenced rows is checked in
+/// [`check_references`].
+pub(super) fn validate_draft(draft: &ArticleDraft, user: &crate::auth::CurrentUser) -> Result<(), AppError> {
+    let mut v = Validator::new();
+    v.text("title", &draft.title, validate::MAX_TITLE);
+    v.slug("slug", &draft.slug);
+    v.opt_text("subtitle", draft.subtitle.as_deref(), validate::MAX_TITLE);
+    v.opt_text("excerpt", draft.excerpt.as_deref(), validate::MAX_TEXT);
+    if draft.body_markdown.len() > validate::MAX_BODY {
+        v.error("body_markdown", format!("must be at most {} bytes", validate::MAX_BODY));
+    }
+    v.ids("author_ids", &draft.author_ids, validate::MAX_IDS);
+    v.ids("topic_ids", &draft.topic_ids, validate::MAX_IDS);
+    if let Some(image) = &draft.feature_image {
+        v.url("feature_image.url", &image.url);
+        v.opt_text("feature_image.alt", image.alt.as_deref(), validate::MAX_TEXT);
+        v.opt_text("feature_image.caption", image.caption.as_deref(), validate::MAX_TEXT);
+        v.opt_text("feature_image.credit", image.credit.as_deref(), validate::MAX_NAME);
+    }
+    v.opt_text("seo.meta_title", draft.seo_meta_title.as_deref(), validate::MAX_TITLE);
+    v.opt_text("seo.meta_description", draft.seo_meta_description.as_deref(), validate::MAX_TEXT);
+    v.opt_url("seo.canonical_url", draft.seo_canonical_url.as_deref());
+    // Authors and contributors must stay on their own bylines, or they would lock themselves out.
+    if !user.role.manages_all_content() {
+        if let Some(own) = user.author_id {
+            if !draft.author_ids.contains(&own) {
+                v.error("author_ids", "must include your own author profile");
+            }
+        }
+    }
+    v.finish()
+}
+
+/// Rejects ids of authors, topics or lists that do not exist (422 naming them).
+pub(super) fn check_references(conn: &mut AnyConnection, draft: &ArticleDraft) -> Result<(), AppError> {
+    let mut v = Validator::new();
+    let missing = authors::missing(conn, &draft.author_ids)?;
+    if !missing.is_empty() {
+        v.error("author_ids", format!("no author with id {missing:?}"));
+    }
+    let missing = topics::missing(conn, &draft.topic_ids)?;
+    if !missing.is_empty() {
+        v.error("topic_ids", format!("no topic with id {missing:?}"));
+    }
+    if let Some(list) = draft.related_list_id {
+        if !lists::exists(conn, list)? {
+            v.error("related_list_id", format!("no list with id {list}"));
+        }
+    }
+    v.finish()
+}
+
+/// Creates a draft article.
+#[utoipa::path(
+    tag = "Admin: articles",
+    request_body = CreateArticle,
+    responses((status = 201, description = "Created; `Location` names it", body = Data<AdminArticle>,
+               headers(("Location" = String), ("ETag" = String))))
+)]
+#[post("/articles")]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: JsonBody<CreateArticle>,
+) -> Result<HttpResponse, AppError> {
+    policy::article(&user, ArticleAction::Create, None)?;
+    let input = body.0;
+    let title = input.title.trim().to_owned();
+    let slug_given = input.slug.is_some();
+    let mut draft = ArticleDraft {
+        slug: input.slug.unwrap_or_else(|| slugify(&title)),
+        title,
+        subtitle: clean(input.subtitle),
+        excerpt: clean(input.excerpt),
+        body_markdown: input.body_markdown.unwrap_or_default(),
+        feature_image: input.feature_image.map(image_of),
+        seo_meta_title: None,
+        seo_meta_description: None,
+        seo_canonical_url: None,
+        related_list_id: input.related_list_id,
+        published_at: input.published_at.map(|t| t.naive_utc()),
+        author_ids: input
+            .author_ids
+            .unwrap_or_else(|| user.author_id.into_iter().collect()),
+        topic_ids: input.topic_ids.unwrap_or_default(),
+    };
+    if let Some(seo) = input.seo {
+        apply_seo(&mut draft, seo);
+    }
+    if !slug_given && draft.slug.is_empty() && !draft.title.is_empty() {
+        return Err(AppError::invalid("slug", "cannot be derived from the title; give one"));
+    }
+    validate_draft(&draft, &user)?;
+    let view = state
+        .db
+        .write(move |conn| {
+            check_references(conn, &draft)?;
+            if !slug_given {
+                draft.slug = articles::unique_slug(conn, &draft.slug)?;
+            }
+            let article = articles::create(conn, &draft, Some(user.id))?;
+            admin_view(conn, article, now())
+        })
+        .await?;
+    Ok(created(format!("/api/v1/admin/articles/{}", view.id), view.version, &Data { data: view }))
+}
+
+/// Edits an article. Send `If-Match: "v<version>"` (stale: 412) or a body `version` (stale: 409);
+/// either way a stale edit changes nothing.
+#[utoipa::path(
+    tag = "Admin: articles",
+    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    request_body = UpdateArticle,
+    responses((status = 200, description = "The updated article", body = Data<AdminArticle>, headers(("ETag" = String))))
+)]
+#[patch("/articles/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    body: JsonBody<UpdateArticle>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    let patch = body.0;
+    let view = state
+        .db
+        .write(move |conn| {
+            let current = articles::find(conn, id)?;
+            let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
+            let facts = ArticleFacts {
+                author_ids: &author_ids,
+                is_draft: current.is_draft(),
+            };
+            policy::article(&user, ArticleAction::Update, Some(&facts))?;
+            let expected = expected_version(if_match, patch.version, current.version)?;
+            let mut draft = current.draft(author_ids, topic_ids);
+            patch.apply(&mut draft);
+            validate_draft(&draft, &user)?;
+            check_references(conn, &draft)?;
+            let saved = articles::save(conn, &current, expected, &draft, None, Some(user.id))?;
+            admin_view(conn, saved, now())
+        })
+        .await?;
+    Ok(versioned(StatusCode::OK, view.version, &Data { data: view }))
+}
+
+/// Deletes an article with its history. Honors `If-Match`.
+#[utoipa::path(
+    tag = "Admin: articles",
+    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version")),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/articles/{id}")]
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    state
+        .db
+        .write(move |conn| {
+            let current = articles::find(conn, id)?;
+            let (author_ids, _) = articles::relation_ids(conn, id)?;
+            let facts = ArticleFacts {
+                author_ids: &author_ids,
+                is_draft: current.is_draft(),
+            };
+            policy::article(&user, ArticleAction::Delete, Some(&facts))?;
+            expected_version(if_match, None, current.version)?;
+            articles::delete(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

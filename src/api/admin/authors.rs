@@ -1,0 +1,245 @@
+//! `/api/v1/admin/authors`: author profiles.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{AdminPageQuery, IdPath};
+use crate::api::extract::{if_match_version, JsonBody, expected_version, patch_field};
+use crate::api::respond::{Collection, Data, created, private, versioned};
+use crate::api::views::{social_map, utc};
+use crate::auth::{CurrentUser, policy};
+use crate::error::AppError;
+use crate::models::authors::{self, Author, AuthorFields};
+use crate::startup::AppState;
+use crate::text::slugify;
+use crate::validate::{self, Validator, clean};
+
+/// An author as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminAuthor {
+    pub id: i64,
+    #[schema(example = "andy-boxall")]
+    pub slug: String,
+    #[schema(example = "Andy Boxall")]
+    pub name: String,
+    #[schema(example = "Senior Writer")]
+    pub job_title: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub website: Option<String>,
+    /// Network name to profile URL.
+    pub social: BTreeMap<String, String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Author> for AdminAuthor {
+    fn from(a: Author) -> Self {
+        Self {
+            social: social_map(&a.social),
+            id: a.id,
+            slug: a.slug,
+            name: a.name,
+            job_title: a.job_title,
+            bio: a.bio,
+            avatar_url: a.avatar_url,
+            website: a.website,
+            version: a.version,
+            created_at: utc(a.created_at),
+            updated_at: utc(a.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Andy Boxall", "job_title": "Senior Writer", "social": {"x": "https://x.com/andyboxall"}}))]
+pub struct CreateAuthor {
+    pub name: String,
+    /// Generated from the name when absent.
+    pub slug: Option<String>,
+    pub job_title: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub website: Option<String>,
+    /// Network name to profile URL.
+    pub social: Option<BTreeMap<String, String>>,
+}
+
+/// A partial update: absent fields are left alone, `null` clears.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAuthor {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub job_title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub bio: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub avatar_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub website: Option<Option<String>>,
+    /// Replaces all social links.
+    pub social: Option<BTreeMap<String, String>>,
+    /// The version this edit is based on; a stale one answers 409.
+    pub version: Option<i64>,
+}
+
+fn validate(fields: &AuthorFields, social: &BTreeMap<String, String>) -> Result<(), AppError> {
+    let mut v = Validator::new();
+    v.text("name", &fields.name, validate::MAX_NAME);
+    v.slug("slug", &fields.slug);
+    v.opt_text("job_title", fields.job_title.as_deref(), validate::MAX_NAME);
+    v.opt_text("bio", fields.bio.as_deref(), validate::MAX_TEXT);
+    v.opt_url("avatar_url", fields.avatar_url.as_deref());
+    v.opt_url("website", fields.website.as_deref());
+    if social.len() > validate::MAX_SOCIAL_LINKS {
+        v.error("social", format!("must have at most {} links", validate::MAX_SOCIAL_LINKS));
+    }
+    for (name, url) in social {
+        v.text(&format!("social.{name}"), name, 50);
+        v.url(&format!("social.{name}"), url);
+    }
+    v.finish()
+}
+
+/// Author profiles, by name.
+#[utoipa::path(tag = "Admin: authors", params(AdminPageQuery),
+    responses((status = 200, description = "A page of authors", body = Collection<AdminAuthor>)))]
+#[get("/authors")]
+pub async fn list(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    query: web::Query<AdminPageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (limit, cursor) = query.parse("name")?;
+    let page = state.db.run(move |conn| authors::list(conn, cursor.as_ref(), limit)).await?;
+    Ok(private(&Collection::from_page(page, limit, "name", AdminAuthor::from)))
+}
+
+/// Creates an author profile (editors and admins).
+#[utoipa::path(tag = "Admin: authors", request_body = CreateAuthor,
+    responses((status = 201, description = "Created", body = Data<AdminAuthor>, headers(("Location" = String), ("ETag" = String)))))]
+#[post("/authors")]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: JsonBody<CreateAuthor>,
+) -> Result<HttpResponse, AppError> {
+    policy::taxonomy_write(&user)?;
+    let input = body.0;
+    let name = input.name.trim().to_owned();
+    let social = input.social.unwrap_or_default();
+    let fields = AuthorFields {
+        slug: input.slug.unwrap_or_else(|| slugify(&name)),
+        name,
+        job_title: clean(input.job_title),
+        bio: clean(input.bio),
+        avatar_url: clean(input.avatar_url),
+        website: clean(input.website),
+        social: serde_json::to_string(&social)?,
+    };
+    validate(&fields, &social)?;
+    let author = state.db.write(move |conn| authors::insert(conn, &fields)).await?;
+    let view = AdminAuthor::from(author);
+    Ok(created(format!("/api/v1/admin/authors/{}", view.id), view.version, &Data { data: view }))
+}
+
+/// One author profile.
+#[utoipa::path(tag = "Admin: authors", params(("id" = i64, Path, description = "Author id")),
+    responses((status = 200, description = "The author", body = Data<AdminAuthor>, headers(("ETag" = String)))))]
+#[get("/authors/{id}")]
+pub async fn get(state: web::Data<AppState>, _user: CurrentUser, id: IdPath) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let author = state.db.run(move |conn| authors::find(conn, id)).await?;
+    Ok(versioned(StatusCode::OK, author.version, &Data { data: AdminAuthor::from(author) }))
+}
+
+/// Edits an author profile (editors, admins, or the user linked to it).
+#[utoipa::path(tag = "Admin: authors",
+    params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    request_body = UpdateAuthor,
+    responses((status = 200, description = "The updated author", body = Data<AdminAuthor>, headers(("ETag" = String)))))]
+#[patch("/authors/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    body: JsonBody<UpdateAuthor>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    policy::author_profile_update(&user, id)?;
+    let patch = body.0;
+    let author = state
+        .db
+        .write(move |conn| {
+            let current = authors::find(conn, id)?;
+            let expected = expected_version(if_match, patch.version, current.version)?;
+            let mut fields = current.fields();
+            let mut social = social_map(&current.social);
+            if let Some(name) = patch.name {
+                fields.name = name.trim().to_owned();
+            }
+            if let Some(slug) = patch.slug {
+                fields.slug = slug;
+            }
+            if let Some(v) = patch.job_title {
+                fields.job_title = clean(v);
+            }
+            if let Some(v) = patch.bio {
+                fields.bio = clean(v);
+            }
+            if let Some(v) = patch.avatar_url {
+                fields.avatar_url = clean(v);
+            }
+            if let Some(v) = patch.website {
+                fields.website = clean(v);
+            }
+            if let Some(v) = patch.social {
+                social = v;
+                fields.social = serde_json::to_string(&social)?;
+            }
+            validate(&fields, &social)?;
+            authors::update(conn, id, expected, &fields)
+        })
+        .await?;
+    Ok(versioned(StatusCode::OK, author.version, &Data { data: AdminAuthor::from(author) }))
+}
+
+/// Deletes an author profile that is on no byline (409 otherwise).
+#[utoipa::path(tag = "Admin: authors",
+    params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version")),
+    responses((status = 204, description = "Deleted")))]
+#[delete("/authors/{id}")]
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    policy::taxonomy_write(&user)?;
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    state
+        .db
+        .write(move |conn| {
+            let current = authors::find(conn, id)?;
+            expected_version(if_match, None, current.version)?;
+            authors::delete(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

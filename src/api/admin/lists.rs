@@ -1,0 +1,333 @@
+//! `/api/v1/admin/lists`: curated related-content lists and their ordered items.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{AdminPageQuery, IdPath};
+use crate::api::extract::{if_match_version, JsonBody, expected_version, patch_field};
+use crate::api::respond::{Collection, Data, created, private, versioned};
+use crate::api::views::utc;
+use crate::auth::{CurrentUser, policy};
+use crate::db::AnyConnection;
+use crate::error::AppError;
+use crate::models::lists::{self, List, ListFields, ListItem, NewItem};
+use crate::startup::AppState;
+use crate::text::slugify;
+use crate::validate::{self, Validator, clean};
+
+/// One item of a list as stored: an article by id, or an external link.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum AdminListItem {
+    Article {
+        article_id: i64,
+    },
+    External {
+        url: String,
+        title: String,
+        excerpt: Option<String>,
+        image_url: Option<String>,
+        /// `link` or `video`.
+        kind: String,
+    },
+}
+
+impl From<ListItem> for AdminListItem {
+    fn from(i: ListItem) -> Self {
+        match i.article_id {
+            Some(article_id) => AdminListItem::Article { article_id },
+            None => AdminListItem::External {
+                url: i.url.unwrap_or_default(),
+                title: i.title.unwrap_or_default(),
+                excerpt: i.excerpt,
+                image_url: i.image_url,
+                kind: i.kind,
+            },
+        }
+    }
+}
+
+/// A list as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminList {
+    pub id: i64,
+    #[schema(example = "read-more-xiaomi-nokia")]
+    pub slug: String,
+    #[schema(example = "Read more")]
+    pub title: String,
+    pub description: Option<String>,
+    pub items: Vec<AdminListItem>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn view(row: List, items: Vec<ListItem>) -> AdminList {
+    AdminList {
+        id: row.id,
+        slug: row.slug,
+        title: row.title,
+        description: row.description,
+        items: items.into_iter().map(Into::into).collect(),
+        version: row.version,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    }
+}
+
+/// An item to store: either `{article_id}` or `{url, title, excerpt?, image_url?, kind?}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemInput {
+    /// An article of this newsroom.
+    pub article_id: Option<i64>,
+    /// An external link's URL.
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub excerpt: Option<String>,
+    pub image_url: Option<String>,
+    /// `link` (default) or `video`.
+    pub kind: Option<String>,
+}
+
+fn to_items(inputs: Vec<ItemInput>) -> Result<Vec<NewItem>, AppError> {
+    let mut v = Validator::new();
+    if inputs.len() > validate::MAX_LIST_ITEMS {
+        v.error("items", format!("must have at most {} items", validate::MAX_LIST_ITEMS));
+    }
+    let mut items = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.into_iter().enumerate() {
+        let at = |f: &str| format!("items[{i}].{f}");
+        match (input.article_id, input.url) {
+            (Some(article_id), None) => {
+                let extra = input.title.is_some() || input.excerpt.is_some() || input.image_url.is_some() || input.kind.is_some();
+                if extra {
+                    v.error(format!("items[{i}]"), "an article item has only article_id");
+                }
+                items.push(NewItem::Article(article_id));
+            }
+            (None, Some(url)) => {
+                let url = url.trim().to_owned();
+                let title = input.title.unwrap_or_default().trim().to_owned();
+                v.url(&at("url"), &url);
+                v.text(&at("title"), &title, validate::MAX_TITLE);
+                v.opt_text(&at("excerpt"), input.excerpt.as_deref(), validate::MAX_TEXT);
+                v.opt_url(&at("image_url"), input.image_url.as_deref());
+                let kind = input.kind.unwrap_or_else(|| "link".to_owned());
+                if kind != "link" && kind != "video" {
+                    v.error(at("kind"), "must be link or video");
+                }
+                items.push(NewItem::External {
+                    url,
+                    title,
+                    excerpt: clean(input.excerpt),
+                    image_url: clean(input.image_url),
+                    kind,
+                });
+            }
+            _ => v.error(format!("items[{i}]"), "give either article_id or url"),
+        }
+    }
+    v.finish()?;
+    Ok(items)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Recommended videos", "items": [{"url": "https://videos.example.com/x", "title": "Hands-on", "kind": "video"}]}))]
+pub struct CreateList {
+    pub title: String,
+    /// Generated from the title when absent.
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    pub items: Option<Vec<ItemInput>>,
+}
+
+/// A partial update of the list itself (items are replaced with PUT …/items).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateList {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    /// The version this edit is based on; a stale one answers 409.
+    pub version: Option<i64>,
+}
+
+/// The new items of a list, in order.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutItems {
+    pub items: Vec<ItemInput>,
+    /// The version this edit is based on; a stale one answers 409.
+    pub version: Option<i64>,
+}
+
+fn validate(fields: &ListFields) -> Result<(), AppError> {
+    let mut v = Validator::new();
+    v.text("title", &fields.title, validate::MAX_TITLE);
+    v.slug("slug", &fields.slug);
+    v.opt_text("description", fields.description.as_deref(), validate::MAX_TEXT);
+    v.finish()
+}
+
+fn load(conn: &mut AnyConnection, id: i64) -> Result<AdminList, AppError> {
+    let row = lists::find(conn, id)?;
+    let items = lists::items(conn, id)?;
+    Ok(view(row, items))
+}
+
+/// Lists, by title.
+#[utoipa::path(tag = "Admin: lists", params(AdminPageQuery),
+    responses((status = 200, description = "A page of lists (items not included)", body = Collection<AdminList>)))]
+#[get("/lists")]
+pub async fn list(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    query: web::Query<AdminPageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (limit, cursor) = query.parse("title")?;
+    let page = state.db.run(move |conn| lists::list(conn, cursor.as_ref(), limit)).await?;
+    Ok(private(&Collection::from_page(page, limit, "title", |l| view(l, Vec::new()))))
+}
+
+/// Creates a list, with items if given (editors and admins).
+#[utoipa::path(tag = "Admin: lists", request_body = CreateList,
+    responses((status = 201, description = "Created", body = Data<AdminList>, headers(("Location" = String), ("ETag" = String)))))]
+#[post("/lists")]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: JsonBody<CreateList>,
+) -> Result<HttpResponse, AppError> {
+    policy::taxonomy_write(&user)?;
+    let input = body.0;
+    let title = input.title.trim().to_owned();
+    let fields = ListFields {
+        slug: input.slug.unwrap_or_else(|| slugify(&title)),
+        title,
+        description: clean(input.description),
+    };
+    validate(&fields)?;
+    let items = to_items(input.items.unwrap_or_default())?;
+    let saved = state
+        .db
+        .write(move |conn| {
+            let inserted = lists::insert(conn, &fields)?;
+            lists::replace_items(conn, inserted.id, &items)?;
+            load(conn, inserted.id)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/admin/lists/{}", saved.id), saved.version, &Data { data: saved }))
+}
+
+/// One list with its items.
+#[utoipa::path(tag = "Admin: lists", params(("id" = i64, Path, description = "List id")),
+    responses((status = 200, description = "The list", body = Data<AdminList>, headers(("ETag" = String)))))]
+#[get("/lists/{id}")]
+pub async fn get(state: web::Data<AppState>, _user: CurrentUser, id: IdPath) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let found = state.db.run(move |conn| load(conn, id)).await?;
+    Ok(versioned(StatusCode::OK, found.version, &Data { data: found }))
+}
+
+/// Edits a list's title, slug or description.
+#[utoipa::path(tag = "Admin: lists",
+    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    request_body = UpdateList,
+    responses((status = 200, description = "The updated list", body = Data<AdminList>, headers(("ETag" = String)))))]
+#[patch("/lists/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    body: JsonBody<UpdateList>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    policy::taxonomy_write(&user)?;
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    let patch = body.0;
+    let saved = state
+        .db
+        .write(move |conn| {
+            let current = lists::find(conn, id)?;
+            let expected = expected_version(if_match, patch.version, current.version)?;
+            let mut fields = current.fields();
+            if let Some(title) = patch.title {
+                fields.title = title.trim().to_owned();
+            }
+            if let Some(slug) = patch.slug {
+                fields.slug = slug;
+            }
+            if let Some(v) = patch.description {
+                fields.description = clean(v);
+            }
+            validate(&fields)?;
+            lists::update(conn, id, expected, &fields)?;
+            load(conn, id)
+        })
+        .await?;
+    Ok(versioned(StatusCode::OK, saved.version, &Data { data: saved }))
+}
+
+/// Replaces a list's items, in order, in one transaction: all or nothing.
+#[utoipa::path(tag = "Admin: lists",
+    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    request_body = PutItems,
+    responses((status = 200, description = "The list with its new items", body = Data<AdminList>, headers(("ETag" = String)))))]
+#[put("/lists/{id}/items")]
+pub async fn put_items(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    body: JsonBody<PutItems>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    policy::taxonomy_write(&user)?;
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    let PutItems { items, version } = body.0;
+    let items = to_items(items)?;
+    let saved = state
+        .db
+        .write(move |conn| {
+            let current = lists::find(conn, id)?;
+            let expected = expected_version(if_match, version, current.version)?;
+            lists::replace_items(conn, id, &items)?;
+            lists::touch(conn, id, expected)?;
+            load(conn, id)
+        })
+        .await?;
+    Ok(versioned(StatusCode::OK, saved.version, &Data { data: saved }))
+}
+
+/// Deletes a list; articles that used it as their related list lose it.
+#[utoipa::path(tag = "Admin: lists",
+    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version")),
+    responses((status = 204, description = "Deleted")))]
+#[delete("/lists/{id}")]
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    policy::taxonomy_write(&user)?;
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    state
+        .db
+        .write(move |conn| {
+            let current = lists::find(conn, id)?;
+            expected_version(if_match, None, current.version)?;
+            lists::delete(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

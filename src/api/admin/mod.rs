@@ -1,0 +1,79 @@
+//! The Admin API: JWT-authenticated staff endpoints. Every handler takes a [`CurrentUser`] and asks
+//! `auth::policy` before it writes.
+//!
+//! [`CurrentUser`]: crate::auth::CurrentUser
+
+pub mod articles;
+pub mod authors;
+pub mod lists;
+pub mod topics;
+pub mod users;
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::AppError;
+use crate::pagination::{self, Cursor};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(crate::api::auth::me)
+        .service(articles::list)
+        .service(articles::create)
+        .service(articles::get)
+        .service(articles::update)
+        .service(articles::delete)
+        .service(articles::publish)
+        .service(articles::unpublish)
+        .service(articles::revisions)
+        .service(articles::restore)
+        .service(authors::list)
+        .service(authors::create)
+        .service(authors::get)
+        .service(authors::update)
+        .service(authors::delete)
+        .service(topics::list)
+        .service(topics::create)
+        .service(topics::get)
+        .service(topics::update)
+        .service(topics::delete)
+        .service(lists::list)
+        .service(lists::create)
+        .service(lists::get)
+        .service(lists::update)
+        .service(lists::delete)
+        .service(lists::put_items)
+        .service(users::list)
+        .service(users::create)
+        .service(users::get)
+        .service(users::update)
+        .service(users::delete);
+}
+
+/// `limit` and `cursor` of admin collections.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AdminPageQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl AdminPageQuery {
+    /// Limit and cursor of a listing ordered by a text key (name, title).
+    pub fn parse(&self, sort: &str) -> Result<(i64, Option<Cursor>), AppError> {
+        let limit = pagination::limit(self.limit)?;
+        let cursor = self
+            .cursor
+            .as_deref()
+            .map(|c| Cursor::decode(c, sort, false))
+            .transpose()?;
+        Ok((limit, cursor))
+    }
+}
+
+/// A path of the form `/{id}`.
+pub type IdPath = actix_web::web::Path<i64>;

@@ -1,0 +1,220 @@
+//! `/api/v1/admin/topics`: topics and their nesting.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{AdminPageQuery, IdPath};
+use crate::api::extract::{if_match_version, JsonBody, expected_version, patch_field};
+use crate::api::respond::{Collection, Data, created, private, versioned};
+use crate::api::views::utc;
+use crate::auth::{CurrentUser, policy};
+use crate::db::AnyConnection;
+use crate::error::AppError;
+use crate::models::topics::{self, Topic, TopicFields};
+use crate::startup::AppState;
+use crate::text::slugify;
+use crate::validate::{self, Validator, clean};
+
+/// A topic as editors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminTopic {
+    pub id: i64,
+    #[schema(example = "redmi")]
+    pub slug: String,
+    #[schema(example = "Redmi")]
+    pub name: String,
+    pub description: Option<String>,
+    /// The parent topic's id (Redmi's parent is Xiaomi).
+    pub parent_id: Option<i64>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Topic> for AdminTopic {
+    fn from(t: Topic) -> Self {
+        Self {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+            description: t.description,
+            parent_id: t.parent_id,
+            version: t.version,
+            created_at: utc(t.created_at),
+            updated_at: utc(t.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Redmi", "parent_id": 1}))]
+pub struct CreateTopic {
+    pub name: String,
+    /// Generated from the name when absent.
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    pub parent_id: Option<i64>,
+}
+
+/// A partial update: absent fields are left alone, `null` clears.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTopic {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<i64>)]
+    pub parent_id: Option<Option<i64>>,
+    /// The version this edit is based on; a stale one answers 409.
+    pub version: Option<i64>,
+}
+
+fn validate(fields: &TopicFields) -> Result<(), AppError> {
+    let mut v = Validator::new();
+    v.text("name", &fields.name, validate::MAX_NAME);
+    v.slug("slug", &fields.slug);
+    v.opt_text("description", fields.description.as_deref(), validate::MAX_TEXT);
+    v.finish()
+}
+
+fn check_parent(conn: &mut AnyConnection, id: Option<i64>, parent: Option<i64>) -> Result<(), AppError> {
+    let Some(parent) = parent else { return Ok(()) };
+    if !topics::missing(conn, &[parent])?.is_empty() {
+        return Err(AppError::invalid("parent_id", format!("no topic with id {parent}")));
+    }
+    if let Some(id) = id {
+        if topics::would_cycle(conn, id, parent)? {
+            return Err(AppError::invalid("parent_id", "would make the topic its own ancestor"));
+        }
+    }
+    Ok(())
+}
+
+/// Topics, by name.
+#[utoipa::path(tag = "Admin: topics", params(AdminPageQuery),
+    responses((status = 200, description = "A page of topics", body = Collection<AdminTopic>)))]
+#[get("/topics")]
+pub async fn list(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    query: web::Query<AdminPageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (limit, cursor) = query.parse("name")?;
+    let page = state.db.run(move |conn| topics::list(conn, cursor.as_ref(), limit)).await?;
+    Ok(private(&Collection::from_page(page, limit, "name", AdminTopic::from)))
+}
+
+/// Creates a topic (editors and admins).
+#[utoipa::path(tag = "Admin: topics", request_body = CreateTopic,
+    responses((status = 201, description = "Created", body = Data<AdminTopic>, headers(("Location" = String), ("ETag" = String)))))]
+#[post("/topics")]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: JsonBody<CreateTopic>,
+) -> Result<HttpResponse, AppError> {
+    policy::taxonomy_write(&user)?;
+    let input = body.0;
+    let name = input.name.trim().to_owned();
+    let fields = TopicFields {
+        slug: input.slug.unwrap_or_else(|| slugify(&name)),
+        name,
+        description: clean(input.description),
+        parent_id: input.parent_id,
+    };
+    validate(&fields)?;
+    let topic = state
+        .db
+        .write(move |conn| {
+            check_parent(conn, None, fields.parent_id)?;
+            topics::insert(conn, &fields)
+        })
+        .await?;
+    let view = AdminTopic::from(topic);
+    Ok(created(format!("/api/v1/admin/topics/{}", view.id), view.version, &Data { data: view }))
+}
+
+/// One topic.
+#[utoipa::path(tag = "Admin: topics", params(("id" = i64, Path, description = "Topic id")),
+    responses((status = 200, description = "The topic", body = Data<AdminTopic>, headers(("ETag" = String)))))]
+#[get("/topics/{id}")]
+pub async fn get(state: web::Data<AppState>, _user: CurrentUser, id: IdPath) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let topic = state.db.run(move |conn| topics::find(conn, id)).await?;
+    Ok(versioned(StatusCode::OK, topic.version, &Data { data: AdminTopic::from(topic) }))
+}
+
+/// Edits a topic (editors and admins).
+#[utoipa::path(tag = "Admin: topics",
+    params(("id" = i64, Path, description = "Topic id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    request_body = UpdateTopic,
+    responses((status = 200, description = "The updated topic", body = Data<AdminTopic>, headers(("ETag" = String)))))]
+#[patch("/topics/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    body: JsonBody<UpdateTopic>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    policy::taxonomy_write(&user)?;
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    let patch = body.0;
+    let topic = state
+        .db
+        .write(move |conn| {
+            let current = topics::find(conn, id)?;
+            let expected = expected_version(if_match, patch.version, current.version)?;
+            let mut fields = current.fields();
+            if let Some(name) = patch.name {
+                fields.name = name.trim().to_owned();
+            }
+            if let Some(slug) = patch.slug {
+                fields.slug = slug;
+            }
+            if let Some(v) = patch.description {
+                fields.description = clean(v);
+            }
+            if let Some(v) = patch.parent_id {
+                fields.parent_id = v;
+            }
+            validate(&fields)?;
+            check_parent(conn, Some(id), fields.parent_id)?;
+            topics::update(conn, id, expected, &fields)
+        })
+        .await?;
+    Ok(versioned(StatusCode::OK, topic.version, &Data { data: AdminTopic::from(topic) }))
+}
+
+/// Deletes a topic: articles lose the tag, child topics lose their parent.
+#[utoipa::path(tag = "Admin: topics",
+    params(("id" = i64, Path, description = "Topic id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version")),
+    responses((status = 204, description = "Deleted")))]
+#[delete("/topics/{id}")]
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    policy::taxonomy_write(&user)?;
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    state
+        .db
+        .write(move |conn| {
+            let current = topics::find(conn, id)?;
+            expected_version(if_match, None, current.version)?;
+            topics::delete(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

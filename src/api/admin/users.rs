@@ -1,0 +1,231 @@
+//! `/api/v1/admin/users`: staff accounts. Admins only.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{AdminPageQuery, IdPath};
+use crate::api::extract::{if_match_version, JsonBody, expected_version, patch_field};
+use crate::api::respond::{Collection, Data, created, private, versioned};
+use crate::api::views::utc;
+use crate::auth::{self, CurrentUser, Role, password, policy};
+use crate::db::AnyConnection;
+use crate::error::AppError;
+use crate::models::users::{self, User, UserChanges};
+use crate::models::{authors, tokens};
+use crate::pagination::{Cursor, Key, Page};
+use crate::startup::AppState;
+use crate::validate::Validator;
+
+/// A staff account. The password hash is never shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    #[schema(example = "editor@headline.test")]
+    pub email: String,
+    pub role: Role,
+    /// The author profile this account writes as.
+    pub author_id: Option<i64>,
+    pub disabled: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self {
+            role: Role::parse(&u.role).unwrap_or(Role::Contributor),
+            id: u.id,
+            email: u.email,
+            author_id: u.author_id,
+            disabled: u.disabled,
+            version: u.version,
+            created_at: utc(u.created_at),
+            updated_at: utc(u.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "andy@headline.test", "password": "a long passphrase", "role": "author", "author_id": 1}))]
+pub struct CreateUser {
+    pub email: String,
+    /// At least 12 characters.
+    pub password: String,
+    pub role: Role,
+    pub author_id: Option<i64>,
+}
+
+/// A partial update. Changing the password or disabling revokes the user's refresh tokens.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub role: Option<Role>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<i64>)]
+    pub author_id: Option<Option<i64>>,
+    pub disabled: Option<bool>,
+    /// The version this edit is based on; a stale one answers 409.
+    pub version: Option<i64>,
+}
+
+/// Refuses a change that would leave no active admin.
+fn keep_an_admin(conn: &mut AnyConnection, current: &User, still_admin: bool) -> Result<(), AppError> {
+    let was_active_admin = current.role == "admin" && !current.disabled;
+    if was_active_admin && !still_admin && users::count_active_admins(conn)? <= 1 {
+        return Err(AppError::conflict(
+            "last_admin",
+            "this is the last active admin; make another admin first",
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// Staff accounts, by id.
+#[utoipa::path(tag = "Admin: users", params(AdminPageQuery),
+    responses((status = 200, description = "A page of users", body = Collection<UserView>)))]
+#[get("/users")]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<AdminPageQuery>,
+) -> Result<HttpResponse, AppError> {
+    policy::users(&user)?;
+    let (limit, cursor) = query.parse("id")?;
+    let after = match cursor {
+        Some(Cursor { id, .. }) => Some(id),
+        None => None,
+    };
+    let rows = state.db.run(move |conn| users::list(conn, after, limit + 1)).await?;
+    let page = Page::from_rows(rows, limit, |u: &User| Cursor {
+        key: Key::Text(u.id.to_string()),
+        id: u.id,
+    });
+    Ok(private(&Collection::from_page(page, limit, "id", UserView::from)))
+}
+
+/// Creates a staff account.
+#[utoipa::path(tag = "Admin: users", request_body = CreateUser,
+    responses((status = 201, description = "Created", body = Data<UserView>, headers(("Location" = String), ("ETag" = String)))))]
+#[post("/users")]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: JsonBody<CreateUser>,
+) -> Result<HttpResponse, AppError> {
+    policy::users(&user)?;
+    let input = body.0;
+    let created_user = state
+        .db
+        .write(move |conn| auth::create_user(conn, &input.email, &input.password, input.role, input.author_id))
+        .await?;
+    let view = UserView::from(created_user);
+    Ok(created(format!("/api/v1/admin/users/{}", view.id), view.version, &Data { data: view }))
+}
+
+/// One staff account.
+#[utoipa::path(tag = "Admin: users", params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, description = "The user", body = Data<UserView>, headers(("ETag" = String)))))]
+#[get("/users/{id}")]
+pub async fn get(state: web::Data<AppState>, user: CurrentUser, id: IdPath) -> Result<HttpResponse, AppError> {
+    policy::users(&user)?;
+    let id = id.into_inner();
+    let row = state.db.run(move |conn| users::find(conn, id)).await?;
+    Ok(versioned(StatusCode::OK, row.version, &Data { data: UserView::from(row) }))
+}
+
+/// Edits a staff account.
+#[utoipa::path(tag = "Admin: users",
+    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    request_body = UpdateUser,
+    responses((status = 200, description = "The updated user", body = Data<UserView>, headers(("ETag" = String)))))]
+#[patch("/users/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    body: JsonBody<UpdateUser>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    policy::users(&user)?;
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    let patch = body.0;
+    let mut v = Validator::new();
+    let email = patch.email.map(|e| e.trim().to_lowercase());
+    if let Some(email) = &email {
+        v.email("email", email);
+    }
+    if let Some(pw) = &patch.password {
+        v.password("password", pw);
+    }
+    v.finish()?;
+    // Hash outside the transaction: it is deliberately slow.
+    let password_hash = match patch.password {
+        Some(pw) => Some(web::block(move || password::hash(&pw)).await??),
+        None => None,
+    };
+    let row = state
+        .db
+        .write(move |conn| {
+            let current = users::find(conn, id)?;
+            let expected = expected_version(if_match, patch.version, current.version)?;
+            let role = patch.role.map(|r| r.as_str().to_owned());
+            let still_admin = role.as_deref().unwrap_or(&current.role) == "admin"
+                && !patch.disabled.unwrap_or(current.disabled);
+            keep_an_admin(conn, &current, still_admin)?;
+            if let Some(Some(author_id)) = patch.author_id {
+                if !authors::missing(conn, &[author_id])?.is_empty() {
+                    return Err(AppError::invalid("author_id", format!("no author with id {author_id}")));
+                }
+            }
+            let revoke = password_hash.is_some() || patch.disabled == Some(true);
+            let changes = UserChanges {
+                email,
+                password_hash,
+                role,
+                author_id: patch.author_id,
+                disabled: patch.disabled,
+            };
+            let row = users::update(conn, id, expected, &changes)?;
+            if revoke {
+                tokens::revoke_user(conn, id)?;
+            }
+            Ok(row)
+        })
+        .await?;
+    Ok(versioned(StatusCode::OK, row.version, &Data { data: UserView::from(row) }))
+}
+
+/// Deletes a staff account. The last active admin cannot be deleted.
+#[utoipa::path(tag = "Admin: users",
+    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version")),
+    responses((status = 204, description = "Deleted")))]
+#[delete("/users/{id}")]
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    policy::users(&user)?;
+    let id = id.into_inner();
+    let if_match = if_match_version(&req)?;
+    state
+        .db
+        .write(move |conn| {
+            let current = users::find(conn, id)?;
+            expected_version(if_match, None, current.version)?;
+            keep_an_admin(conn, &current, false)?;
+            users::delete(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

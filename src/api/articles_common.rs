@@ -1,0 +1,76 @@
+//! Building article views from rows: relations in a fixed number of queries, related items.
+
+use chrono::NaiveDateTime;
+
+use super::views::{ArticleSummary, Includes, ItemView, Relations, RelatedSource};
+use crate::db::AnyConnection;
+use crate::error::AppError;
+use crate::models::articles::{self, Article, ArticleBrief};
+use crate::models::related::{self, Related};
+use crate::models::{authors, topics};
+
+/// Loads bylines and topics of `ids` (one query each, only those asked for).
+pub fn relations(conn: &mut AnyConnection, ids: &[i64], inc: Includes) -> Result<Relations, AppError> {
+    Ok(Relations {
+        authors: if inc.authors { authors::of_articles(conn, ids)? } else { Default::default() },
+        topics: if inc.topics { topics::of_articles(conn, ids)? } else { Default::default() },
+    })
+}
+
+/// Summaries of `briefs` with both relations.
+pub fn summaries(conn: &mut AnyConnection, briefs: Vec<ArticleBrief>) -> Result<Vec<ArticleSummary>, AppError> {
+    let ids: Vec<i64> = briefs.iter().map(|a| a.id).collect();
+    let rel = relations(conn, &ids, Includes::BOTH)?;
+    Ok(briefs
+        .into_iter()
+        .map(|a| ArticleSummary::build(a, &rel, Includes::BOTH))
+        .collect())
+}
+
+/// The related items of `article`, rendered: five queries at most, whatever the limit.
+pub fn related_items(
+    conn: &mut AnyConnection,
+    article: &Article,
+    topic_ids: &[i64],
+    limit: usize,
+    now: NaiveDateTime,
+) -> Result<Vec<ItemView>, AppError> {
+    let picks = related::of_article(conn, article, topic_ids, limit, now)?;
+    let ids: Vec<i64> = picks
+        .iter()
+        .filter_map(|p| match p {
+            Related::Curated(item) => item.article_id,
+            Related::Automatic(id) => Some(*id),
+        })
+        .collect();
+    let briefs = articles::briefs_in_order(conn, &ids, now)?;
+    let mut by_id: std::collections::HashMap<i64, ArticleSummary> = summaries(conn, briefs)?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+    Ok(picks
+        .into_iter()
+        .filter_map(|p| match p {
+            Related::Curated(item) => match item.article_id {
+                Some(id) => by_id.remove(&id).map(|article| ItemView::Article {
+                    article,
+                    source: Some(RelatedSource::Curated),
+                }),
+                None => Some(ItemView::external(item, Some(RelatedSource::Curated))),
+            },
+            Related::Automatic(id) => by_id.remove(&id).map(|article| ItemView::Article {
+                article,
+                source: Some(RelatedSource::Automatic),
+            }),
+        })
+        .collect())
+}
+
+/// Splits a comma list, trimming blanks: `"a, b,"` → `["a", "b"]`.
+pub fn comma_list(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,223 @@
+//! `POST /api/v1/auth/login`, `/auth/refresh`, `/auth/logout`, and `GET /api/v1/admin/me`.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{Duration, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::extract::JsonBody;
+use crate::api::respond::{Data, private};
+use crate::api::views::{AuthorSummary, utc};
+use crate::auth::{CurrentUser, Role, password, random_token, token_digest};
+use crate::db::AnyConnection;
+use crate::error::AppError;
+use crate::models::{authors, now, tokens, users};
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "editor@headline.test")]
+    pub email: String,
+    #[schema(example = "correct horse battery staple")]
+    pub password: String,
+}
+
+/// A fresh pair of tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+    /// Single use: exchange at `/auth/refresh` for a new pair.
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+fn issue_pair(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    user_id: i64,
+    family: &str,
+) -> Result<TokenResponse, AppError> {
+    let refresh_token = random_token();
+    let ttl = i64::try_from(state.settings.refresh_token_ttl).unwrap_or(i64::MAX / 2);
+    let expires_at: NaiveDateTime = now() + Duration::seconds(ttl.min(10 * 365 * 24 * 3600));
+    tokens::insert(conn, user_id, family, &token_digest(&refresh_token), expires_at)?;
+    Ok(TokenResponse {
+        access_token: state.jwt.issue(user_id)?,
+        token_type: "Bearer".to_owned(),
+        expires_in: state.jwt.ttl_seconds(),
+        refresh_token,
+    })
+}
+
+fn bad_credentials() -> AppError {
+    AppError::Unauthorized("e-mail or password is wrong".to_owned())
+}
+
+/// Exchanges e-mail and password for an access token and a refresh token.
+#[utoipa::path(
+    tag = "Auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 401, description = "Wrong e-mail or password, or a disabled account", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this e-mail", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/login")]
+pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginRequest>) -> Result<HttpResponse, AppError> {
+    let LoginRequest { email, password } = body.0;
+    let email = email.trim().to_lowercase();
+    if let Err(retry_after) = state.login_limiter.check(&email) {
+        return Err(AppError::TooManyRequests { retry_after });
+    }
+    let st = state.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            let user = users::find_by_email(conn, &email)?;
+            // Verify against a dummy hash for unknown users so timing does not reveal accounts.
+            let stored = user.as_ref().map_or(password::dummy_hash(), |u| u.password_hash.as_str());
+            let ok = password::verify(&password, stored);
+            match user {
+                Some(user) if ok && !user.disabled => {
+                    st.login_limiter.reset(&email);
+                    issue_pair(&st, conn, user.id, &random_token()).map(Some)
+                }
+                _ => {
+                    st.login_limiter.record_failure(&email);
+                    Ok(None)
+                }
+            }
+        })
+        .await?;
+    result.map(|t| private(&t)).ok_or_else(bad_credentials)
+}
+
+/// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a used
+/// one again revokes every token of that login.
+#[utoipa::path(
+    tag = "Auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenResponse),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/refresh")]
+pub async fn refresh(state: web::Data<AppState>, body: JsonBody<RefreshRequest>) -> Result<HttpResponse, AppError> {
+    let digest = token_digest(&body.0.refresh_token);
+    let st = state.clone();
+    let pair = state
+        .db
+        .write(move |conn| {
+            let invalid = || AppError::Unauthorized("invalid refresh token".to_owned());
+            let Some(token) = tokens::find_by_hash(conn, &digest)? else {
+                return Err(invalid());
+            };
+            if token.revoked_at.is_some() {
+                return Err(invalid());
+            }
+            if token.used_at.is_some() || !tokens::use_up(conn, token.id)? {
+                // Reuse: someone else holds this token too. Revoke the whole login.
+                tokens::revoke_family(conn, &token.family)?;
+                return Ok(Err(token.family));
+            }
+            if token.expires_at <= now() {
+                return Err(invalid());
+            }
+            let user = users::find(conn, token.user_id)?;
+            if user.disabled {
+                return Err(invalid());
+            }
+            issue_pair(&st, conn, user.id, &token.family).map(Ok)
+        })
+        .await?;
+    match pair {
+        Ok(pair) => Ok(private(&pair)),
+        Err(family) => {
+            tracing::warn!(%family, "refresh token reused; family revoked");
+            Err(AppError::Unauthorized("refresh token was already used; log in again".to_owned()))
+        }
+    }
+}
+
+/// Revokes a refresh token and the rest of its login.
+#[utoipa::path(
+    tag = "Auth",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "Logged out (also when the token was already invalid)"))
+)]
+#[post("/logout")]
+pub async fn logout(state: web::Data<AppState>, body: JsonBody<RefreshRequest>) -> Result<HttpResponse, AppError> {
+    let digest = token_digest(&body.0.refresh_token);
+    state
+        .db
+        .write(move |conn| {
+            if let Some(token) = tokens::find_by_hash(conn, &digest)? {
+                tokens::revoke_family(conn, &token.family)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller, as the Admin API sees them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    pub id: i64,
+    #[schema(example = "editor@headline.test")]
+    pub email: String,
+    pub role: Role,
+    /// The author profile this account writes as, if any.
+    pub author: Option<AuthorSummary>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The authenticated caller: user, role and linked author.
+#[utoipa::path(
+    tag = "Admin",
+    responses((status = 200, description = "The caller", body = Data<MeView>))
+)]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    let (row, author) = state
+        .db
+        .run(move |conn| {
+            let row = users::find(conn, user.id)?;
+            let author = match row.author_id {
+                Some(id) => Some(authors::find(conn, id)?),
+                None => None,
+            };
+            Ok((row, author))
+        })
+        .await?;
+    let role = Role::parse(&row.role).unwrap_or(Role::Contributor);
+    Ok(private(&Data {
+        data: MeView {
+            id: row.id,
+            email: row.email,
+            role,
+            author: author.map(|a| AuthorSummary {
+                id: a.id,
+                slug: a.slug,
+                name: a.name,
+                job_title: a.job_title,
+                avatar_url: a.avatar_url,
+            }),
+            created_at: utc(row.created_at),
+        },
+    }))
+}

@@ -1,0 +1,103 @@
+//! `GET /api/v1/authors`, `/authors/{slug}`: public author profiles with article counts.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::api::content::articles::NoQuery;
+use crate::api::respond::{Collection, Data, public};
+use crate::api::views::AuthorView;
+use crate::error::AppError;
+use crate::models::{authors, now};
+use crate::pagination::{self, Cursor};
+use crate::startup::AppState;
+
+/// Cursors of name-ordered listings.
+pub const BY_NAME: &str = "name";
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn parse(&self) -> Result<(i64, Option<Cursor>), AppError> {
+        let limit = pagination::limit(self.limit)?;
+        let cursor = self
+            .cursor
+            .as_deref()
+            .map(|c| Cursor::decode(c, BY_NAME, false))
+            .transpose()?;
+        Ok((limit, cursor))
+    }
+}
+
+/// Author profiles, by name.
+#[utoipa::path(
+    tag = "Content",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of authors", body = Collection<AuthorView>,
+         headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified"),
+    )
+)]
+#[get("/authors")]
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let (limit, cursor) = query.parse()?;
+    let (page, counts) = state
+        .db
+        .run(move |conn| {
+            let page = authors::list(conn, cursor.as_ref(), limit)?;
+            let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
+            let counts = authors::published_counts(conn, &ids, now())?;
+            Ok((page, counts))
+        })
+        .await?;
+    let body = Collection::from_page(page, limit, BY_NAME, |a| {
+        let count = counts.get(&a.id).copied().unwrap_or(0);
+        AuthorView::build(a, count)
+    });
+    public(&req, state.settings.cache_max_age, &body)
+}
+
+/// One author profile by slug.
+#[utoipa::path(
+    tag = "Content",
+    params(("slug" = String, Path, description = "The author's slug", example = "andy-boxall"), NoQuery),
+    responses(
+        (status = 200, description = "The author", body = Data<AuthorView>, headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Not modified"),
+    )
+)]
+#[get("/authors/{slug}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    _query: web::Query<NoQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let (author, count) = state
+        .db
+        .run(move |conn| {
+            let author = authors::find_by_slug(conn, &slug)?;
+            let count = authors::published_counts(conn, &[author.id], now())?
+                .get(&author.id)
+                .copied()
+                .unwrap_or(0);
+            Ok((author, count))
+        })
+        .await?;
+    public(&req, state.settings.cache_max_age, &Data { data: AuthorView::build(author, count) })
+}

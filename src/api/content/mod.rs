@@ -1,0 +1,20 @@
+//! The Content API: public, read-only, cacheable. Only published articles whose time has come,
+//! and only public fields of authors.
+
+pub mod articles;
+pub mod authors;
+pub mod lists;
+pub mod topics;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(articles::list)
+        .service(articles::get)
+        .service(articles::related)
+        .service(authors::list)
+        .service(authors::get)
+        .service(topics::list)
+        .service(topics::get)
+        .service(lists::get);
+}

@@ -1,0 +1,243 @@
+//! Request extractors whose failures speak problem+json: a strict JSON body, and the error
+//! handlers for actix's query and path extractors.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, FieldError};
+use crate::startup::AppState;
+
+/// A JSON request body: `application/json` (or any `+json` type), at most the configured body
+/// limit, deserialized strictly (unknown fields are rejected by the DTOs themselves).
+///
+/// Failures: wrong content type 415, too large 413, malformed JSON or unknown field 400,
+/// missing field or wrong type 422 naming the field.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(crate::DEFAULT_BODY_LIMIT, |s| s.settings.body_limit);
+        let content_type_ok = is_json(req);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let payload = web::Payload::from_request(req, payload).into_inner();
+        let payload = match payload {
+            Ok(p) => p,
+            Err(e) => return Box::pin(async move { Err(AppError::bad_request("malformed_body", e.to_string())) }),
+        };
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(AppError::UnsupportedMediaType(
+                    "request bodies must be application/json".to_owned(),
+                ));
+            }
+            let too_large = || AppError::PayloadTooLarge(format!("request body is over the limit of {limit} bytes"));
+            if declared_length.is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            let bytes = payload
+                .to_bytes_limited(limit)
+                .await
+                .map_err(|_| too_large())?
+                .map_err(|e| AppError::bad_request("malformed_body", format!("could not read the body: {e}")))?;
+            parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Strips serde_json's " at line 1 column 5" suffix.
+fn message_of(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.find(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+/// The name between the first pair of backticks of a serde message (`missing field `title``).
+fn backticked(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() || path == "." {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+/// Deserializes a JSON body and classifies failures into 400 (syntax, unknown field) or 422.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let err = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(value) => {
+            return match de.end() {
+                Ok(()) => Ok(value),
+                Err(e) => Err(AppError::bad_request("malformed_json", format!("malformed JSON: {}", message_of(&e)))),
+            };
+        }
+        Err(err) => err,
+    };
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    let message = message_of(&inner);
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            if message.starts_with("unknown field") {
+                let field = join(&path, backticked(&message).unwrap_or("?"));
+                Err(AppError::BadRequest {
+                    code: "unknown_field",
+                    detail: format!("unknown field `{field}`"),
+                    errors: Some(vec![FieldError::new(field, message)]),
+                })
+            } else if message.starts_with("missing field") {
+                let field = join(&path, backticked(&message).unwrap_or("?"));
+                Err(AppError::Validation(vec![FieldError::new(field, "is required")]))
+            } else {
+                let field = if path == "." { "body".to_owned() } else { path };
+                Err(AppError::Validation(vec![FieldError::new(field, message)]))
+            }
+        }
+        _ => Err(AppError::bad_request("malformed_json", format!("malformed JSON: {message}"))),
+    }
+}
+
+/// Routes query-string errors (unknown parameter, bad value) into a problem+json 400.
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let detail = match &err {
+        QueryPayloadError::Deserialize(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    let errors = backticked(&detail).map(|name| vec![FieldError::new(name, detail.clone())]);
+    AppError::BadRequest {
+        code: "invalid_query",
+        detail: format!("invalid query string: {detail}"),
+        errors,
+    }
+    .into()
+}
+
+/// A path segment that does not parse (say, a non-numeric id) names no resource: 404.
+pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::NotFound(format!("no such resource ({err})")).into()
+}
+
+/// The `If-Match` version, when the header is present: `"v3"` → `Some(Some(3))`; `*` → `Some(None)`.
+pub fn if_match_version(req: &HttpRequest) -> Result<Option<Option<i64>>, AppError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or("").trim();
+    if value == "*" {
+        return Ok(Some(None));
+    }
+    let version = value
+        .trim_matches('"')
+        .strip_prefix('v')
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or_else(|| AppError::bad_request("invalid_if_match", "If-Match must be an ETag this API sent, like \"v3\""))?;
+    Ok(Some(Some(version)))
+}
+
+/// Settles which version a write expects: `If-Match` (stale → 412), else a body `version`
+/// (stale → 409), else the version just loaded.
+pub fn expected_version(if_match: Option<Option<i64>>, body_version: Option<i64>, current: i64) -> Result<i64, AppError> {
+    match if_match {
+        Some(Some(v)) if v != current => Err(AppError::PreconditionFailed(format!(
+            "If-Match is v{v} but the resource is at v{current}"
+        ))),
+        _ => match body_version {
+            Some(v) if v != current => Err(crate::models::stale("resource")),
+            _ => Ok(current),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields are only deserialized")]
+    struct Body {
+        title: String,
+        count: Option<i64>,
+    }
+
+    fn status(r: Result<Body, AppError>) -> u16 {
+        use actix_web::ResponseError;
+        r.err().map_or(200, |e| e.status_code().as_u16())
+    }
+
+    #[test]
+    fn json_errors_are_classified() {
+        assert_eq!(status(parse_json(br#"{"title":"x"}"#)), 200);
+        assert_eq!(status(parse_json(br#"{"title":"#)), 400);
+        assert_eq!(status(parse_json(br#"{"title":"x","nope":1}"#)), 400);
+        assert_eq!(status(parse_json(br#"{"count":1}"#)), 422);
+        assert_eq!(status(parse_json(br#"{"title":"x","count":"one"}"#)), 422);
+        assert_eq!(status(parse_json(br#"{"title":"x"} trailing"#)), 400);
+    }
+}
+
+/// An optional JSON body: no body at all (no `Content-Type`, empty) is `None`; anything else is
+/// parsed exactly like [`JsonBody`].
+#[derive(Debug)]
+pub struct MaybeJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for MaybeJsonBody<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let no_type = req.headers().get(header::CONTENT_TYPE).is_none();
+        let empty = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v.trim() == "0");
+        if no_type && empty {
+            return Box::pin(async { Ok(MaybeJsonBody(None)) });
+        }
+        let inner = JsonBody::<T>::from_request(req, payload);
+        Box::pin(async move { inner.await.map(|b| MaybeJsonBody(Some(b.0))) })
+    }
+}
+
+/// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value, so that
+/// PATCH can tell "leave alone" from "clear".
+pub fn patch_field<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
+}

@@ -1,0 +1,127 @@
+//! Response envelopes and caching headers.
+//!
+//! Content API responses carry a strong `ETag` (a digest of the exact body bytes) and
+//! `Cache-Control: public, max-age=N`; `If-None-Match` answers 304. Admin responses carry the
+//! resource's version as their `ETag` (for `If-Match`) and are never cached.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::error::AppError;
+use crate::pagination::Page;
+
+/// A single resource: `{"data": {...}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Data<T> {
+    pub data: T,
+}
+
+/// Pagination metadata of a collection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Pagination {
+    /// The page size used.
+    #[schema(example = 20)]
+    pub limit: i64,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Number of matching items, only when `count=true` was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Meta {
+    pub pagination: Pagination,
+}
+
+/// A collection: `{"data": [...], "meta": {"pagination": {...}}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Collection<T> {
+    pub data: Vec<T>,
+    pub meta: Meta,
+}
+
+impl<T> Collection<T> {
+    pub fn from_page<R>(page: Page<R>, limit: i64, sort: &str, f: impl FnMut(R) -> T) -> Self {
+        let next_cursor = page.next.as_ref().map(|c| c.encode(sort));
+        let total = page.total;
+        Collection {
+            data: page.items.into_iter().map(f).collect(),
+            meta: Meta {
+                pagination: Pagination {
+                    limit,
+                    next_cursor,
+                    total,
+                },
+            },
+        }
+    }
+}
+
+/// A strong validator for `bytes`: 128 bits of SHA-256, hex.
+fn etag_of(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether `If-None-Match` lists `etag` (or `*`).
+fn none_match_hits(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+/// A cacheable Content API response, or a 304 when the client's copy is current.
+pub fn public<T: Serialize>(req: &HttpRequest, max_age: u32, body: &T) -> Result<HttpResponse, AppError> {
+    let bytes = serde_json::to_vec(body)?;
+    let etag = etag_of(&bytes);
+    let cache_control = format!("public, max-age={max_age}");
+    if none_match_hits(req, &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .content_type("application/json")
+        .body(bytes))
+}
+
+/// The admin `ETag` of a resource version.
+pub fn version_etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// An admin response for one resource at `version`.
+pub fn versioned<T: Serialize>(status: StatusCode, version: i64, body: &T) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, version_etag(version)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+/// 201 Created with `Location`.
+pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
+    let mut response = versioned(StatusCode::CREATED, version, body);
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// An uncached admin response with no version (collections, tokens).
+pub fn private<T: Serialize>(body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}

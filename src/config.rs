@@ -1,0 +1,94 @@
+//! Typed settings, read from environment variables (and a `.env` file in development) or the
+//! command line. `.env.example` lists every variable. There are no globals: the settings are
+//! built once in `main` (or by a test) and handed to the app.
+
+use std::time::Duration;
+
+use clap::Args;
+
+/// Every setting of a Headline process. Each has an environment variable and a flag.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database URL: a SQLite file path (optionally `sqlite://path`), or a `postgres://` URL.
+    #[arg(long, env = "DATABASE_URL", default_value = "headline.db", global = true)]
+    pub database_url: String,
+
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "HEADLINE_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: String,
+
+    /// HMAC secret for access tokens (at least 32 bytes). When unset, a random secret is
+    /// generated once and kept in the database.
+    #[arg(long, env = "HEADLINE_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// E-mail of the first admin, created at start-up when no user exists.
+    #[arg(long, env = "HEADLINE_ADMIN_EMAIL", global = true)]
+    pub admin_email: Option<String>,
+
+    /// Password of the first admin (at least 12 characters).
+    #[arg(long, env = "HEADLINE_ADMIN_PASSWORD", hide_env_values = true, global = true)]
+    pub admin_password: Option<String>,
+
+    /// Load the demo newsroom into an empty database at start-up.
+    #[arg(long, env = "HEADLINE_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub demo: bool,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "HEADLINE_ACCESS_TOKEN_TTL", default_value_t = 900, global = true)]
+    pub access_token_ttl: u64,
+
+    /// Lifetime of refresh tokens, in seconds.
+    #[arg(long, env = "HEADLINE_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600, global = true)]
+    pub refresh_token_ttl: u64,
+
+    /// `max-age` of `Cache-Control` on Content API responses, in seconds.
+    #[arg(long, env = "HEADLINE_CACHE_MAX_AGE", default_value_t = 60, global = true)]
+    pub cache_max_age: u32,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "HEADLINE_BODY_LIMIT", default_value_t = 10 * 1024 * 1024, global = true)]
+    pub body_limit: usize,
+
+    /// Database connections in the pool.
+    #[arg(long, env = "HEADLINE_POOL_SIZE", default_value_t = 8, global = true)]
+    pub pool_size: u32,
+
+    /// How long a request waits for a pooled connection before a 503, in milliseconds.
+    #[arg(long, env = "HEADLINE_POOL_TIMEOUT_MS", default_value_t = 5000, global = true)]
+    pub pool_timeout_ms: u64,
+
+    /// HTTP worker threads (0: one per CPU core).
+    #[arg(long, env = "HEADLINE_WORKERS", default_value_t = 0, global = true)]
+    pub workers: usize,
+
+    /// Failed logins allowed per e-mail address per minute before a 429.
+    #[arg(long, env = "HEADLINE_LOGIN_RATE", default_value_t = 10, global = true)]
+    pub login_rate_per_minute: u32,
+}
+
+impl Settings {
+    /// Defaults for a given database, as a test or an embedding program would want them.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            bind: "127.0.0.1:0".to_owned(),
+            jwt_secret: None,
+            admin_email: None,
+            admin_password: None,
+            demo: false,
+            access_token_ttl: 900,
+            refresh_token_ttl: 30 * 24 * 3600,
+            cache_max_age: 60,
+            body_limit: 10 * 1024 * 1024,
+            pool_size: 4,
+            pool_timeout_ms: 5000,
+            workers: 1,
+            login_rate_per_minute: 10,
+        }
+    }
+
+    pub fn pool_timeout(&self) -> Duration {
+        Duration::from_millis(self.pool_timeout_ms)
+    }
+}

@@ -1,0 +1,185 @@
+//! The diesel schema, maintained by hand: `diesel print-schema` differs per backend, and this one
+//! file must describe both (ids are `BigInt` on PostgreSQL and SQLite alike).
+
+diesel::table! {
+    authors (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        job_title -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        website -> Nullable<Text>,
+        /// A JSON object of network name to URL, stored as text on both backends.
+        social -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        author_id -> Nullable<BigInt>,
+        disabled -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    topics (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        parent_id -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lists (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        subtitle -> Nullable<Text>,
+        excerpt -> Text,
+        excerpt_custom -> Bool,
+        body_markdown -> Text,
+        body_html -> Text,
+        reading_time_minutes -> Integer,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        feature_image_url -> Nullable<Text>,
+        feature_image_alt -> Nullable<Text>,
+        feature_image_caption -> Nullable<Text>,
+        feature_image_credit -> Nullable<Text>,
+        seo_meta_title -> Nullable<Text>,
+        seo_meta_description -> Nullable<Text>,
+        seo_canonical_url -> Nullable<Text>,
+        related_list_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_authors (article_id, author_id) {
+        article_id -> BigInt,
+        author_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_topics (article_id, topic_id) {
+        article_id -> BigInt,
+        topic_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_slugs (slug) {
+        slug -> Text,
+        article_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_revisions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        version -> BigInt,
+        snapshot -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    list_items (id) {
+        id -> BigInt,
+        list_id -> BigInt,
+        position -> Integer,
+        article_id -> Nullable<BigInt>,
+        url -> Nullable<Text>,
+        title -> Nullable<Text>,
+        excerpt -> Nullable<Text>,
+        image_url -> Nullable<Text>,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        family -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> authors (author_id));
+diesel::joinable!(articles -> lists (related_list_id));
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> authors (author_id));
+diesel::joinable!(article_topics -> articles (article_id));
+diesel::joinable!(article_topics -> topics (topic_id));
+diesel::joinable!(article_slugs -> articles (article_id));
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::joinable!(list_items -> lists (list_id));
+diesel::joinable!(list_items -> articles (article_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+
+// Related picks group by article and publication time.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(article_topics::article_id, articles::published_at);
+
+diesel::allow_tables_to_appear_in_same_query!(
+    authors,
+    users,
+    topics,
+    lists,
+    articles,
+    article_authors,
+    article_topics,
+    article_slugs,
+    article_revisions,
+    list_items,
+    refresh_tokens,
+);
+
+diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}

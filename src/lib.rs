@@ -1,0 +1,20 @@
+//! Headline: a headless CMS JSON API for newsrooms.
+//!
+//! `main.rs` is a thin CLI over this library; the tests build the same app in-process.
+
+pub mod api; // HTTP handlers, request/response types, extractors
+pub mod auth; // passwords, JWTs, refresh tokens, CurrentUser, roles
+pub mod config; // typed settings from the environment
+pub mod db; // the two-backend connection, pool, migrations, schema
+pub mod error; // AppError: the only place errors become HTTP
+pub mod models; // rows and queries per resource
+pub mod openapi; // the OpenAPI document
+pub mod pagination; // keyset cursors and limits
+pub mod seed; // the demo newsroom
+pub mod startup; // state, start-up work, the server
+pub mod telemetry; // tracing and request ids
+pub mod text; // slugs, markdown, excerpts, reading time
+pub mod validate; // input limits and field errors
+
+/// Request bodies over this size are refused with 413 unless configured otherwise.
+pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;

@@ -1,0 +1,131 @@
+//! The `headline` command: `serve` (default), `migrate`, `seed`, `user create`, `openapi`.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use headline::auth::Role;
+use headline::config::Settings;
+use headline::startup;
+
+#[derive(Debug, Parser)]
+#[command(name = "headline", version, about = "Headline: a headless CMS JSON API for newsrooms")]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo newsroom (skipped when it is already there).
+    Seed,
+    /// Manage staff users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Print the OpenAPI document (as committed in openapi/openapi.json).
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a staff user. The password is read from HEADLINE_NEW_PASSWORD or prompted on stdin.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = parse_role, default_value = "admin")]
+        role: Role,
+        #[arg(long)]
+        author_id: Option<i64>,
+        #[arg(long, env = "HEADLINE_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| "role must be admin, editor, author or contributor".to_owned())
+}
+
+fn main() -> ExitCode {
+    // A .env file is for development; a missing one is fine.
+    let _ = dotenvy::dotenv();
+    headline::telemetry::init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            startup::open_database(&settings)?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed => {
+            let db = startup::open_database(&settings)?;
+            if headline::seed::load_demo(&db)? {
+                println!("loaded the demo newsroom");
+            } else {
+                println!("the demo newsroom is already there");
+            }
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    author_id,
+                    password,
+                },
+        } => {
+            let password = match password {
+                Some(p) => p,
+                None => {
+                    eprint!("password for {email}: ");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let db = startup::open_database(&settings)?;
+            let user = db.write_blocking(|conn| headline::auth::create_user(conn, &email, &password, role, author_id))?;
+            println!("created user {} ({}) with role {}", user.id, user.email, user.role);
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", headline::openapi::document_json());
+            Ok(())
+        }
+    }
+}
+
+#[actix_web::main]
+async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+    let bind = settings.bind.clone();
+    let state = startup::prepare(settings)?;
+    let listener = TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    tracing::info!(
+        "Headline on http://{} ({} database) — Swagger UI at /docs",
+        listener.local_addr()?,
+        state.db.backend().name()
+    );
+    startup::run(listener, state)?.await?;
+    tracing::info!("stopped");
+    Ok(())
+}

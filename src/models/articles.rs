@@ -1,0 +1,642 @@
+//! Articles: the editable draft, the derived columns rendered at write time, bylines, topics,
+//! slug history and revisions, and the keyset-paginated listing shared by both APIs.
+//!
+//! Status is stored as `draft`, `published` or `archived`. A published article whose
+//! `published_at` is still in the future is *scheduled*: it is derived, not stored, so the
+//! Content API shows it the moment its time comes, with no job to run.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::db::schema::{article_authors, article_revisions, article_slugs, article_topics, articles};
+use crate::db::{AnyConnection, MultiBackend};
+use crate::error::AppError;
+use crate::pagination::{Cursor, Key, Page};
+use crate::text;
+
+pub const DRAFT: &str = "draft";
+pub const PUBLISHED: &str = "published";
+pub const ARCHIVED: &str = "archived";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct Article {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub excerpt: String,
+    pub excerpt_custom: bool,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub reading_time_minutes: i32,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub feature_image_url: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub feature_image_credit: Option<String>,
+    pub seo_meta_title: Option<String>,
+    pub seo_meta_description: Option<String>,
+    pub seo_canonical_url: Option<String>,
+    pub related_list_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The columns of an article summary (no bodies): what lists and related items show.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct ArticleBrief {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub excerpt: String,
+    pub reading_time_minutes: i32,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub feature_image_url: Option<String>,
+    pub feature_image_alt: Option<String>,
+    pub feature_image_caption: Option<String>,
+    pub feature_image_credit: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The displayed status: `scheduled` is a published article whose time has not come.
+pub fn display_status(status: &str, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> &str {
+    match (status, published_at) {
+        (PUBLISHED, Some(at)) if at > now => "scheduled",
+        (s, _) => s,
+    }
+}
+
+/// The feature image of an article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureImage {
+    pub url: String,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+/// Everything an editor controls about an article. It is also the revision snapshot, so a
+/// restore writes back exactly what an editor once saved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleDraft {
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    /// The editor's excerpt; `None` derives one from the body.
+    pub excerpt: Option<String>,
+    pub body_markdown: String,
+    pub feature_image: Option<FeatureImage>,
+    pub seo_meta_title: Option<String>,
+    pub seo_meta_description: Option<String>,
+    pub seo_canonical_url: Option<String>,
+    pub related_list_id: Option<i64>,
+    pub published_at: Option<NaiveDateTime>,
+    pub author_ids: Vec<i64>,
+    pub topic_ids: Vec<i64>,
+}
+
+/// The stored columns of a draft, derived ones (HTML, excerpt, reading time) rendered once here.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+struct ArticleColumns {
+    slug: String,
+    title: String,
+    subtitle: Option<String>,
+    excerpt: String,
+    excerpt_custom: bool,
+    body_markdown: String,
+    body_html: String,
+    reading_time_minutes: i32,
+    published_at: Option<NaiveDateTime>,
+    feature_image_url: Option<String>,
+    feature_image_alt: Option<String>,
+    feature_image_caption: Option<String>,
+    feature_image_credit: Option<String>,
+    seo_meta_title: Option<String>,
+    seo_meta_description: Option<String>,
+    seo_canonical_url: Option<String>,
+    related_list_id: Option<i64>,
+}
+
+impl ArticleDraft {
+    fn columns(&self) -> ArticleColumns {
+        let image = self.feature_image.clone();
+        ArticleColumns {
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            subtitle: self.subtitle.clone(),
+            excerpt: self
+                .excerpt
+                .clone()
+                .unwrap_or_else(|| text::derive_excerpt(&self.body_markdown)),
+            excerpt_custom: self.excerpt.is_some(),
+            body_html: text::render_markdown(&self.body_markdown),
+            reading_time_minutes: text::reading_time_minutes(&self.body_markdown),
+            body_markdown: self.body_markdown.clone(),
+            published_at: self.published_at,
+            feature_image_url: image.as_ref().map(|i| i.url.clone()),
+            feature_image_alt: image.as_ref().and_then(|i| i.alt.clone()),
+            feature_image_caption: image.as_ref().and_then(|i| i.caption.clone()),
+            feature_image_credit: image.and_then(|i| i.credit),
+            seo_meta_title: self.seo_meta_title.clone(),
+            seo_meta_description: self.seo_meta_description.clone(),
+            seo_canonical_url: self.seo_canonical_url.clone(),
+            related_list_id: self.related_list_id,
+        }
+    }
+}
+
+impl Article {
+    /// The editable state of this article, with its bylines and topics.
+    pub fn draft(&self, author_ids: Vec<i64>, topic_ids: Vec<i64>) -> ArticleDraft {
+        ArticleDraft {
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            subtitle: self.subtitle.clone(),
+            excerpt: self.excerpt_custom.then(|| self.excerpt.clone()),
+            body_markdown: self.body_markdown.clone(),
+            feature_image: self.feature_image_url.clone().map(|url| FeatureImage {
+                url,
+                alt: self.feature_image_alt.clone(),
+                caption: self.feature_image_caption.clone(),
+                credit: self.feature_image_credit.clone(),
+            }),
+            seo_meta_title: self.seo_meta_title.clone(),
+            seo_meta_description: self.seo_meta_description.clone(),
+            seo_canonical_url: self.seo_canonical_url.clone(),
+            related_list_id: self.related_list_id,
+            published_at: self.published_at,
+            author_ids,
+            topic_ids,
+        }
+    }
+
+    /// The summary columns of this article.
+    pub fn brief(&self) -> ArticleBrief {
+        ArticleBrief {
+            id: self.id,
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            subtitle: self.subtitle.clone(),
+            excerpt: self.excerpt.clone(),
+            reading_time_minutes: self.reading_time_minutes,
+            status: self.status.clone(),
+            published_at: self.published_at,
+            feature_image_url: self.feature_image_url.clone(),
+            feature_image_alt: self.feature_image_alt.clone(),
+            feature_image_caption: self.feature_image_caption.clone(),
+            feature_image_credit: self.feature_image_credit.clone(),
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+
+    pub fn is_draft(&self) -> bool {
+        self.status == DRAFT
+    }
+}
+
+/// `status = 'published' AND published_at <= now`: what the Content API may show.
+pub type IsPublic = diesel::dsl::And<
+    diesel::dsl::Eq<articles::status, &'static str>,
+    diesel::dsl::LtEq<articles::published_at, NaiveDateTime>,
+>;
+
+pub fn is_public(now: NaiveDateTime) -> IsPublic {
+    articles::status.eq(PUBLISHED).and(articles::published_at.le(now))
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Article, AppError> {
+    articles::table
+        .find(id)
+        .select(Article::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("article"))
+}
+
+/// Byline and topic ids of one article, in order.
+pub fn relation_ids(conn: &mut AnyConnection, id: i64) -> Result<(Vec<i64>, Vec<i64>), AppError> {
+    let authors = article_authors::table
+        .filter(article_authors::article_id.eq(id))
+        .order(article_authors::position)
+        .select(article_authors::author_id)
+        .load(conn)?;
+    let topics = article_topics::table
+        .filter(article_topics::article_id.eq(id))
+        .order(article_topics::position)
+        .select(article_topics::topic_id)
+        .load(conn)?;
+    Ok((authors, topics))
+}
+
+/// A published article by its slug.
+pub enum BySlug {
+    Found(Box<Article>),
+    /// The slug is a former slug of a published article: its current slug.
+    Moved(String),
+}
+
+pub fn find_public_by_slug(
+    conn: &mut AnyConnection,
+    slug: &str,
+    now: NaiveDateTime,
+) -> Result<BySlug, AppError> {
+    let found = articles::table
+        .filter(articles::slug.eq(slug))
+        .filter(is_public(now))
+        .select(Article::as_select())
+        .first(conn)
+        .optional()?;
+    if let Some(article) = found {
+        return Ok(BySlug::Found(Box::new(article)));
+    }
+    let moved: Option<String> = article_slugs::table
+        .inner_join(articles::table)
+        .filter(article_slugs::slug.eq(slug))
+        .filter(is_public(now))
+        .select(articles::slug)
+        .first(conn)
+        .optional()?;
+    moved.map(BySlug::Moved).ok_or_else(|| AppError::not_found("article"))
+}
+
+/// The id of a published article by slug (current slugs only).
+pub fn public_id_by_slug(conn: &mut AnyConnection, slug: &str, now: NaiveDateTime) -> Result<i64, AppError> {
+    articles::table
+        .filter(articles::slug.eq(slug))
+        .filter(is_public(now))
+        .select(articles::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("article"))
+}
+
+/// Rejects a slug that another article used before: its redirects would become ambiguous.
+fn check_slug_free(conn: &mut AnyConnection, slug: &str, own_id: Option<i64>) -> Result<(), AppError> {
+    let owner: Option<i64> = article_slugs::table
+        .find(slug)
+        .select(article_slugs::article_id)
+        .first(conn)
+        .optional()?;
+    match owner {
+        Some(other) if Some(other) != own_id => Err(AppError::conflict(
+            "already_exists",
+            "slug was used by another article and still redirects to it",
+            Some("slug"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn replace_relations(conn: &mut AnyConnection, id: i64, draft: &ArticleDraft) -> Result<(), AppError> {
+    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id))).execute(conn)?;
+    diesel::delete(article_topics::table.filter(article_topics::article_id.eq(id))).execute(conn)?;
+    // One row per statement: multi-row VALUES does not compile on the multi-backend connection.
+    for (position, author_id) in (0..).zip(&draft.author_ids) {
+        diesel::insert_into(article_authors::table)
+            .values((
+                article_authors::article_id.eq(id),
+                article_authors::author_id.eq(author_id),
+                article_authors::position.eq(position),
+            ))
+            .execute(conn)?;
+    }
+    for (position, topic_id) in (0..).zip(&draft.topic_ids) {
+        diesel::insert_into(article_topics::table)
+            .values((
+                article_topics::article_id.eq(id),
+                article_topics::topic_id.eq(topic_id),
+                article_topics::position.eq(position),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn record_revision(
+    conn: &mut AnyConnection,
+    id: i64,
+    version: i64,
+    draft: &ArticleDraft,
+    user_id: Option<i64>,
+) -> Result<(), AppError> {
+    diesel::insert_into(article_revisions::table)
+        .values((
+            article_revisions::article_id.eq(id),
+            article_revisions::version.eq(version),
+            article_revisions::snapshot.eq(serde_json::to_string(draft)?),
+            article_revisions::created_by.eq(user_id),
+            article_revisions::created_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// `base`, or `base-2`, `base-3`… : the first slug no article uses now or used before.
+pub fn unique_slug(conn: &mut AnyConnection, base: &str) -> Result<String, AppError> {
+    let mut candidate = base.to_owned();
+    for n in 2..1000 {
+        let taken: bool = diesel::select(diesel::dsl::exists(articles::table.filter(articles::slug.eq(&candidate))))
+            .get_result(conn)?;
+        let former: bool = diesel::select(diesel::dsl::exists(article_slugs::table.find(&candidate))).get_result(conn)?;
+        if !taken && !former {
+            return Ok(candidate);
+        }
+        let suffix = format!("-{n}");
+        let keep = base.len().min(crate::validate::MAX_SLUG - suffix.len());
+        candidate = format!("{}{suffix}", base[..keep].trim_end_matches('-'));
+    }
+    Err(AppError::conflict("already_exists", "no free slug could be derived; give one", Some("slug")))
+}
+
+/// Creates a draft article (version 1) with its bylines, topics and first revision.
+pub fn create(conn: &mut AnyConnection, draft: &ArticleDraft, user_id: Option<i64>) -> Result<Article, AppError> {
+    check_slug_free(conn, &draft.slug, None)?;
+    let now = super::now();
+    let id: i64 = diesel::insert_into(articles::table)
+        .values((
+            draft.columns(),
+            articles::status.eq(DRAFT),
+            articles::created_by.eq(user_id),
+            articles::version.eq(1),
+            articles::created_at.eq(now),
+            articles::updated_at.eq(now),
+        ))
+        .returning(articles::id)
+        .get_result(conn)?;
+    replace_relations(conn, id, draft)?;
+    record_revision(conn, id, 1, draft, user_id)?;
+    find(conn, id)
+}
+
+/// Saves a new state of `current` when its version is still `expected`: the columns, bylines,
+/// topics, slug history and a revision, all in the caller's transaction.
+pub fn save(
+    conn: &mut AnyConnection,
+    current: &Article,
+    expected: i64,
+    draft: &ArticleDraft,
+    status: Option<&str>,
+    user_id: Option<i64>,
+) -> Result<Article, AppError> {
+    let id = current.id;
+    if draft.slug != current.slug {
+        check_slug_free(conn, &draft.slug, Some(id))?;
+    }
+    let version = expected + 1;
+    let now = super::now();
+    let n = diesel::update(articles::table.filter(articles::id.eq(id).and(articles::version.eq(expected))))
+        .set((
+            draft.columns(),
+            articles::status.eq(status.unwrap_or(&current.status)),
+            articles::version.eq(version),
+            articles::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(super::stale("article"));
+    }
+    if draft.slug != current.slug {
+        // The old slug now redirects here; the new one no longer redirects anywhere.
+        diesel::delete(article_slugs::table.find(&draft.slug)).execute(conn)?;
+        diesel::insert_into(article_slugs::table)
+            .values((
+                article_slugs::slug.eq(&current.slug),
+                article_slugs::article_id.eq(id),
+                article_slugs::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    replace_relations(conn, id, draft)?;
+    record_revision(conn, id, version, draft, user_id)?;
+    find(conn, id)
+}
+
+pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+    if diesel::delete(articles::table.find(id)).execute(conn)? == 0 {
+        return Err(AppError::not_found("article"));
+    }
+    Ok(())
+}
+
+/// One stored revision.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = article_revisions)]
+pub struct Revision {
+    pub version: i64,
+    pub snapshot: String,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn revisions(conn: &mut AnyConnection, id: i64) -> Result<Vec<Revision>, AppError> {
+    Ok(article_revisions::table
+        .filter(article_revisions::article_id.eq(id))
+        .order(article_revisions::version.desc())
+        .select(Revision::as_select())
+        .load(conn)?)
+}
+
+pub fn revision(conn: &mut AnyConnection, id: i64, version: i64) -> Result<ArticleDraft, AppError> {
+    let snapshot: String = article_revisions::table
+        .filter(article_revisions::article_id.eq(id).and(article_revisions::version.eq(version)))
+        .select(article_revisions::snapshot)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("revision"))?;
+    Ok(serde_json::from_str(&snapshot)?)
+}
+
+/// The orders an article list can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    PublishedDesc,
+    PublishedAsc,
+    UpdatedDesc,
+    Title,
+}
+
+impl Sort {
+    pub const PUBLIC: [Sort; 4] = [Sort::PublishedDesc, Sort::PublishedAsc, Sort::UpdatedDesc, Sort::Title];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::PublishedDesc => "-published_at",
+            Sort::PublishedAsc => "published_at",
+            Sort::UpdatedDesc => "-updated_at",
+            Sort::Title => "title",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Sort> {
+        Sort::PUBLIC.into_iter().find(|sort| sort.name() == s)
+    }
+
+    pub fn time_key(self) -> bool {
+        self != Sort::Title
+    }
+
+    fn cursor_of(self, a: &ArticleBrief) -> Cursor {
+        let key = match self {
+            // Only public listings sort by publication time, where it is never null.
+            Sort::PublishedDesc | Sort::PublishedAsc => Key::Time(a.published_at.unwrap_or(a.created_at)),
+            Sort::UpdatedDesc => Key::Time(a.updated_at),
+            Sort::Title => Key::Text(a.title.clone()),
+        };
+        Cursor { key, id: a.id }
+    }
+}
+
+/// A staff-side status filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+/// Which articles a listing may see.
+#[derive(Debug, Clone, Copy)]
+pub enum Visibility {
+    /// The Content API: published and due at this instant.
+    Public(NaiveDateTime),
+    /// The Admin API: any status, or one.
+    Staff(Option<StatusFilter>, NaiveDateTime),
+}
+
+/// Filters of an article listing. `None` means "no filter"; an empty id list matches nothing.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub visibility: Visibility,
+    pub topic_ids: Option<Vec<i64>>,
+    pub author_ids: Option<Vec<i64>>,
+    pub published_after: Option<NaiveDateTime>,
+    pub published_before: Option<NaiveDateTime>,
+}
+
+fn filtered(filter: &Filter) -> articles::BoxedQuery<'static, MultiBackend> {
+    let mut query = articles::table.into_boxed();
+    query = match filter.visibility {
+        Visibility::Public(now) => query.filter(is_public(now)),
+        Visibility::Staff(None, _) => query,
+        Visibility::Staff(Some(StatusFilter::Draft), _) => query.filter(articles::status.eq(DRAFT)),
+        Visibility::Staff(Some(StatusFilter::Archived), _) => query.filter(articles::status.eq(ARCHIVED)),
+        Visibility::Staff(Some(StatusFilter::Published), now) => query.filter(is_public(now)),
+        Visibility::Staff(Some(StatusFilter::Scheduled), now) => query
+            .filter(articles::status.eq(PUBLISHED))
+            .filter(articles::published_at.gt(now)),
+    };
+    if let Some(ids) = &filter.topic_ids {
+        query = query.filter(
+            articles::id.eq_any(
+                article_topics::table
+                    .filter(article_topics::topic_id.eq_any(ids.clone()))
+                    .select(article_topics::article_id),
+            ),
+        );
+    }
+    if let Some(ids) = &filter.author_ids {
+        query = query.filter(
+            articles::id.eq_any(
+                article_authors::table
+                    .filter(article_authors::author_id.eq_any(ids.clone()))
+                    .select(article_authors::article_id),
+            ),
+        );
+    }
+    if let Some(after) = filter.published_after {
+        query = query.filter(articles::published_at.gt(after));
+    }
+    if let Some(before) = filter.published_before {
+        query = query.filter(articles::published_at.lt(before));
+    }
+    query
+}
+
+/// One page of article summaries.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    sort: Sort,
+    cursor: Option<&Cursor>,
+    limit: i64,
+    count: bool,
+) -> Result<Page<ArticleBrief>, AppError> {
+    let mut query = filtered(filter).select(ArticleBrief::as_select());
+    query = match sort {
+        Sort::PublishedDesc => query.order((articles::published_at.desc(), articles::id.desc())),
+        Sort::PublishedAsc => query.order((articles::published_at.asc(), articles::id.asc())),
+        Sort::UpdatedDesc => query.order((articles::updated_at.desc(), articles::id.desc())),
+        Sort::Title => query.order((articles::title.asc(), articles::id.asc())),
+    };
+    if let Some(Cursor { key, id }) = cursor.cloned() {
+        query = match (sort, key) {
+            (Sort::PublishedDesc, Key::Time(t)) => query.filter(
+                articles::published_at
+                    .lt(t)
+                    .or(articles::published_at.eq(t).and(articles::id.lt(id))),
+            ),
+            (Sort::PublishedAsc, Key::Time(t)) => query.filter(
+                articles::published_at
+                    .gt(t)
+                    .or(articles::published_at.eq(t).and(articles::id.gt(id))),
+            ),
+            (Sort::UpdatedDesc, Key::Time(t)) => query.filter(
+                articles::updated_at
+                    .lt(t)
+                    .or(articles::updated_at.eq(t).and(articles::id.lt(id))),
+            ),
+            (Sort::Title, Key::Text(s)) => query.filter(
+                articles::title
+                    .gt(s.clone())
+                    .or(articles::title.eq(s).and(articles::id.gt(id))),
+            ),
+            _ => return Err(AppError::bad_request("invalid_cursor", "cursor does not match the sort")),
+        };
+    }
+    let rows = query.limit(limit + 1).load(conn)?;
+    let mut page = Page::from_rows(rows, limit, |a| sort.cursor_of(a));
+    if count {
+        page.total = Some(filtered(filter).count().get_result(conn)?);
+    }
+    Ok(page)
+}
+
+/// Summaries of `ids` (those visible under `visibility`), in the order of `ids`.
+pub fn briefs_in_order(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> Result<Vec<ArticleBrief>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<ArticleBrief> = articles::table
+        .filter(articles::id.eq_any(ids))
+        .filter(is_public(now))
+        .select(ArticleBrief::as_select())
+        .load(conn)?;
+    rows.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
+    Ok(rows)
+}
+
+pub fn count(conn: &mut AnyConnection) -> Result<i64, AppError> {
+    Ok(articles::table.count().get_result(conn)?)
+}
+
+pub fn exists_slug(conn: &mut AnyConnection, slug: &str) -> Result<bool, AppError> {
+    Ok(diesel::select(diesel::dsl::exists(articles::table.filter(articles::slug.eq(slug)))).get_result(conn)?)
+}

@@ -1,0 +1,206 @@
+//! Authors: public profiles of the people who write articles.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{article_authors, articles, authors};
+use crate::error::AppError;
+use crate::pagination::{Cursor, Key, Page};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = authors)]
+pub struct Author {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub job_title: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub website: Option<String>,
+    pub social: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The columns an author summary shows inside an article.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = authors)]
+pub struct AuthorBrief {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub job_title: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = authors, treat_none_as_null = true)]
+pub struct AuthorFields {
+    pub slug: String,
+    pub name: String,
+    pub job_title: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub website: Option<String>,
+    pub social: String,
+}
+
+impl Author {
+    pub fn fields(&self) -> AuthorFields {
+        AuthorFields {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            job_title: self.job_title.clone(),
+            bio: self.bio.clone(),
+            avatar_url: self.avatar_url.clone(),
+            website: self.website.clone(),
+            social: self.social.clone(),
+        }
+    }
+}
+
+pub fn insert(conn: &mut AnyConnection, fields: &AuthorFields) -> Result<Author, AppError> {
+    let now = super::now();
+    let id: i64 = diesel::insert_into(authors::table)
+        .values((
+            fields,
+            authors::version.eq(1),
+            authors::created_at.eq(now),
+            authors::updated_at.eq(now),
+        ))
+        .returning(authors::id)
+        .get_result(conn)?;
+    find(conn, id)
+}
+
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    expected: i64,
+    fields: &AuthorFields,
+) -> Result<Author, AppError> {
+    let n = diesel::update(authors::table.filter(authors::id.eq(id).and(authors::version.eq(expected))))
+        .set((fields, authors::version.eq(expected + 1), authors::updated_at.eq(super::now())))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(super::stale("author"));
+    }
+    find(conn, id)
+}
+
+pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+    let bylines: i64 = article_authors::table
+        .filter(article_authors::author_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    if bylines > 0 {
+        return Err(AppError::conflict(
+            "still_referenced",
+            format!("the author is credited on {bylines} article(s); remove them from those first"),
+            None,
+        ));
+    }
+    if diesel::delete(authors::table.find(id)).execute(conn)? == 0 {
+        return Err(AppError::not_found("author"));
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Author, AppError> {
+    authors::table
+        .find(id)
+        .select(Author::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("author"))
+}
+
+pub fn find_by_slug(conn: &mut AnyConnection, slug: &str) -> Result<Author, AppError> {
+    authors::table
+        .filter(authors::slug.eq(slug))
+        .select(Author::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("author"))
+}
+
+/// The ids among `ids` that do not exist.
+pub fn missing(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    let found: Vec<i64> = authors::table
+        .filter(authors::id.eq_any(ids))
+        .select(authors::id)
+        .load(conn)?;
+    Ok(ids.iter().copied().filter(|id| !found.contains(id)).collect())
+}
+
+/// Authors ordered by name, then id.
+pub fn list(
+    conn: &mut AnyConnection,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> Result<Page<Author>, AppError> {
+    let mut query = authors::table
+        .select(Author::as_select())
+        .order((authors::name, authors::id))
+        .into_boxed();
+    if let Some(Cursor { key: Key::Text(name), id }) = cursor {
+        query = query.filter(
+            authors::name
+                .gt(name.clone())
+                .or(authors::name.eq(name.clone()).and(authors::id.gt(*id))),
+        );
+    }
+    let rows = query.limit(limit + 1).load(conn)?;
+    Ok(Page::from_rows(rows, limit, |a: &Author| Cursor {
+        key: Key::Text(a.name.clone()),
+        id: a.id,
+    }))
+}
+
+/// Published article counts per author, for `ids`.
+pub fn published_counts(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> Result<HashMap<i64, i64>, AppError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64)> = article_authors::table
+        .inner_join(articles::table)
+        .filter(article_authors::author_id.eq_any(ids))
+        .filter(super::articles::is_public(now))
+        .group_by(article_authors::author_id)
+        .select((article_authors::author_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The bylines of `article_ids`, in byline order.
+pub fn of_articles(
+    conn: &mut AnyConnection,
+    article_ids: &[i64],
+) -> Result<HashMap<i64, Vec<AuthorBrief>>, AppError> {
+    if article_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, AuthorBrief)> = article_authors::table
+        .inner_join(authors::table)
+        .filter(article_authors::article_id.eq_any(article_ids))
+        .order((article_authors::article_id, article_authors::position))
+        .select((article_authors::article_id, AuthorBrief::as_select()))
+        .load(conn)?;
+    let mut map: HashMap<i64, Vec<AuthorBrief>> = HashMap::new();
+    for (article_id, author) in rows {
+        map.entry(article_id).or_default().push(author);
+    }
+    Ok(map)
+}
+
+pub fn count(conn: &mut AnyConnection) -> Result<i64, AppError> {
+    Ok(authors::table.count().get_result(conn)?)
+}

@@ -1,0 +1,27 @@
+//! Database rows and the queries over them, one module per resource. No HTTP types here: handlers
+//! in `api/` turn these rows into response views.
+
+pub mod articles;
+pub mod authors;
+pub mod lists;
+pub mod related;
+pub mod secrets;
+pub mod tokens;
+pub mod topics;
+pub mod users;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+
+/// The current UTC time at the precision both backends store (microseconds).
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// The error of a write whose expected version is no longer current.
+pub fn stale(what: &str) -> crate::error::AppError {
+    crate::error::AppError::conflict(
+        "version_conflict",
+        format!("the {what} was changed by someone else; reload it and retry"),
+        Some("version"),
+    )
+}

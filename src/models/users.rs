@@ -1,0 +1,115 @@
+//! Staff users: e-mail, argon2 password hash, role and optional linked author.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::schema::users;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub author_id: Option<i64>,
+    pub disabled: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub author_id: Option<i64>,
+    pub disabled: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub role: Option<String>,
+    pub author_id: Option<Option<i64>>,
+    pub disabled: Option<bool>,
+}
+
+pub fn insert(conn: &mut AnyConnection, new: &NewUser<'_>) -> Result<User, AppError> {
+    let id: i64 = diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::id)
+        .get_result(conn)?;
+    find(conn, id)
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<User, AppError> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("user"))
+}
+
+pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<User>, AppError> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn count(conn: &mut AnyConnection) -> Result<i64, AppError> {
+    Ok(users::table.count().get_result(conn)?)
+}
+
+/// Users ordered by id, after `after_id`.
+pub fn list(conn: &mut AnyConnection, after_id: Option<i64>, limit: i64) -> Result<Vec<User>, AppError> {
+    let mut query = users::table.select(User::as_select()).order(users::id).into_boxed();
+    if let Some(after) = after_id {
+        query = query.filter(users::id.gt(after));
+    }
+    Ok(query.limit(limit).load(conn)?)
+}
+
+/// Applies `changes` when the stored version is `expected`; bumps the version.
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    expected: i64,
+    changes: &UserChanges,
+) -> Result<User, AppError> {
+    let now = super::now();
+    let updated = diesel::update(users::table.filter(users::id.eq(id).and(users::version.eq(expected))))
+        .set((changes, users::version.eq(expected + 1), users::updated_at.eq(now)))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(super::stale("user"));
+    }
+    find(conn, id)
+}
+
+pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+    let n = diesel::delete(users::table.find(id)).execute(conn)?;
+    if n == 0 {
+        return Err(AppError::not_found("user"));
+    }
+    Ok(())
+}
+
+pub fn count_active_admins(conn: &mut AnyConnection) -> Result<i64, AppError> {
+    Ok(users::table
+        .filter(users::role.eq("admin").and(users::disabled.eq(false)))
+        .count()
+        .get_result(conn)?)
+}

@@ -1,0 +1,138 @@
+//! Keyset pagination: opaque cursors that carry the sort, the last row's sort key and its id.
+//!
+//! A cursor is `base64url("<sort>\n<key>\n<id>")`. It is opaque to clients; a cursor made for
+//! another sort is rejected with a 400 instead of returning a wrong page.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDateTime};
+
+use crate::error::AppError;
+
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+
+/// The sort key of the last row of a page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Key {
+    Time(NaiveDateTime),
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    pub key: Key,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(&self, sort: &str) -> String {
+        let key = match &self.key {
+            Key::Time(t) => t.and_utc().timestamp_micros().to_string(),
+            Key::Text(s) => s.clone(),
+        };
+        URL_SAFE_NO_PAD.encode(format!("{sort}\n{key}\n{}", self.id))
+    }
+
+    /// Decodes a cursor made for `sort`; `time_key` says which kind of key that sort uses.
+    pub fn decode(raw: &str, sort: &str, time_key: bool) -> Result<Self, AppError> {
+        let bad = || AppError::bad_request("invalid_cursor", "cursor is malformed or was made for another sort");
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
+        let text = String::from_utf8(bytes).map_err(|_| bad())?;
+        let mut parts = text.splitn(3, '\n');
+        let (Some(cursor_sort), Some(key), Some(id)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        if cursor_sort != sort {
+            return Err(bad());
+        }
+        let id = id.parse().map_err(|_| bad())?;
+        let key = if time_key {
+            let micros: i64 = key.parse().map_err(|_| bad())?;
+            Key::Time(
+                DateTime::from_timestamp_micros(micros)
+                    .ok_or_else(bad)?
+                    .naive_utc(),
+            )
+        } else {
+            Key::Text(key.to_owned())
+        };
+        Ok(Cursor { key, id })
+    }
+}
+
+/// Validates `limit`: 1..=100, default 20; over the maximum is a 400, never a silent clamp.
+pub fn limit(requested: Option<i64>) -> Result<i64, AppError> {
+    match requested {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(n) => Err(AppError::BadRequest {
+            code: "invalid_limit",
+            detail: format!("limit must be between 1 and {MAX_LIMIT}, got {n}"),
+            errors: Some(vec![crate::error::FieldError::new(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            )]),
+        }),
+    }
+}
+
+/// One page of rows, fetched with `limit + 1` to learn whether another page follows.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+    pub total: Option<i64>,
+}
+
+impl<T> Page<T> {
+    /// Cuts `rows` (fetched with `limit + 1`) to `limit` and makes the next cursor from the
+    /// last row kept.
+    pub fn from_rows(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> Cursor) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(cursor_of)
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next,
+            total: None,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next: self.next,
+            total: self.total,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_are_bound_to_their_sort() {
+        let t = DateTime::from_timestamp_micros(1_700_000_000_123_456)
+            .map(|d| d.naive_utc())
+            .expect("valid time");
+        let c = Cursor { key: Key::Time(t), id: 42 };
+        let raw = c.encode("-published_at");
+        assert_eq!(Cursor::decode(&raw, "-published_at", true).ok(), Some(c));
+        assert!(Cursor::decode(&raw, "title", false).is_err());
+        assert!(Cursor::decode("%%%", "title", false).is_err());
+    }
+
+    #[test]
+    fn limits_over_the_maximum_are_rejected() {
+        assert_eq!(limit(None).ok(), Some(20));
+        assert!(limit(Some(101)).is_err());
+        assert!(limit(Some(0)).is_err());
+    }
+}

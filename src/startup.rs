@@ -1,0 +1,149 @@
+//! Building the application: the shared state, the start-up work (migrations, signing secret,
+//! first admin, demo content) and the HTTP server. Tests use the same functions, bound to port 0.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::api::extract::{path_error, query_error};
+use crate::api::fallback::{KnownRoutes, not_found_or_method};
+use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::{Role, random_token};
+use crate::config::Settings;
+use crate::db::{Db, migrations};
+use crate::error::AppError;
+use crate::models::{secrets, users};
+
+/// Everything a request handler may need, shared by all workers.
+pub struct AppState {
+    pub db: Db,
+    pub jwt: JwtKeys,
+    pub settings: Settings,
+    pub login_limiter: LoginLimiter,
+    pub routes: KnownRoutes,
+}
+
+/// Errors that stop the process from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] diesel::r2d2::PoolError),
+    #[error("cannot apply migrations: {0}")]
+    Migrations(migrations::MigrationError),
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+/// Opens the database and applies pending migrations.
+pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
+    let db = Db::connect(&settings.database_url, settings.pool_size, settings.pool_timeout())?;
+    let mut conn = db.get()?;
+    let applied = migrations::run_pending(&mut conn).map_err(StartupError::Migrations)?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "applied migrations");
+    }
+    Ok(db)
+}
+
+/// The JWT secret: `HEADLINE_JWT_SECRET`, or one generated once and kept in the database.
+fn jwt_secret(settings: &Settings, db: &Db) -> Result<Vec<u8>, StartupError> {
+    if let Some(secret) = &settings.jwt_secret {
+        if secret.len() < 32 {
+            return Err(StartupError::Config("HEADLINE_JWT_SECRET must be at least 32 bytes".to_owned()));
+        }
+        return Ok(secret.as_bytes().to_vec());
+    }
+    let mut conn = db.get()?;
+    let secret = secrets::get_or_create(&mut conn, "jwt_secret", random_token)?;
+    tracing::warn!("HEADLINE_JWT_SECRET is not set: using a generated secret stored in the database");
+    Ok(secret.into_bytes())
+}
+
+/// Creates the first admin from the settings when the database has no user yet.
+fn bootstrap_admin(settings: &Settings, db: &Db) -> Result<(), StartupError> {
+    let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) else {
+        return Ok(());
+    };
+    db.write_blocking(|conn| {
+        if users::count(conn)? == 0 {
+            crate::auth::create_user(conn, email, password, Role::Admin, None)?;
+            tracing::info!(%email, "created the first admin");
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Opens the database and prepares everything a server needs.
+pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
+    let db = open_database(&settings)?;
+    let secret = jwt_secret(&settings, &db)?;
+    bootstrap_admin(&settings, &db)?;
+    if settings.demo {
+        let loaded = crate::seed::load_demo_if_empty(&db)?;
+        if loaded {
+            tracing::info!("loaded the demo newsroom");
+        }
+    }
+    let doc = crate::openapi::document();
+    Ok(Arc::new(AppState {
+        jwt: JwtKeys::new(&secret, settings.access_token_ttl),
+        login_limiter: LoginLimiter::new(settings.login_rate_per_minute),
+        routes: KnownRoutes::from_doc(&doc),
+        db,
+        settings,
+    }))
+}
+
+/// Starts the HTTP server on `listener`. The returned future runs until a shutdown signal, then
+/// stops gracefully (in-flight requests finish).
+pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, StartupError> {
+    let data = web::Data::from(state.clone());
+    let doc = crate::openapi::document();
+    let workers = match state.settings.workers {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .configure(crate::api::routes)
+            .split_for_parts();
+        app.app_data(data.clone())
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .url("/openapi.json", doc.clone())
+                    .config(Config::default().validator_url("none")),
+            )
+            .route(
+                "/docs",
+                web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
+            )
+            .default_service(web::to(not_found_or_method))
+            .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+            .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(actix_web::middleware::from_fn(crate::telemetry::request_id_header))
+            .wrap(TracingLogger::default())
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .listen(listener)
+    .map_err(|e| StartupError::Bind(addr, e))?
+    .run();
+    Ok(server)
+}

@@ -10,16 +10,31 @@ use clap::Args;
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Database URL: a SQLite file path (optionally `sqlite://path`), or a `postgres://` URL.
-    #[arg(long, env = "DATABASE_URL", default_value = "headline.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "headline.db",
+        global = true
+    )]
     pub database_url: String,
 
     /// Address the HTTP server listens on.
-    #[arg(long, env = "HEADLINE_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "HEADLINE_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind: String,
 
     /// HMAC secret for access tokens (at least 32 bytes). When unset, a random secret is
     /// generated once and kept in the database.
-    #[arg(long, env = "HEADLINE_JWT_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "HEADLINE_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub jwt_secret: Option<String>,
 
     /// E-mail of the first admin, created at start-up when no user exists.
@@ -27,7 +42,12 @@ pub struct Settings {
     pub admin_email: Option<String>,
 
     /// Password of the first admin (at least 12 characters).
-    #[arg(long, env = "HEADLINE_ADMIN_PASSWORD", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "HEADLINE_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
     pub admin_password: Option<String>,
 
     /// Load the demo newsroom into an empty database at start-up.
@@ -35,7 +55,12 @@ pub struct Settings {
     pub demo: bool,
 
     /// Lifetime of access tokens, in seconds.
-    #[arg(long, env = "HEADLINE_ACCESS_TOKEN_TTL", default_value_t = 900, global = true)]
+    #[arg(
+        long,
+        env = "HEADLINE_ACCESS_TOKEN_TTL",
+        default_value_t = 900,
+        global = true
+    )]
     pub access_token_ttl: u64,
 
     /// Lifetime of refresh tokens, in seconds.
@@ -43,7 +68,12 @@ pub struct Settings {
     pub refresh_token_ttl: u64,
 
     /// `max-age` of `Cache-Control` on Content API responses, in seconds.
-    #[arg(long, env = "HEADLINE_CACHE_MAX_AGE", default_value_t = 60, global = true)]
+    #[arg(
+        long,
+        env = "HEADLINE_CACHE_MAX_AGE",
+        default_value_t = 60,
+        global = true
+    )]
     pub cache_max_age: u32,
 
     /// Largest request body accepted, in bytes.
@@ -55,7 +85,12 @@ pub struct Settings {
     pub pool_size: u32,
 
     /// How long a request waits for a pooled connection before a 503, in milliseconds.
-    #[arg(long, env = "HEADLINE_POOL_TIMEOUT_MS", default_value_t = 5000, global = true)]
+    #[arg(
+        long,
+        env = "HEADLINE_POOL_TIMEOUT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
     pub pool_timeout_ms: u64,
 
     /// HTTP worker threads (0: one per CPU core).

@@ -9,7 +9,11 @@ use headline::config::Settings;
 use headline::startup;
 
 #[derive(Debug, Parser)]
-#[command(name = "headline", version, about = "Headline: a headless CMS JSON API for newsrooms")]
+#[command(
+    name = "headline",
+    version,
+    about = "Headline: a headless CMS JSON API for newsrooms"
+)]
 struct Cli {
     #[command(flatten)]
     settings: Settings,
@@ -104,8 +108,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
             };
             let db = startup::open_database(&settings)?;
-            let user = db.write_blocking(|conn| headline::auth::create_user(conn, &email, &password, role, author_id))?;
-            println!("created user {} ({}) with role {}", user.id, user.email, user.role);
+            let user = db.write_blocking(|conn| {
+                headline::auth::create_user(conn, &email, &password, role, author_id)
+            })?;
+            println!(
+                "created user {} ({}) with role {}",
+                user.id, user.email, user.role
+            );
             Ok(())
         }
         Command::Openapi => {

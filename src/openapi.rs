@@ -39,17 +39,61 @@ pub struct ApiDoc;
 
 /// The shared error responses, registered under `components/responses`.
 const ERRORS: [(&str, &str, &str); 11] = [
-    ("400", "BadRequest", "Malformed request: bad JSON, unknown field or query parameter, bad cursor, limit over 100"),
-    ("401", "Unauthorized", "Missing, invalid or expired bearer token"),
-    ("403", "Forbidden", "The caller's role or ownership does not allow this"),
-    ("404", "NotFound", "No such resource (drafts are not found on the Content API)"),
-    ("409", "Conflict", "Duplicate slug or e-mail, stale `version`, or a resource still in use"),
-    ("412", "PreconditionFailed", "`If-Match` does not match the current version"),
-    ("413", "PayloadTooLarge", "Request body over the configured limit"),
-    ("415", "UnsupportedMediaType", "Request body is not `application/json`"),
-    ("422", "ValidationFailed", "Invalid field values; `errors` names each field"),
-    ("429", "TooManyRequests", "Too many failed attempts; see `Retry-After`"),
-    ("503", "ServiceUnavailable", "The database is unreachable or overloaded"),
+    (
+        "400",
+        "BadRequest",
+        "Malformed request: bad JSON, unknown field or query parameter, bad cursor, limit over 100",
+    ),
+    (
+        "401",
+        "Unauthorized",
+        "Missing, invalid or expired bearer token",
+    ),
+    (
+        "403",
+        "Forbidden",
+        "The caller's role or ownership does not allow this",
+    ),
+    (
+        "404",
+        "NotFound",
+        "No such resource (drafts are not found on the Content API)",
+    ),
+    (
+        "409",
+        "Conflict",
+        "Duplicate slug or e-mail, stale `version`, or a resource still in use",
+    ),
+    (
+        "412",
+        "PreconditionFailed",
+        "`If-Match` does not match the current version",
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        "Request body over the configured limit",
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "Request body is not `application/json`",
+    ),
+    (
+        "422",
+        "ValidationFailed",
+        "Invalid field values; `errors` names each field",
+    ),
+    (
+        "429",
+        "TooManyRequests",
+        "Too many failed attempts; see `Retry-After`",
+    ),
+    (
+        "503",
+        "ServiceUnavailable",
+        "The database is unreachable or overloaded",
+    ),
 ];
 
 fn add_error(op: &mut Operation, status: &str) {
@@ -67,7 +111,10 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
     components.security_schemes.insert(
         "bearer".to_owned(),
         RefOr::T(SecurityScheme::Http(
-            Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
         )),
     );
     for (_, name, description) in ERRORS {
@@ -75,10 +122,14 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
             .description(description)
             .content(
                 "application/problem+json",
-                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
             )
             .build();
-        components.responses.insert(name.to_owned(), RefOr::T(response));
+        components
+            .responses
+            .insert(name.to_owned(), RefOr::T(response));
     }
 
     for (path, item) in doc.paths.paths.iter_mut() {
@@ -98,7 +149,10 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
                 add_error(op, "503");
             }
             if admin {
-                op.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+                op.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
                 add_error(op, "401");
                 add_error(op, "403");
             }

@@ -36,7 +36,12 @@ impl Cursor {
 
     /// Decodes a cursor made for `sort`; `time_key` says which kind of key that sort uses.
     pub fn decode(raw: &str, sort: &str, time_key: bool) -> Result<Self, AppError> {
-        let bad = || AppError::bad_request("invalid_cursor", "cursor is malformed or was made for another sort");
+        let bad = || {
+            AppError::bad_request(
+                "invalid_cursor",
+                "cursor is malformed or was made for another sort",
+            )
+        };
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
         let mut parts = text.splitn(3, '\n');
@@ -122,7 +127,10 @@ mod tests {
         let t = DateTime::from_timestamp_micros(1_700_000_000_123_456)
             .map(|d| d.naive_utc())
             .expect("valid time");
-        let c = Cursor { key: Key::Time(t), id: 42 };
+        let c = Cursor {
+            key: Key::Time(t),
+            id: 42,
+        };
         let raw = c.encode("-published_at");
         assert_eq!(Cursor::decode(&raw, "-published_at", true).ok(), Some(c));
         assert!(Cursor::decode(&raw, "title", false).is_err());

@@ -11,7 +11,8 @@ use crate::models::authors::{self, AuthorFields};
 use crate::models::lists::{self, ListFields, NewItem};
 use crate::models::topics::{self, TopicFields};
 
-pub const MAIN_SLUG: &str = "new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans";
+pub const MAIN_SLUG: &str =
+    "new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans";
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(y, m, d)
@@ -81,7 +82,13 @@ pub fn load_demo(db: &Db) -> Result<bool, AppError> {
     })
 }
 
-fn author(conn: &mut AnyConnection, slug: &str, name: &str, job: &str, bio: &str) -> Result<i64, AppError> {
+fn author(
+    conn: &mut AnyConnection,
+    slug: &str,
+    name: &str,
+    job: &str,
+    bio: &str,
+) -> Result<i64, AppError> {
     Ok(authors::insert(
         conn,
         &AuthorFields {
@@ -144,7 +151,14 @@ fn publish(conn: &mut AnyConnection, story: Story<'_>) -> Result<i64, AppError> 
         topic_ids: story.topic_ids,
     };
     let created = articles::create(conn, &draft, None)?;
-    let published = articles::save(conn, &created, created.version, &draft, Some(PUBLISHED), None)?;
+    let published = articles::save(
+        conn,
+        &created,
+        created.version,
+        &draft,
+        Some(PUBLISHED),
+        None,
+    )?;
     Ok(published.id)
 }
 
@@ -156,9 +170,27 @@ fn load(conn: &mut AnyConnection) -> Result<(), AppError> {
         "Senior Writer",
         "Andy writes about mobile technology: phones, wearables and the companies behind them. He has covered the industry for well over a decade.",
     )?;
-    let xiaomi = topic(conn, "xiaomi", "Xiaomi", "News and reviews of Xiaomi phones and devices.", None)?;
-    let nokia = topic(conn, "nokia", "Nokia", "Nokia's phones, networks and patents.", None)?;
-    let redmi = topic(conn, "redmi", "Redmi", "Xiaomi's Redmi range of affordable phones.", Some(xiaomi))?;
+    let xiaomi = topic(
+        conn,
+        "xiaomi",
+        "Xiaomi",
+        "News and reviews of Xiaomi phones and devices.",
+        None,
+    )?;
+    let nokia = topic(
+        conn,
+        "nokia",
+        "Nokia",
+        "Nokia's phones, networks and patents.",
+        None,
+    )?;
+    let redmi = topic(
+        conn,
+        "redmi",
+        "Redmi",
+        "Xiaomi's Redmi range of affordable phones.",
+        Some(xiaomi),
+    )?;
 
     let leica = publish(
         conn,
@@ -220,13 +252,19 @@ fn load(conn: &mut AnyConnection) -> Result<(), AppError> {
         &ListFields {
             slug: "read-more-xiaomi-nokia".to_owned(),
             title: "Read more".to_owned(),
-            description: Some("Further reading on Xiaomi, closing the Xiaomi–Nokia story.".to_owned()),
+            description: Some(
+                "Further reading on Xiaomi, closing the Xiaomi–Nokia story.".to_owned(),
+            ),
         },
     )?;
     lists::replace_items(
         conn,
         read_more.id,
-        &[NewItem::Article(leica), NewItem::Article(redmi_note), NewItem::Article(fingerprint)],
+        &[
+            NewItem::Article(leica),
+            NewItem::Article(redmi_note),
+            NewItem::Article(fingerprint),
+        ],
     )?;
     let videos = lists::insert(
         conn,
@@ -242,7 +280,9 @@ fn load(conn: &mut AnyConnection) -> Result<(), AppError> {
         &[NewItem::External {
             url: "https://videos.example.com/xiaomi-nokia-deal-explained".to_owned(),
             title: "The Xiaomi–Nokia patent deal, explained".to_owned(),
-            excerpt: Some("What the cross-licensing agreement means for Xiaomi's phones abroad.".to_owned()),
+            excerpt: Some(
+                "What the cross-licensing agreement means for Xiaomi's phones abroad.".to_owned(),
+            ),
             image_url: Some("https://images.example.com/xiaomi-nokia-video.jpg".to_owned()),
             kind: "video".to_owned(),
         }],

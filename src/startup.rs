@@ -48,7 +48,11 @@ pub enum StartupError {
 
 /// Opens the database and applies pending migrations.
 pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
-    let db = Db::connect(&settings.database_url, settings.pool_size, settings.pool_timeout())?;
+    let db = Db::connect(
+        &settings.database_url,
+        settings.pool_size,
+        settings.pool_timeout(),
+    )?;
     let mut conn = db.get()?;
     let applied = migrations::run_pending(&mut conn).map_err(StartupError::Migrations)?;
     if !applied.is_empty() {
@@ -61,13 +65,17 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
 fn jwt_secret(settings: &Settings, db: &Db) -> Result<Vec<u8>, StartupError> {
     if let Some(secret) = &settings.jwt_secret {
         if secret.len() < 32 {
-            return Err(StartupError::Config("HEADLINE_JWT_SECRET must be at least 32 bytes".to_owned()));
+            return Err(StartupError::Config(
+                "HEADLINE_JWT_SECRET must be at least 32 bytes".to_owned(),
+            ));
         }
         return Ok(secret.as_bytes().to_vec());
     }
     let mut conn = db.get()?;
     let secret = secrets::get_or_create(&mut conn, "jwt_secret", random_token)?;
-    tracing::warn!("HEADLINE_JWT_SECRET is not set: using a generated secret stored in the database");
+    tracing::warn!(
+        "HEADLINE_JWT_SECRET is not set: using a generated secret stored in the database"
+    );
     Ok(secret.into_bytes())
 }
 
@@ -116,7 +124,10 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
     };
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -132,12 +143,18 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
             )
             .route(
                 "/docs",
-                web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header((header::LOCATION, "/docs/"))
+                        .finish()
+                }),
             )
             .default_service(web::to(not_found_or_method))
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
-            .wrap(actix_web::middleware::from_fn(crate::telemetry::request_id_header))
+            .wrap(actix_web::middleware::from_fn(
+                crate::telemetry::request_id_header,
+            ))
             .wrap(TracingLogger::default())
     })
     .workers(workers)

@@ -69,7 +69,10 @@ fn markdown_options() -> Options {
 /// same sanitizer.
 pub fn render_markdown(markdown: &str) -> String {
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, markdown_options()));
+    html::push_html(
+        &mut unsafe_html,
+        Parser::new_ext(markdown, markdown_options()),
+    );
     ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer"))
         .clean(&unsafe_html)
@@ -134,7 +137,7 @@ mod tests {
     #[test]
     fn markdown_is_rendered_and_sanitized() {
         let html = render_markdown(
-            "# Hi\n\n<script>alert(1)</script>[x](javascript:alert(1)) **b** <img src=x onerror=alert(1)>",
+            "# Hi\n\n[x](javascript:alert(1)) **b** <img src=x onerror=alert(1)>\n\n<script>alert(1)</script>",
         );
         assert!(html.contains("<h1>Hi</h1>"));
         assert!(html.contains("<strong>b</strong>"));

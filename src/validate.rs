@@ -133,7 +133,5 @@ impl Validator {
 
 /// Trims a text and turns blank into `None`.
 pub fn clean(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }

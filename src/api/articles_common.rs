@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::views::{ArticleSummary, Includes, ItemView, Relations, RelatedSource};
+use super::views::{ArticleSummary, Includes, ItemView, RelatedSource, Relations};
 use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::articles::{self, Article, ArticleBrief};
@@ -10,15 +10,30 @@ use crate::models::related::{self, Related};
 use crate::models::{authors, topics};
 
 /// Loads bylines and topics of `ids` (one query each, only those asked for).
-pub fn relations(conn: &mut AnyConnection, ids: &[i64], inc: Includes) -> Result<Relations, AppError> {
+pub fn relations(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    inc: Includes,
+) -> Result<Relations, AppError> {
     Ok(Relations {
-        authors: if inc.authors { authors::of_articles(conn, ids)? } else { Default::default() },
-        topics: if inc.topics { topics::of_articles(conn, ids)? } else { Default::default() },
+        authors: if inc.authors {
+            authors::of_articles(conn, ids)?
+        } else {
+            Default::default()
+        },
+        topics: if inc.topics {
+            topics::of_articles(conn, ids)?
+        } else {
+            Default::default()
+        },
     })
 }
 
 /// Summaries of `briefs` with both relations.
-pub fn summaries(conn: &mut AnyConnection, briefs: Vec<ArticleBrief>) -> Result<Vec<ArticleSummary>, AppError> {
+pub fn summaries(
+    conn: &mut AnyConnection,
+    briefs: Vec<ArticleBrief>,
+) -> Result<Vec<ArticleSummary>, AppError> {
     let ids: Vec<i64> = briefs.iter().map(|a| a.id).collect();
     let rel = relations(conn, &ids, Includes::BOTH)?;
     Ok(briefs
@@ -45,9 +60,9 @@ pub fn related_items(
         .collect();
     let briefs = articles::briefs_in_order(conn, &ids, now)?;
     let mut by_id: std::collections::HashMap<i64, ArticleSummary> = summaries(conn, briefs)?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
     Ok(picks
         .into_iter()
         .filter_map(|p| match p {

@@ -52,7 +52,13 @@ fn issue_pair(
     let refresh_token = random_token();
     let ttl = i64::try_from(state.settings.refresh_token_ttl).unwrap_or(i64::MAX / 2);
     let expires_at: NaiveDateTime = now() + Duration::seconds(ttl.min(10 * 365 * 24 * 3600));
-    tokens::insert(conn, user_id, family, &token_digest(&refresh_token), expires_at)?;
+    tokens::insert(
+        conn,
+        user_id,
+        family,
+        &token_digest(&refresh_token),
+        expires_at,
+    )?;
     Ok(TokenResponse {
         access_token: state.jwt.issue(user_id)?,
         token_type: "Bearer".to_owned(),
@@ -76,7 +82,10 @@ fn bad_credentials() -> AppError {
     )
 )]
 #[post("/login")]
-pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginRequest>) -> Result<HttpResponse, AppError> {
+pub async fn login(
+    state: web::Data<AppState>,
+    body: JsonBody<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
     let LoginRequest { email, password } = body.0;
     let email = email.trim().to_lowercase();
     if let Err(retry_after) = state.login_limiter.check(&email) {
@@ -88,7 +97,9 @@ pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginRequest>) -> 
         .run(move |conn| {
             let user = users::find_by_email(conn, &email)?;
             // Verify against a dummy hash for unknown users so timing does not reveal accounts.
-            let stored = user.as_ref().map_or(password::dummy_hash(), |u| u.password_hash.as_str());
+            let stored = user
+                .as_ref()
+                .map_or(password::dummy_hash(), |u| u.password_hash.as_str());
             let ok = password::verify(&password, stored);
             match user {
                 Some(user) if ok && !user.disabled => {
@@ -116,7 +127,10 @@ pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginRequest>) -> 
     )
 )]
 #[post("/refresh")]
-pub async fn refresh(state: web::Data<AppState>, body: JsonBody<RefreshRequest>) -> Result<HttpResponse, AppError> {
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: JsonBody<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
     let digest = token_digest(&body.0.refresh_token);
     let st = state.clone();
     let pair = state
@@ -148,7 +162,9 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody<RefreshRequest>)
         Ok(pair) => Ok(private(&pair)),
         Err(family) => {
             tracing::warn!(%family, "refresh token reused; family revoked");
-            Err(AppError::Unauthorized("refresh token was already used; log in again".to_owned()))
+            Err(AppError::Unauthorized(
+                "refresh token was already used; log in again".to_owned(),
+            ))
         }
     }
 }
@@ -160,7 +176,10 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody<RefreshRequest>)
     responses((status = 204, description = "Logged out (also when the token was already invalid)"))
 )]
 #[post("/logout")]
-pub async fn logout(state: web::Data<AppState>, body: JsonBody<RefreshRequest>) -> Result<HttpResponse, AppError> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: JsonBody<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
     let digest = token_digest(&body.0.refresh_token);
     state
         .db

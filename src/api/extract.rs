@@ -39,7 +39,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let payload = web::Payload::from_request(req, payload).into_inner();
         let payload = match payload {
             Ok(p) => p,
-            Err(e) => return Box::pin(async move { Err(AppError::bad_request("malformed_body", e.to_string())) }),
+            Err(e) => {
+                return Box::pin(async move {
+                    Err(AppError::bad_request("malformed_body", e.to_string()))
+                });
+            }
         };
         Box::pin(async move {
             if !content_type_ok {
@@ -47,7 +51,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     "request bodies must be application/json".to_owned(),
                 ));
             }
-            let too_large = || AppError::PayloadTooLarge(format!("request body is over the limit of {limit} bytes"));
+            let too_large = || {
+                AppError::PayloadTooLarge(format!(
+                    "request body is over the limit of {limit} bytes"
+                ))
+            };
             if declared_length.is_some_and(|n| n > limit) {
                 return Err(too_large());
             }
@@ -55,18 +63,30 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 .to_bytes_limited(limit)
                 .await
                 .map_err(|_| too_large())?
-                .map_err(|e| AppError::bad_request("malformed_body", format!("could not read the body: {e}")))?;
+                .map_err(|e| {
+                    AppError::bad_request("malformed_body", format!("could not read the body: {e}"))
+                })?;
             parse_json(&bytes).map(JsonBody)
         })
     }
 }
 
 fn is_json(req: &HttpRequest) -> bool {
-    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Strips serde_json's " at line 1 column 5" suffix.
@@ -85,9 +105,12 @@ fn backticked(message: &str) -> Option<&str> {
     Some(&message[start..start + len])
 }
 
+/// The field a serde message names, under `path` (which may already end with it).
 fn join(path: &str, name: &str) -> String {
     if path.is_empty() || path == "." {
         name.to_owned()
+    } else if path == name || path.ends_with(&format!(".{name}")) {
+        path.to_owned()
     } else {
         format!("{path}.{name}")
     }
@@ -100,7 +123,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         Ok(value) => {
             return match de.end() {
                 Ok(()) => Ok(value),
-                Err(e) => Err(AppError::bad_request("malformed_json", format!("malformed JSON: {}", message_of(&e)))),
+                Err(e) => Err(AppError::bad_request(
+                    "malformed_json",
+                    format!("malformed JSON: {}", message_of(&e)),
+                )),
             };
         }
         Err(err) => err,
@@ -119,13 +145,19 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 })
             } else if message.starts_with("missing field") {
                 let field = join(&path, backticked(&message).unwrap_or("?"));
-                Err(AppError::Validation(vec![FieldError::new(field, "is required")]))
+                Err(AppError::Validation(vec![FieldError::new(
+                    field,
+                    "is required",
+                )]))
             } else {
                 let field = if path == "." { "body".to_owned() } else { path };
                 Err(AppError::Validation(vec![FieldError::new(field, message)]))
             }
         }
-        _ => Err(AppError::bad_request("malformed_json", format!("malformed JSON: {message}"))),
+        _ => Err(AppError::bad_request(
+            "malformed_json",
+            format!("malformed JSON: {message}"),
+        )),
     }
 }
 
@@ -162,13 +194,22 @@ pub fn if_match_version(req: &HttpRequest) -> Result<Option<Option<i64>>, AppErr
         .trim_matches('"')
         .strip_prefix('v')
         .and_then(|v| v.parse::<i64>().ok())
-        .ok_or_else(|| AppError::bad_request("invalid_if_match", "If-Match must be an ETag this API sent, like \"v3\""))?;
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_if_match",
+                "If-Match must be an ETag this API sent, like \"v3\"",
+            )
+        })?;
     Ok(Some(Some(version)))
 }
 
 /// Settles which version a write expects: `If-Match` (stale → 412), else a body `version`
 /// (stale → 409), else the version just loaded.
-pub fn expected_version(if_match: Option<Option<i64>>, body_version: Option<i64>, current: i64) -> Result<i64, AppError> {
+pub fn expected_version(
+    if_match: Option<Option<i64>>,
+    body_version: Option<i64>,
+    current: i64,
+) -> Result<i64, AppError> {
     match if_match {
         Some(Some(v)) if v != current => Err(AppError::PreconditionFailed(format!(
             "If-Match is v{v} but the resource is at v{current}"

@@ -20,7 +20,6 @@ impl KnownRoutes {
             .map(|(path, item)| {
                 let methods: Vec<&str> = [
                     ("GET", item.get.is_some()),
-                    ("HEAD", item.get.is_some()),
                     ("POST", item.post.is_some()),
                     ("PUT", item.put.is_some()),
                     ("PATCH", item.patch.is_some()),
@@ -44,7 +43,10 @@ impl KnownRoutes {
     }
 }
 
-pub async fn not_found_or_method(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn not_found_or_method(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     Err(match state.routes.allow(req.path()) {
         Some(allow) => AppError::MethodNotAllowed {
             allow: allow.to_owned(),

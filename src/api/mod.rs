@@ -17,15 +17,17 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Every documented route. The same function builds the served app and the OpenAPI document,
 /// so they cannot drift apart.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz).service(health::readyz).service(
-        scope::scope("/api/v1")
-            .configure(content::configure)
-            .service(
-                scope::scope("/auth")
-                    .service(auth::login)
-                    .service(auth::refresh)
-                    .service(auth::logout),
-            )
-            .service(scope::scope("/admin").configure(admin::configure)),
-    );
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(
+            scope::scope("/api/v1")
+                .configure(content::configure)
+                .service(
+                    scope::scope("/auth")
+                        .service(auth::login)
+                        .service(auth::refresh)
+                        .service(auth::logout),
+                )
+                .service(scope::scope("/admin").configure(admin::configure)),
+        );
 }

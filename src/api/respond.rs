@@ -4,8 +4,8 @@
 //! `Cache-Control: public, max-age=N`; `If-None-Match` answers 304. Admin responses carry the
 //! resource's version as their `ETag` (for `If-Match`) and are never cached.
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -80,7 +80,11 @@ fn none_match_hits(req: &HttpRequest, etag: &str) -> bool {
 }
 
 /// A cacheable Content API response, or a 304 when the client's copy is current.
-pub fn public<T: Serialize>(req: &HttpRequest, max_age: u32, body: &T) -> Result<HttpResponse, AppError> {
+pub fn public<T: Serialize>(
+    req: &HttpRequest,
+    max_age: u32,
+    body: &T,
+) -> Result<HttpResponse, AppError> {
     let bytes = serde_json::to_vec(body)?;
     let etag = etag_of(&bytes);
     let cache_control = format!("public, max-age={max_age}");

@@ -25,10 +25,9 @@ pub struct CurrentUser {
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, AppError> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| AppError::Unauthorized("an Authorization: Bearer token is required".to_owned()))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        AppError::Unauthorized("an Authorization: Bearer token is required".to_owned())
+    })?;
     let value = value
         .to_str()
         .map_err(|_| AppError::Unauthorized("malformed Authorization header".to_owned()))?;
@@ -36,7 +35,9 @@ fn bearer(req: &HttpRequest) -> Result<String, AppError> {
         .split_once(' ')
         .ok_or_else(|| AppError::Unauthorized("malformed Authorization header".to_owned()))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(AppError::Unauthorized("the Authorization scheme must be Bearer".to_owned()));
+        return Err(AppError::Unauthorized(
+            "the Authorization scheme must be Bearer".to_owned(),
+        ));
     }
     Ok(token.trim().to_owned())
 }
@@ -59,10 +60,11 @@ impl FromRequest for CurrentUser {
                     Err(e) => Err(e),
                 })
                 .await?;
-            let user = user
-                .filter(|u| !u.disabled)
-                .ok_or_else(|| AppError::Unauthorized("the account no longer exists or is disabled".to_owned()))?;
-            let role = Role::parse(&user.role).ok_or_else(|| AppError::internal("unknown role in database"))?;
+            let user = user.filter(|u| !u.disabled).ok_or_else(|| {
+                AppError::Unauthorized("the account no longer exists or is disabled".to_owned())
+            })?;
+            let role = Role::parse(&user.role)
+                .ok_or_else(|| AppError::internal("unknown role in database"))?;
             Ok(CurrentUser {
                 id: user.id,
                 email: user.email,

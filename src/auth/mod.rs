@@ -44,10 +44,13 @@ pub fn create_user(
     v.email("email", &email);
     v.password("password", password);
     v.finish()?;
-    if let Some(id) = author_id {
-        if !authors::missing(conn, &[id])?.is_empty() {
-            return Err(crate::error::AppError::invalid("author_id", format!("no author with id {id}")));
-        }
+    if let Some(id) = author_id
+        && !authors::missing(conn, &[id])?.is_empty()
+    {
+        return Err(crate::error::AppError::invalid(
+            "author_id",
+            format!("no author with id {id}"),
+        ));
     }
     let hash = password::hash(password)?;
     let now = now();

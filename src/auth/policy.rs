@@ -70,7 +70,8 @@ fn forbidden(what: &str) -> AppError {
 }
 
 fn is_own(user: &CurrentUser, facts: &ArticleFacts<'_>) -> bool {
-    user.author_id.is_some_and(|id| facts.author_ids.contains(&id))
+    user.author_id
+        .is_some_and(|id| facts.author_ids.contains(&id))
 }
 
 /// May `user` do `action` to an article with these facts (`None` for a new article)?
@@ -94,9 +95,9 @@ pub fn article(
         {
             Ok(())
         }
-        (Role::Contributor, _, Some(f)) if is_own(user, f) => Err(forbidden(
-            "change an article once it has been published",
-        )),
+        (Role::Contributor, _, Some(f)) if is_own(user, f) => {
+            Err(forbidden("change an article once it has been published"))
+        }
         _ => Err(forbidden("change articles of other authors")),
     }
 }
@@ -144,9 +145,18 @@ mod tests {
     #[test]
     fn contributors_edit_only_their_own_drafts() {
         let me = user(Role::Contributor, Some(7));
-        let own_draft = ArticleFacts { author_ids: &[7], is_draft: true };
-        let own_published = ArticleFacts { author_ids: &[7], is_draft: false };
-        let other = ArticleFacts { author_ids: &[8], is_draft: true };
+        let own_draft = ArticleFacts {
+            author_ids: &[7],
+            is_draft: true,
+        };
+        let own_published = ArticleFacts {
+            author_ids: &[7],
+            is_draft: false,
+        };
+        let other = ArticleFacts {
+            author_ids: &[8],
+            is_draft: true,
+        };
         assert!(article(&me, ArticleAction::Update, Some(&own_draft)).is_ok());
         assert!(article(&me, ArticleAction::Update, Some(&own_published)).is_err());
         assert!(article(&me, ArticleAction::Update, Some(&other)).is_err());
@@ -156,8 +166,14 @@ mod tests {
     #[test]
     fn authors_publish_their_own_articles_only() {
         let me = user(Role::Author, Some(7));
-        let own = ArticleFacts { author_ids: &[8, 7], is_draft: false };
-        let other = ArticleFacts { author_ids: &[8], is_draft: true };
+        let own = ArticleFacts {
+            author_ids: &[8, 7],
+            is_draft: false,
+        };
+        let other = ArticleFacts {
+            author_ids: &[8],
+            is_draft: true,
+        };
         assert!(article(&me, ArticleAction::Publish, Some(&own)).is_ok());
         assert!(article(&me, ArticleAction::Delete, Some(&own)).is_ok());
         assert!(article(&me, ArticleAction::Delete, Some(&other)).is_err());

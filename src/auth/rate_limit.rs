@@ -37,7 +37,9 @@ impl LoginLimiter {
         if failures.len() > 10_000 {
             failures.retain(|_, (start, _)| start.elapsed() < WINDOW);
         }
-        let entry = failures.entry(key.to_owned()).or_insert((Instant::now(), 0));
+        let entry = failures
+            .entry(key.to_owned())
+            .or_insert((Instant::now(), 0));
         if entry.0.elapsed() >= WINDOW {
             *entry = (Instant::now(), 0);
         }

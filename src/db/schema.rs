@@ -160,7 +160,10 @@ diesel::joinable!(list_items -> articles (article_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
 // Related picks group by article and publication time.
-diesel::allow_columns_to_appear_in_same_group_by_clause!(article_topics::article_id, articles::published_at);
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    article_topics::article_id,
+    articles::published_at
+);
 
 diesel::allow_tables_to_appear_in_same_query!(
     authors,

@@ -9,7 +9,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::schema::{article_authors, article_revisions, article_slugs, article_topics, articles};
+use crate::db::schema::{
+    article_authors, article_revisions, article_slugs, article_topics, articles,
+};
 use crate::db::{AnyConnection, MultiBackend};
 use crate::error::AppError;
 use crate::pagination::{Cursor, Key, Page};
@@ -69,7 +71,11 @@ pub struct ArticleBrief {
 }
 
 /// The displayed status: `scheduled` is a published article whose time has not come.
-pub fn display_status(status: &str, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> &str {
+pub fn display_status(
+    status: &str,
+    published_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> &str {
     match (status, published_at) {
         (PUBLISHED, Some(at)) if at > now => "scheduled",
         (s, _) => s,
@@ -214,7 +220,9 @@ pub type IsPublic = diesel::dsl::And<
 >;
 
 pub fn is_public(now: NaiveDateTime) -> IsPublic {
-    articles::status.eq(PUBLISHED).and(articles::published_at.le(now))
+    articles::status
+        .eq(PUBLISHED)
+        .and(articles::published_at.le(now))
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Article, AppError> {
@@ -269,11 +277,17 @@ pub fn find_public_by_slug(
         .select(articles::slug)
         .first(conn)
         .optional()?;
-    moved.map(BySlug::Moved).ok_or_else(|| AppError::not_found("article"))
+    moved
+        .map(BySlug::Moved)
+        .ok_or_else(|| AppError::not_found("article"))
 }
 
 /// The id of a published article by slug (current slugs only).
-pub fn public_id_by_slug(conn: &mut AnyConnection, slug: &str, now: NaiveDateTime) -> Result<i64, AppError> {
+pub fn public_id_by_slug(
+    conn: &mut AnyConnection,
+    slug: &str,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
     articles::table
         .filter(articles::slug.eq(slug))
         .filter(is_public(now))
@@ -284,7 +298,11 @@ pub fn public_id_by_slug(conn: &mut AnyConnection, slug: &str, now: NaiveDateTim
 }
 
 /// Rejects a slug that another article used before: its redirects would become ambiguous.
-fn check_slug_free(conn: &mut AnyConnection, slug: &str, own_id: Option<i64>) -> Result<(), AppError> {
+fn check_slug_free(
+    conn: &mut AnyConnection,
+    slug: &str,
+    own_id: Option<i64>,
+) -> Result<(), AppError> {
     let owner: Option<i64> = article_slugs::table
         .find(slug)
         .select(article_slugs::article_id)
@@ -300,9 +318,15 @@ fn check_slug_free(conn: &mut AnyConnection, slug: &str, own_id: Option<i64>) ->
     }
 }
 
-fn replace_relations(conn: &mut AnyConnection, id: i64, draft: &ArticleDraft) -> Result<(), AppError> {
-    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id))).execute(conn)?;
-    diesel::delete(article_topics::table.filter(article_topics::article_id.eq(id))).execute(conn)?;
+fn replace_relations(
+    conn: &mut AnyConnection,
+    id: i64,
+    draft: &ArticleDraft,
+) -> Result<(), AppError> {
+    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(article_topics::table.filter(article_topics::article_id.eq(id)))
+        .execute(conn)?;
     // One row per statement: multi-row VALUES does not compile on the multi-backend connection.
     for (position, author_id) in (0..).zip(&draft.author_ids) {
         diesel::insert_into(article_authors::table)
@@ -348,9 +372,13 @@ fn record_revision(
 pub fn unique_slug(conn: &mut AnyConnection, base: &str) -> Result<String, AppError> {
     let mut candidate = base.to_owned();
     for n in 2..1000 {
-        let taken: bool = diesel::select(diesel::dsl::exists(articles::table.filter(articles::slug.eq(&candidate))))
-            .get_result(conn)?;
-        let former: bool = diesel::select(diesel::dsl::exists(article_slugs::table.find(&candidate))).get_result(conn)?;
+        let taken: bool = diesel::select(diesel::dsl::exists(
+            articles::table.filter(articles::slug.eq(&candidate)),
+        ))
+        .get_result(conn)?;
+        let former: bool =
+            diesel::select(diesel::dsl::exists(article_slugs::table.find(&candidate)))
+                .get_result(conn)?;
         if !taken && !former {
             return Ok(candidate);
         }
@@ -358,11 +386,19 @@ pub fn unique_slug(conn: &mut AnyConnection, base: &str) -> Result<String, AppEr
         let keep = base.len().min(crate::validate::MAX_SLUG - suffix.len());
         candidate = format!("{}{suffix}", base[..keep].trim_end_matches('-'));
     }
-    Err(AppError::conflict("already_exists", "no free slug could be derived; give one", Some("slug")))
+    Err(AppError::conflict(
+        "already_exists",
+        "no free slug could be derived; give one",
+        Some("slug"),
+    ))
 }
 
 /// Creates a draft article (version 1) with its bylines, topics and first revision.
-pub fn create(conn: &mut AnyConnection, draft: &ArticleDraft, user_id: Option<i64>) -> Result<Article, AppError> {
+pub fn create(
+    conn: &mut AnyConnection,
+    draft: &ArticleDraft,
+    user_id: Option<i64>,
+) -> Result<Article, AppError> {
     check_slug_free(conn, &draft.slug, None)?;
     let now = super::now();
     let id: i64 = diesel::insert_into(articles::table)
@@ -397,14 +433,16 @@ pub fn save(
     }
     let version = expected + 1;
     let now = super::now();
-    let n = diesel::update(articles::table.filter(articles::id.eq(id).and(articles::version.eq(expected))))
-        .set((
-            draft.columns(),
-            articles::status.eq(status.unwrap_or(&current.status)),
-            articles::version.eq(version),
-            articles::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        articles::table.filter(articles::id.eq(id).and(articles::version.eq(expected))),
+    )
+    .set((
+        draft.columns(),
+        articles::status.eq(status.unwrap_or(&current.status)),
+        articles::version.eq(version),
+        articles::updated_at.eq(now),
+    ))
+    .execute(conn)?;
     if n == 0 {
         return Err(super::stale("article"));
     }
@@ -451,7 +489,11 @@ pub fn revisions(conn: &mut AnyConnection, id: i64) -> Result<Vec<Revision>, App
 
 pub fn revision(conn: &mut AnyConnection, id: i64, version: i64) -> Result<ArticleDraft, AppError> {
     let snapshot: String = article_revisions::table
-        .filter(article_revisions::article_id.eq(id).and(article_revisions::version.eq(version)))
+        .filter(
+            article_revisions::article_id
+                .eq(id)
+                .and(article_revisions::version.eq(version)),
+        )
         .select(article_revisions::snapshot)
         .first(conn)
         .optional()?
@@ -469,7 +511,12 @@ pub enum Sort {
 }
 
 impl Sort {
-    pub const PUBLIC: [Sort; 4] = [Sort::PublishedDesc, Sort::PublishedAsc, Sort::UpdatedDesc, Sort::Title];
+    pub const PUBLIC: [Sort; 4] = [
+        Sort::PublishedDesc,
+        Sort::PublishedAsc,
+        Sort::UpdatedDesc,
+        Sort::Title,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -491,7 +538,9 @@ impl Sort {
     fn cursor_of(self, a: &ArticleBrief) -> Cursor {
         let key = match self {
             // Only public listings sort by publication time, where it is never null.
-            Sort::PublishedDesc | Sort::PublishedAsc => Key::Time(a.published_at.unwrap_or(a.created_at)),
+            Sort::PublishedDesc | Sort::PublishedAsc => {
+                Key::Time(a.published_at.unwrap_or(a.created_at))
+            }
             Sort::UpdatedDesc => Key::Time(a.updated_at),
             Sort::Title => Key::Text(a.title.clone()),
         };
@@ -533,7 +582,9 @@ fn filtered(filter: &Filter) -> articles::BoxedQuery<'static, MultiBackend> {
         Visibility::Public(now) => query.filter(is_public(now)),
         Visibility::Staff(None, _) => query,
         Visibility::Staff(Some(StatusFilter::Draft), _) => query.filter(articles::status.eq(DRAFT)),
-        Visibility::Staff(Some(StatusFilter::Archived), _) => query.filter(articles::status.eq(ARCHIVED)),
+        Visibility::Staff(Some(StatusFilter::Archived), _) => {
+            query.filter(articles::status.eq(ARCHIVED))
+        }
         Visibility::Staff(Some(StatusFilter::Published), now) => query.filter(is_public(now)),
         Visibility::Staff(Some(StatusFilter::Scheduled), now) => query
             .filter(articles::status.eq(PUBLISHED))
@@ -604,7 +655,12 @@ pub fn list(
                     .gt(s.clone())
                     .or(articles::title.eq(s).and(articles::id.gt(id))),
             ),
-            _ => return Err(AppError::bad_request("invalid_cursor", "cursor does not match the sort")),
+            _ => {
+                return Err(AppError::bad_request(
+                    "invalid_cursor",
+                    "cursor does not match the sort",
+                ));
+            }
         };
     }
     let rows = query.limit(limit + 1).load(conn)?;
@@ -638,5 +694,8 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, AppError> {
 }
 
 pub fn exists_slug(conn: &mut AnyConnection, slug: &str) -> Result<bool, AppError> {
-    Ok(diesel::select(diesel::dsl::exists(articles::table.filter(articles::slug.eq(slug)))).get_result(conn)?)
+    Ok(diesel::select(diesel::dsl::exists(
+        articles::table.filter(articles::slug.eq(slug)),
+    ))
+    .get_result(conn)?)
 }

@@ -83,9 +83,15 @@ pub fn update(
     expected: i64,
     fields: &AuthorFields,
 ) -> Result<Author, AppError> {
-    let n = diesel::update(authors::table.filter(authors::id.eq(id).and(authors::version.eq(expected))))
-        .set((fields, authors::version.eq(expected + 1), authors::updated_at.eq(super::now())))
-        .execute(conn)?;
+    let n = diesel::update(
+        authors::table.filter(authors::id.eq(id).and(authors::version.eq(expected))),
+    )
+    .set((
+        fields,
+        authors::version.eq(expected + 1),
+        authors::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
     if n == 0 {
         return Err(super::stale("author"));
     }
@@ -134,7 +140,11 @@ pub fn missing(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>, AppErr
         .filter(authors::id.eq_any(ids))
         .select(authors::id)
         .load(conn)?;
-    Ok(ids.iter().copied().filter(|id| !found.contains(id)).collect())
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| !found.contains(id))
+        .collect())
 }
 
 /// Authors ordered by name, then id.
@@ -147,7 +157,11 @@ pub fn list(
         .select(Author::as_select())
         .order((authors::name, authors::id))
         .into_boxed();
-    if let Some(Cursor { key: Key::Text(name), id }) = cursor {
+    if let Some(Cursor {
+        key: Key::Text(name),
+        id,
+    }) = cursor
+    {
         query = query.filter(
             authors::name
                 .gt(name.clone())

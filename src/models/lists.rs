@@ -69,15 +69,29 @@ pub enum NewItem {
 pub fn insert(conn: &mut AnyConnection, fields: &ListFields) -> Result<List, AppError> {
     let now = super::now();
     let id: i64 = diesel::insert_into(lists::table)
-        .values((fields, lists::version.eq(1), lists::created_at.eq(now), lists::updated_at.eq(now)))
+        .values((
+            fields,
+            lists::version.eq(1),
+            lists::created_at.eq(now),
+            lists::updated_at.eq(now),
+        ))
         .returning(lists::id)
         .get_result(conn)?;
     find(conn, id)
 }
 
-pub fn update(conn: &mut AnyConnection, id: i64, expected: i64, fields: &ListFields) -> Result<List, AppError> {
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    expected: i64,
+    fields: &ListFields,
+) -> Result<List, AppError> {
     let n = diesel::update(lists::table.filter(lists::id.eq(id).and(lists::version.eq(expected))))
-        .set((fields, lists::version.eq(expected + 1), lists::updated_at.eq(super::now())))
+        .set((
+            fields,
+            lists::version.eq(expected + 1),
+            lists::updated_at.eq(super::now()),
+        ))
         .execute(conn)?;
     if n == 0 {
         return Err(super::stale("list"));
@@ -88,7 +102,10 @@ pub fn update(conn: &mut AnyConnection, id: i64, expected: i64, fields: &ListFie
 /// Bumps the version of a list whose items changed.
 pub fn touch(conn: &mut AnyConnection, id: i64, expected: i64) -> Result<List, AppError> {
     let n = diesel::update(lists::table.filter(lists::id.eq(id).and(lists::version.eq(expected))))
-        .set((lists::version.eq(expected + 1), lists::updated_at.eq(super::now())))
+        .set((
+            lists::version.eq(expected + 1),
+            lists::updated_at.eq(super::now()),
+        ))
         .execute(conn)?;
     if n == 0 {
         return Err(super::stale("list"));
@@ -127,12 +144,20 @@ pub fn exists(conn: &mut AnyConnection, id: i64) -> Result<bool, AppError> {
 }
 
 /// Lists ordered by title, then id.
-pub fn list(conn: &mut AnyConnection, cursor: Option<&Cursor>, limit: i64) -> Result<Page<List>, AppError> {
+pub fn list(
+    conn: &mut AnyConnection,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> Result<Page<List>, AppError> {
     let mut query = lists::table
         .select(List::as_select())
         .order((lists::title, lists::id))
         .into_boxed();
-    if let Some(Cursor { key: Key::Text(title), id }) = cursor {
+    if let Some(Cursor {
+        key: Key::Text(title),
+        id,
+    }) = cursor
+    {
         query = query.filter(
             lists::title
                 .gt(title.clone())
@@ -156,7 +181,11 @@ pub fn items(conn: &mut AnyConnection, list_id: i64) -> Result<Vec<ListItem>, Ap
 }
 
 /// Replaces the items of a list, in the caller's transaction.
-pub fn replace_items(conn: &mut AnyConnection, list_id: i64, items: &[NewItem]) -> Result<(), AppError> {
+pub fn replace_items(
+    conn: &mut AnyConnection,
+    list_id: i64,
+    items: &[NewItem],
+) -> Result<(), AppError> {
     let ids: Vec<i64> = items
         .iter()
         .filter_map(|i| match i {

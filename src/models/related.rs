@@ -43,7 +43,9 @@ pub fn of_article(
                 break;
             }
             match item.article_id {
-                Some(id) if visible.contains(&id) && seen.insert(id) => out.push(Related::Curated(item)),
+                Some(id) if visible.contains(&id) && seen.insert(id) => {
+                    out.push(Related::Curated(item))
+                }
                 Some(_) => {}
                 None => out.push(Related::Curated(item)),
             }
@@ -67,7 +69,11 @@ pub fn of_article(
             ))
             .limit(i64::try_from(wanted).unwrap_or(i64::MAX))
             .load(conn)?;
-        out.extend(picks.into_iter().map(|(id, _shared)| Related::Automatic(id)));
+        out.extend(
+            picks
+                .into_iter()
+                .map(|(id, _shared)| Related::Automatic(id)),
+        );
     }
     Ok(out)
 }

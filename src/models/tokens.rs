@@ -41,7 +41,10 @@ pub fn insert(
     Ok(())
 }
 
-pub fn find_by_hash(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<RefreshToken>, AppError> {
+pub fn find_by_hash(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<RefreshToken>, AppError> {
     Ok(refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash))
         .select(RefreshToken::as_select())

@@ -55,7 +55,12 @@ impl Topic {
 pub fn insert(conn: &mut AnyConnection, fields: &TopicFields) -> Result<Topic, AppError> {
     let now = super::now();
     let id: i64 = diesel::insert_into(topics::table)
-        .values((fields, topics::version.eq(1), topics::created_at.eq(now), topics::updated_at.eq(now)))
+        .values((
+            fields,
+            topics::version.eq(1),
+            topics::created_at.eq(now),
+            topics::updated_at.eq(now),
+        ))
         .returning(topics::id)
         .get_result(conn)?;
     find(conn, id)
@@ -67,9 +72,14 @@ pub fn update(
     expected: i64,
     fields: &TopicFields,
 ) -> Result<Topic, AppError> {
-    let n = diesel::update(topics::table.filter(topics::id.eq(id).and(topics::version.eq(expected))))
-        .set((fields, topics::version.eq(expected + 1), topics::updated_at.eq(super::now())))
-        .execute(conn)?;
+    let n =
+        diesel::update(topics::table.filter(topics::id.eq(id).and(topics::version.eq(expected))))
+            .set((
+                fields,
+                topics::version.eq(expected + 1),
+                topics::updated_at.eq(super::now()),
+            ))
+            .execute(conn)?;
     if n == 0 {
         return Err(super::stale("topic"));
     }
@@ -115,7 +125,11 @@ pub fn missing(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>, AppErr
         .filter(topics::id.eq_any(ids))
         .select(topics::id)
         .load(conn)?;
-    Ok(ids.iter().copied().filter(|id| !found.contains(id)).collect())
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| !found.contains(id))
+        .collect())
 }
 
 /// Whether making `parent` the parent of `id` would create a cycle.
@@ -150,7 +164,11 @@ pub fn list(
         .select(Topic::as_select())
         .order((topics::name, topics::id))
         .into_boxed();
-    if let Some(Cursor { key: Key::Text(name), id }) = cursor {
+    if let Some(Cursor {
+        key: Key::Text(name),
+        id,
+    }) = cursor
+    {
         query = query.filter(
             topics::name
                 .gt(name.clone())

@@ -74,8 +74,15 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, AppError> {
 }
 
 /// Users ordered by id, after `after_id`.
-pub fn list(conn: &mut AnyConnection, after_id: Option<i64>, limit: i64) -> Result<Vec<User>, AppError> {
-    let mut query = users::table.select(User::as_select()).order(users::id).into_boxed();
+pub fn list(
+    conn: &mut AnyConnection,
+    after_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<User>, AppError> {
+    let mut query = users::table
+        .select(User::as_select())
+        .order(users::id)
+        .into_boxed();
     if let Some(after) = after_id {
         query = query.filter(users::id.gt(after));
     }
@@ -90,9 +97,14 @@ pub fn update(
     changes: &UserChanges,
 ) -> Result<User, AppError> {
     let now = super::now();
-    let updated = diesel::update(users::table.filter(users::id.eq(id).and(users::version.eq(expected))))
-        .set((changes, users::version.eq(expected + 1), users::updated_at.eq(now)))
-        .execute(conn)?;
+    let updated =
+        diesel::update(users::table.filter(users::id.eq(id).and(users::version.eq(expected))))
+            .set((
+                changes,
+                users::version.eq(expected + 1),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
     if updated == 0 {
         return Err(super::stale("user"));
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{if_match_version, JsonBody, expected_version, patch_field};
+use crate::api::extract::{JsonBody, expected_version, if_match_version, patch_field};
 use crate::api::respond::{Collection, Data, created, private, versioned};
 use crate::api::views::{social_map, utc};
 use crate::auth::{CurrentUser, policy};
@@ -105,7 +105,10 @@ fn validate(fields: &AuthorFields, social: &BTreeMap<String, String>) -> Result<
     v.opt_url("avatar_url", fields.avatar_url.as_deref());
     v.opt_url("website", fields.website.as_deref());
     if social.len() > validate::MAX_SOCIAL_LINKS {
-        v.error("social", format!("must have at most {} links", validate::MAX_SOCIAL_LINKS));
+        v.error(
+            "social",
+            format!("must have at most {} links", validate::MAX_SOCIAL_LINKS),
+        );
     }
     for (name, url) in social {
         v.text(&format!("social.{name}"), name, 50);
@@ -124,8 +127,16 @@ pub async fn list(
     query: web::Query<AdminPageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (limit, cursor) = query.parse("name")?;
-    let page = state.db.run(move |conn| authors::list(conn, cursor.as_ref(), limit)).await?;
-    Ok(private(&Collection::from_page(page, limit, "name", AdminAuthor::from)))
+    let page = state
+        .db
+        .run(move |conn| authors::list(conn, cursor.as_ref(), limit))
+        .await?;
+    Ok(private(&Collection::from_page(
+        page,
+        limit,
+        "name",
+        AdminAuthor::from,
+    )))
 }
 
 /// Creates an author profile (editors and admins).
@@ -151,19 +162,36 @@ pub async fn create(
         social: serde_json::to_string(&social)?,
     };
     validate(&fields, &social)?;
-    let author = state.db.write(move |conn| authors::insert(conn, &fields)).await?;
+    let author = state
+        .db
+        .write(move |conn| authors::insert(conn, &fields))
+        .await?;
     let view = AdminAuthor::from(author);
-    Ok(created(format!("/api/v1/admin/authors/{}", view.id), view.version, &Data { data: view }))
+    Ok(created(
+        format!("/api/v1/admin/authors/{}", view.id),
+        view.version,
+        &Data { data: view },
+    ))
 }
 
 /// One author profile.
 #[utoipa::path(tag = "Admin: authors", params(("id" = i64, Path, description = "Author id")),
     responses((status = 200, description = "The author", body = Data<AdminAuthor>, headers(("ETag" = String)))))]
 #[get("/authors/{id}")]
-pub async fn get(state: web::Data<AppState>, _user: CurrentUser, id: IdPath) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    id: IdPath,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let author = state.db.run(move |conn| authors::find(conn, id)).await?;
-    Ok(versioned(StatusCode::OK, author.version, &Data { data: AdminAuthor::from(author) }))
+    Ok(versioned(
+        StatusCode::OK,
+        author.version,
+        &Data {
+            data: AdminAuthor::from(author),
+        },
+    ))
 }
 
 /// Edits an author profile (editors, admins, or the user linked to it).
@@ -216,7 +244,13 @@ pub async fn update(
             authors::update(conn, id, expected, &fields)
         })
         .await?;
-    Ok(versioned(StatusCode::OK, author.version, &Data { data: AdminAuthor::from(author) }))
+    Ok(versioned(
+        StatusCode::OK,
+        author.version,
+        &Data {
+            data: AdminAuthor::from(author),
+        },
+    ))
 }
 
 /// Deletes an author profile that is on no byline (409 otherwise).

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{if_match_version, JsonBody, expected_version, patch_field};
+use crate::api::extract::{JsonBody, expected_version, if_match_version, patch_field};
 use crate::api::respond::{Collection, Data, created, private, versioned};
 use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy};
@@ -96,14 +96,20 @@ pub struct ItemInput {
 fn to_items(inputs: Vec<ItemInput>) -> Result<Vec<NewItem>, AppError> {
     let mut v = Validator::new();
     if inputs.len() > validate::MAX_LIST_ITEMS {
-        v.error("items", format!("must have at most {} items", validate::MAX_LIST_ITEMS));
+        v.error(
+            "items",
+            format!("must have at most {} items", validate::MAX_LIST_ITEMS),
+        );
     }
     let mut items = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.into_iter().enumerate() {
         let at = |f: &str| format!("items[{i}].{f}");
         match (input.article_id, input.url) {
             (Some(article_id), None) => {
-                let extra = input.title.is_some() || input.excerpt.is_some() || input.image_url.is_some() || input.kind.is_some();
+                let extra = input.title.is_some()
+                    || input.excerpt.is_some()
+                    || input.image_url.is_some()
+                    || input.kind.is_some();
                 if extra {
                     v.error(format!("items[{i}]"), "an article item has only article_id");
                 }
@@ -172,7 +178,11 @@ fn validate(fields: &ListFields) -> Result<(), AppError> {
     let mut v = Validator::new();
     v.text("title", &fields.title, validate::MAX_TITLE);
     v.slug("slug", &fields.slug);
-    v.opt_text("description", fields.description.as_deref(), validate::MAX_TEXT);
+    v.opt_text(
+        "description",
+        fields.description.as_deref(),
+        validate::MAX_TEXT,
+    );
     v.finish()
 }
 
@@ -192,8 +202,13 @@ pub async fn list(
     query: web::Query<AdminPageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (limit, cursor) = query.parse("title")?;
-    let page = state.db.run(move |conn| lists::list(conn, cursor.as_ref(), limit)).await?;
-    Ok(private(&Collection::from_page(page, limit, "title", |l| view(l, Vec::new()))))
+    let page = state
+        .db
+        .run(move |conn| lists::list(conn, cursor.as_ref(), limit))
+        .await?;
+    Ok(private(&Collection::from_page(page, limit, "title", |l| {
+        view(l, Vec::new())
+    })))
 }
 
 /// Creates a list, with items if given (editors and admins).
@@ -223,17 +238,29 @@ pub async fn create(
             load(conn, inserted.id)
         })
         .await?;
-    Ok(created(format!("/api/v1/admin/lists/{}", saved.id), saved.version, &Data { data: saved }))
+    Ok(created(
+        format!("/api/v1/admin/lists/{}", saved.id),
+        saved.version,
+        &Data { data: saved },
+    ))
 }
 
 /// One list with its items.
 #[utoipa::path(tag = "Admin: lists", params(("id" = i64, Path, description = "List id")),
     responses((status = 200, description = "The list", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[get("/lists/{id}")]
-pub async fn get(state: web::Data<AppState>, _user: CurrentUser, id: IdPath) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    id: IdPath,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let found = state.db.run(move |conn| load(conn, id)).await?;
-    Ok(versioned(StatusCode::OK, found.version, &Data { data: found }))
+    Ok(versioned(
+        StatusCode::OK,
+        found.version,
+        &Data { data: found },
+    ))
 }
 
 /// Edits a list's title, slug or description.
@@ -273,7 +300,11 @@ pub async fn update(
             load(conn, id)
         })
         .await?;
-    Ok(versioned(StatusCode::OK, saved.version, &Data { data: saved }))
+    Ok(versioned(
+        StatusCode::OK,
+        saved.version,
+        &Data { data: saved },
+    ))
 }
 
 /// Replaces a list's items, in order, in one transaction: all or nothing.
@@ -304,7 +335,11 @@ pub async fn put_items(
             load(conn, id)
         })
         .await?;
-    Ok(versioned(StatusCode::OK, saved.version, &Data { data: saved }))
+    Ok(versioned(
+        StatusCode::OK,
+        saved.version,
+        &Data { data: saved },
+    ))
 }
 
 /// Deletes a list; articles that used it as their related list lose it.

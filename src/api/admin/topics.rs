@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{if_match_version, JsonBody, expected_version, patch_field};
+use crate::api::extract::{JsonBody, expected_version, if_match_version, patch_field};
 use crate::api::respond::{Collection, Data, created, private, versioned};
 use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy};
@@ -80,19 +80,33 @@ fn validate(fields: &TopicFields) -> Result<(), AppError> {
     let mut v = Validator::new();
     v.text("name", &fields.name, validate::MAX_NAME);
     v.slug("slug", &fields.slug);
-    v.opt_text("description", fields.description.as_deref(), validate::MAX_TEXT);
+    v.opt_text(
+        "description",
+        fields.description.as_deref(),
+        validate::MAX_TEXT,
+    );
     v.finish()
 }
 
-fn check_parent(conn: &mut AnyConnection, id: Option<i64>, parent: Option<i64>) -> Result<(), AppError> {
+fn check_parent(
+    conn: &mut AnyConnection,
+    id: Option<i64>,
+    parent: Option<i64>,
+) -> Result<(), AppError> {
     let Some(parent) = parent else { return Ok(()) };
     if !topics::missing(conn, &[parent])?.is_empty() {
-        return Err(AppError::invalid("parent_id", format!("no topic with id {parent}")));
+        return Err(AppError::invalid(
+            "parent_id",
+            format!("no topic with id {parent}"),
+        ));
     }
-    if let Some(id) = id {
-        if topics::would_cycle(conn, id, parent)? {
-            return Err(AppError::invalid("parent_id", "would make the topic its own ancestor"));
-        }
+    if let Some(id) = id
+        && topics::would_cycle(conn, id, parent)?
+    {
+        return Err(AppError::invalid(
+            "parent_id",
+            "would make the topic its own ancestor",
+        ));
     }
     Ok(())
 }
@@ -107,8 +121,16 @@ pub async fn list(
     query: web::Query<AdminPageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (limit, cursor) = query.parse("name")?;
-    let page = state.db.run(move |conn| topics::list(conn, cursor.as_ref(), limit)).await?;
-    Ok(private(&Collection::from_page(page, limit, "name", AdminTopic::from)))
+    let page = state
+        .db
+        .run(move |conn| topics::list(conn, cursor.as_ref(), limit))
+        .await?;
+    Ok(private(&Collection::from_page(
+        page,
+        limit,
+        "name",
+        AdminTopic::from,
+    )))
 }
 
 /// Creates a topic (editors and admins).
@@ -138,17 +160,31 @@ pub async fn create(
         })
         .await?;
     let view = AdminTopic::from(topic);
-    Ok(created(format!("/api/v1/admin/topics/{}", view.id), view.version, &Data { data: view }))
+    Ok(created(
+        format!("/api/v1/admin/topics/{}", view.id),
+        view.version,
+        &Data { data: view },
+    ))
 }
 
 /// One topic.
 #[utoipa::path(tag = "Admin: topics", params(("id" = i64, Path, description = "Topic id")),
     responses((status = 200, description = "The topic", body = Data<AdminTopic>, headers(("ETag" = String)))))]
 #[get("/topics/{id}")]
-pub async fn get(state: web::Data<AppState>, _user: CurrentUser, id: IdPath) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    id: IdPath,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let topic = state.db.run(move |conn| topics::find(conn, id)).await?;
-    Ok(versioned(StatusCode::OK, topic.version, &Data { data: AdminTopic::from(topic) }))
+    Ok(versioned(
+        StatusCode::OK,
+        topic.version,
+        &Data {
+            data: AdminTopic::from(topic),
+        },
+    ))
 }
 
 /// Edits a topic (editors and admins).
@@ -191,7 +227,13 @@ pub async fn update(
             topics::update(conn, id, expected, &fields)
         })
         .await?;
-    Ok(versioned(StatusCode::OK, topic.version, &Data { data: AdminTopic::from(topic) }))
+    Ok(versioned(
+        StatusCode::OK,
+        topic.version,
+        &Data {
+            data: AdminTopic::from(topic),
+        },
+    ))
 }
 
 /// Deletes a topic: articles lose the tag, child topics lose their parent.

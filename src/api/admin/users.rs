@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{if_match_version, JsonBody, expected_version, patch_field};
+use crate::api::extract::{JsonBody, expected_version, if_match_version, patch_field};
 use crate::api::respond::{Collection, Data, created, private, versioned};
 use crate::api::views::utc;
 use crate::auth::{self, CurrentUser, Role, password, policy};
@@ -76,7 +76,11 @@ pub struct UpdateUser {
 }
 
 /// Refuses a change that would leave no active admin.
-fn keep_an_admin(conn: &mut AnyConnection, current: &User, still_admin: bool) -> Result<(), AppError> {
+fn keep_an_admin(
+    conn: &mut AnyConnection,
+    current: &User,
+    still_admin: bool,
+) -> Result<(), AppError> {
     let was_active_admin = current.role == "admin" && !current.disabled;
     if was_active_admin && !still_admin && users::count_active_admins(conn)? <= 1 {
         return Err(AppError::conflict(
@@ -99,16 +103,21 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
     let (limit, cursor) = query.parse("id")?;
-    let after = match cursor {
-        Some(Cursor { id, .. }) => Some(id),
-        None => None,
-    };
-    let rows = state.db.run(move |conn| users::list(conn, after, limit + 1)).await?;
+    let after = cursor.map(|Cursor { id, .. }| id);
+    let rows = state
+        .db
+        .run(move |conn| users::list(conn, after, limit + 1))
+        .await?;
     let page = Page::from_rows(rows, limit, |u: &User| Cursor {
         key: Key::Text(u.id.to_string()),
         id: u.id,
     });
-    Ok(private(&Collection::from_page(page, limit, "id", UserView::from)))
+    Ok(private(&Collection::from_page(
+        page,
+        limit,
+        "id",
+        UserView::from,
+    )))
 }
 
 /// Creates a staff account.
@@ -124,21 +133,43 @@ pub async fn create(
     let input = body.0;
     let created_user = state
         .db
-        .write(move |conn| auth::create_user(conn, &input.email, &input.password, input.role, input.author_id))
+        .write(move |conn| {
+            auth::create_user(
+                conn,
+                &input.email,
+                &input.password,
+                input.role,
+                input.author_id,
+            )
+        })
         .await?;
     let view = UserView::from(created_user);
-    Ok(created(format!("/api/v1/admin/users/{}", view.id), view.version, &Data { data: view }))
+    Ok(created(
+        format!("/api/v1/admin/users/{}", view.id),
+        view.version,
+        &Data { data: view },
+    ))
 }
 
 /// One staff account.
 #[utoipa::path(tag = "Admin: users", params(("id" = i64, Path, description = "User id")),
     responses((status = 200, description = "The user", body = Data<UserView>, headers(("ETag" = String)))))]
 #[get("/users/{id}")]
-pub async fn get(state: web::Data<AppState>, user: CurrentUser, id: IdPath) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: IdPath,
+) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
     let id = id.into_inner();
     let row = state.db.run(move |conn| users::find(conn, id)).await?;
-    Ok(versioned(StatusCode::OK, row.version, &Data { data: UserView::from(row) }))
+    Ok(versioned(
+        StatusCode::OK,
+        row.version,
+        &Data {
+            data: UserView::from(row),
+        },
+    ))
 }
 
 /// Edits a staff account.
@@ -181,10 +212,13 @@ pub async fn update(
             let still_admin = role.as_deref().unwrap_or(&current.role) == "admin"
                 && !patch.disabled.unwrap_or(current.disabled);
             keep_an_admin(conn, &current, still_admin)?;
-            if let Some(Some(author_id)) = patch.author_id {
-                if !authors::missing(conn, &[author_id])?.is_empty() {
-                    return Err(AppError::invalid("author_id", format!("no author with id {author_id}")));
-                }
+            if let Some(Some(author_id)) = patch.author_id
+                && !authors::missing(conn, &[author_id])?.is_empty()
+            {
+                return Err(AppError::invalid(
+                    "author_id",
+                    format!("no author with id {author_id}"),
+                ));
             }
             let revoke = password_hash.is_some() || patch.disabled == Some(true);
             let changes = UserChanges {
@@ -201,7 +235,13 @@ pub async fn update(
             Ok(row)
         })
         .await?;
-    Ok(versioned(StatusCode::OK, row.version, &Data { data: UserView::from(row) }))
+    Ok(versioned(
+        StatusCode::OK,
+        row.version,
+        &Data {
+            data: UserView::from(row),
+        },
+    ))
 }
 
 /// Deletes a staff account. The last active admin cannot be deleted.

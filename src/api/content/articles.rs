@@ -80,7 +80,10 @@ fn parse_includes(raw: Option<&str>) -> Result<Includes, AppError> {
                 return Err(AppError::BadRequest {
                     code: "invalid_include",
                     detail: format!("unknown include `{other}`; use authors, topics"),
-                    errors: Some(vec![FieldError::new("include", format!("unknown value `{other}`"))]),
+                    errors: Some(vec![FieldError::new(
+                        "include",
+                        format!("unknown value `{other}`"),
+                    )]),
                 });
             }
         }
@@ -91,11 +94,20 @@ fn parse_includes(raw: Option<&str>) -> Result<Includes, AppError> {
 fn parse_fields(raw: Option<&str>) -> Result<Option<Vec<String>>, AppError> {
     let Some(raw) = raw else { return Ok(None) };
     let fields = comma_list(raw);
-    if let Some(bad) = fields.iter().find(|f| !SUMMARY_FIELDS.contains(&f.as_str())) {
+    if let Some(bad) = fields
+        .iter()
+        .find(|f| !SUMMARY_FIELDS.contains(&f.as_str()))
+    {
         return Err(AppError::BadRequest {
             code: "invalid_fields",
-            detail: format!("unknown field `{bad}`; fields are {}", SUMMARY_FIELDS.join(", ")),
-            errors: Some(vec![FieldError::new("fields", format!("unknown value `{bad}`"))]),
+            detail: format!(
+                "unknown field `{bad}`; fields are {}",
+                SUMMARY_FIELDS.join(", ")
+            ),
+            errors: Some(vec![FieldError::new(
+                "fields",
+                format!("unknown value `{bad}`"),
+            )]),
         });
     }
     Ok(Some(fields))
@@ -106,8 +118,13 @@ fn parse_sort(raw: Option<&str>) -> Result<Sort, AppError> {
         None => Ok(Sort::PublishedDesc),
         Some(s) => Sort::parse(s).ok_or_else(|| AppError::BadRequest {
             code: "invalid_sort",
-            detail: format!("unknown sort `{s}`; use -published_at, published_at, -updated_at or title"),
-            errors: Some(vec![FieldError::new("sort", format!("unknown value `{s}`"))]),
+            detail: format!(
+                "unknown sort `{s}`; use -published_at, published_at, -updated_at or title"
+            ),
+            errors: Some(vec![FieldError::new(
+                "sort",
+                format!("unknown value `{s}`"),
+            )]),
         }),
     }
 }
@@ -160,7 +177,9 @@ pub async fn list(
     let (page, rel) = state
         .db
         .run(move |conn| {
-            let topic_ids = topic_slugs.map(|s| topics::ids_for_slugs(conn, &s)).transpose()?;
+            let topic_ids = topic_slugs
+                .map(|s| topics::ids_for_slugs(conn, &s))
+                .transpose()?;
             let author_ids = match author_slug {
                 Some(slug) => Some(
                     authors::find_by_slug(conn, &slug)
@@ -186,7 +205,9 @@ pub async fn list(
         })
         .await?;
 
-    let collection = Collection::from_page(page, limit, sort.name(), |a| ArticleSummary::build(a, &rel, inc));
+    let collection = Collection::from_page(page, limit, sort.name(), |a| {
+        ArticleSummary::build(a, &rel, inc)
+    });
     match fields {
         None => public(&req, state.settings.cache_max_age, &collection),
         Some(fields) => {
@@ -273,7 +294,10 @@ pub async fn get(
     let (article, items, rel) = match found {
         Ok(found) => found,
         Err(current) => {
-            return Ok(moved(state.settings.cache_max_age, format!("/api/v1/articles/{current}")));
+            return Ok(moved(
+                state.settings.cache_max_age,
+                format!("/api/v1/articles/{current}"),
+            ));
         }
     };
     let a = *article;

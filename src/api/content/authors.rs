@@ -99,5 +99,11 @@ pub async fn get(
             Ok((author, count))
         })
         .await?;
-    public(&req, state.settings.cache_max_age, &Data { data: AuthorView::build(author, count) })
+    public(
+        &req,
+        state.settings.cache_max_age,
+        &Data {
+            data: AuthorView::build(author, count),
+        },
+    )
 }

@@ -50,16 +50,18 @@ pub async fn get(
             let items = lists::items(conn, list.id)?;
             let ids: Vec<i64> = items.iter().filter_map(|i| i.article_id).collect();
             let briefs = articles::briefs_in_order(conn, &ids, now())?;
-            let by_id: std::collections::HashMap<i64, _> =
-                summaries(conn, briefs)?
-                    .into_iter()
-                    .map(|s| (s.id, s))
-                    .collect();
+            let by_id: std::collections::HashMap<i64, _> = summaries(conn, briefs)?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
             let items = items
                 .into_iter()
                 .filter_map(|item| match item.article_id {
                     // An article may appear twice in a list; each occurrence gets its own copy.
-                    Some(id) => by_id.get(&id).cloned().map(|article| ItemView::Article { article, source: None }),
+                    Some(id) => by_id.get(&id).cloned().map(|article| ItemView::Article {
+                        article,
+                        source: None,
+                    }),
                     None => Some(ItemView::external(item, None)),
                 })
                 .collect();

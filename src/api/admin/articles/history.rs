@@ -101,5 +101,9 @@ pub async fn restore(
             admin_view(conn, saved, now())
         })
         .await?;
-    Ok(versioned(StatusCode::OK, view.version, &Data { data: view }))
+    Ok(versioned(
+        StatusCode::OK,
+        view.version,
+        &Data { data: view },
+    ))
 }

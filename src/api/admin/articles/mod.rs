@@ -6,8 +6,8 @@ mod publishing;
 
 mod write;
 
-pub use publishing::{publish, unpublish};
 pub use history::{restore, revisions};
+pub use publishing::{publish, unpublish};
 pub use write::{create, delete, update};
 
 use actix_web::http::StatusCode;
@@ -19,11 +19,15 @@ use utoipa::{IntoParams, ToSchema};
 use super::IdPath;
 use crate::api::articles_common::{comma_list, relations};
 use crate::api::respond::{Collection, Data, private, versioned};
-use crate::api::views::{ArticleSummary, AuthorSummary, FeatureImageView, Includes, TopicSummary, feature_image, utc};
+use crate::api::views::{
+    ArticleSummary, AuthorSummary, FeatureImageView, Includes, TopicSummary, feature_image, utc,
+};
 use crate::auth::CurrentUser;
 use crate::db::AnyConnection;
 use crate::error::{AppError, FieldError};
-use crate::models::articles::{self, Article, Filter, Sort, StatusFilter, Visibility, display_status};
+use crate::models::articles::{
+    self, Article, Filter, Sort, StatusFilter, Visibility, display_status,
+};
 use crate::models::{authors, now, topics};
 use crate::pagination::{self, Cursor};
 use crate::startup::AppState;
@@ -72,7 +76,11 @@ pub struct AdminArticle {
 }
 
 /// Loads what an admin view needs and builds it.
-pub(crate) fn admin_view(conn: &mut AnyConnection, a: Article, now: NaiveDateTime) -> Result<AdminArticle, AppError> {
+pub(crate) fn admin_view(
+    conn: &mut AnyConnection,
+    a: Article,
+    now: NaiveDateTime,
+) -> Result<AdminArticle, AppError> {
     let mut rel = relations(conn, &[a.id], Includes::BOTH)?;
     Ok(AdminArticle {
         status: display_status(&a.status, a.published_at, now).to_owned(),
@@ -161,8 +169,13 @@ fn parse_status(raw: &str) -> Result<StatusFilter, AppError> {
         "archived" => Ok(StatusFilter::Archived),
         other => Err(AppError::BadRequest {
             code: "invalid_status",
-            detail: format!("unknown status `{other}`; use draft, scheduled, published or archived"),
-            errors: Some(vec![FieldError::new("status", format!("unknown value `{other}`"))]),
+            detail: format!(
+                "unknown status `{other}`; use draft, scheduled, published or archived"
+            ),
+            errors: Some(vec![FieldError::new(
+                "status",
+                format!("unknown value `{other}`"),
+            )]),
         }),
     }
 }
@@ -195,7 +208,10 @@ pub async fn list(
             return Err(AppError::BadRequest {
                 code: "invalid_sort",
                 detail: format!("unknown sort `{other}`; use -updated_at or title"),
-                errors: Some(vec![FieldError::new("sort", format!("unknown value `{other}`"))]),
+                errors: Some(vec![FieldError::new(
+                    "sort",
+                    format!("unknown value `{other}`"),
+                )]),
             });
         }
     };
@@ -222,7 +238,9 @@ pub async fn list(
             };
             let filter = Filter {
                 visibility: Visibility::Staff(status, now),
-                topic_ids: topic_slugs.map(|s| topics::ids_for_slugs(conn, &s)).transpose()?,
+                topic_ids: topic_slugs
+                    .map(|s| topics::ids_for_slugs(conn, &s))
+                    .transpose()?,
                 author_ids,
                 published_after: None,
                 published_before: None,
@@ -247,7 +265,11 @@ pub async fn list(
     responses((status = 200, description = "The article", body = Data<AdminArticle>, headers(("ETag" = String, description = "The version, as \"v<version>\""))))
 )]
 #[get("/articles/{id}")]
-pub async fn get(state: web::Data<AppState>, _user: CurrentUser, id: IdPath) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    id: IdPath,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let view = state
         .db
@@ -256,5 +278,9 @@ pub async fn get(state: web::Data<AppState>, _user: CurrentUser, id: IdPath) -> 
             admin_view(conn, article, now())
         })
         .await?;
-    Ok(versioned(StatusCode::OK, view.version, &Data { data: view }))
+    Ok(versioned(
+        StatusCode::OK,
+        view.version,
+        &Data { data: view },
+    ))
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::{AdminArticle, admin_view};
 use crate::api::admin::IdPath;
-use crate::api::extract::{if_match_version, MaybeJsonBody, expected_version};
+use crate::api::extract::{MaybeJsonBody, expected_version, if_match_version};
 use crate::api::respond::{Data, versioned};
 use crate::auth::CurrentUser;
 use crate::auth::policy::{self, ArticleAction, ArticleFacts};
@@ -74,11 +74,22 @@ pub async fn publish(
                 (None, _) => now,
             });
             super::write::validate_draft(&draft, &user)?;
-            let saved = articles::save(conn, &current, expected, &draft, Some(PUBLISHED), Some(user.id))?;
+            let saved = articles::save(
+                conn,
+                &current,
+                expected,
+                &draft,
+                Some(PUBLISHED),
+                Some(user.id),
+            )?;
             admin_view(conn, saved, now)
         })
         .await?;
-    Ok(versioned(StatusCode::OK, view.version, &Data { data: view }))
+    Ok(versioned(
+        StatusCode::OK,
+        view.version,
+        &Data { data: view },
+    ))
 }
 
 /// Takes an article off the Content API: back to `draft`, or `archived`. The body is optional.
@@ -116,9 +127,20 @@ pub async fn unpublish(
             policy::article(&user, ArticleAction::Publish, Some(&facts))?;
             let expected = expected_version(if_match, input.version, current.version)?;
             let draft = current.draft(author_ids, topic_ids);
-            let saved = articles::save(conn, &current, expected, &draft, Some(status), Some(user.id))?;
+            let saved = articles::save(
+                conn,
+                &current,
+                expected,
+                &draft,
+                Some(status),
+                Some(user.id),
+            )?;
             admin_view(conn, saved, now())
         })
         .await?;
-    Ok(versioned(StatusCode::OK, view.version, &Data { data: view }))
+    Ok(versioned(
+        StatusCode::OK,
+        view.version,
+        &Data { data: view },
+    ))
 }

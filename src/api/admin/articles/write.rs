@@ -8,10 +8,10 @@ use utoipa::ToSchema;
 
 use super::{AdminArticle, admin_view};
 use crate::api::admin::IdPath;
-use crate::api::extract::{if_match_version, JsonBody, expected_version, patch_field};
+use crate::api::extract::{JsonBody, expected_version, if_match_version, patch_field};
 use crate::api::respond::{Data, created, versioned};
-use crate::auth::policy::{self, ArticleAction, ArticleFacts};
 use crate::auth::CurrentUser;
+use crate::auth::policy::{self, ArticleAction, ArticleFacts};
 use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::articles::{self, ArticleDraft, FeatureImage};
@@ -167,39 +167,67 @@ fn apply_seo(draft: &mut ArticleDraft, seo: SeoInput) {
 
 /// Checks a draft's values (lengths, formats); existence of referenced rows is checked in
 /// [`check_references`].
-pub(super) fn validate_draft(draft: &ArticleDraft, user: &crate::auth::CurrentUser) -> Result<(), AppError> {
+pub(super) fn validate_draft(
+    draft: &ArticleDraft,
+    user: &crate::auth::CurrentUser,
+) -> Result<(), AppError> {
     let mut v = Validator::new();
     v.text("title", &draft.title, validate::MAX_TITLE);
     v.slug("slug", &draft.slug);
     v.opt_text("subtitle", draft.subtitle.as_deref(), validate::MAX_TITLE);
     v.opt_text("excerpt", draft.excerpt.as_deref(), validate::MAX_TEXT);
     if draft.body_markdown.len() > validate::MAX_BODY {
-        v.error("body_markdown", format!("must be at most {} bytes", validate::MAX_BODY));
+        v.error(
+            "body_markdown",
+            format!("must be at most {} bytes", validate::MAX_BODY),
+        );
     }
     v.ids("author_ids", &draft.author_ids, validate::MAX_IDS);
     v.ids("topic_ids", &draft.topic_ids, validate::MAX_IDS);
     if let Some(image) = &draft.feature_image {
         v.url("feature_image.url", &image.url);
-        v.opt_text("feature_image.alt", image.alt.as_deref(), validate::MAX_TEXT);
-        v.opt_text("feature_image.caption", image.caption.as_deref(), validate::MAX_TEXT);
-        v.opt_text("feature_image.credit", image.credit.as_deref(), validate::MAX_NAME);
+        v.opt_text(
+            "feature_image.alt",
+            image.alt.as_deref(),
+            validate::MAX_TEXT,
+        );
+        v.opt_text(
+            "feature_image.caption",
+            image.caption.as_deref(),
+            validate::MAX_TEXT,
+        );
+        v.opt_text(
+            "feature_image.credit",
+            image.credit.as_deref(),
+            validate::MAX_NAME,
+        );
     }
-    v.opt_text("seo.meta_title", draft.seo_meta_title.as_deref(), validate::MAX_TITLE);
-    v.opt_text("seo.meta_description", draft.seo_meta_description.as_deref(), validate::MAX_TEXT);
+    v.opt_text(
+        "seo.meta_title",
+        draft.seo_meta_title.as_deref(),
+        validate::MAX_TITLE,
+    );
+    v.opt_text(
+        "seo.meta_description",
+        draft.seo_meta_description.as_deref(),
+        validate::MAX_TEXT,
+    );
     v.opt_url("seo.canonical_url", draft.seo_canonical_url.as_deref());
     // Authors and contributors must stay on their own bylines, or they would lock themselves out.
-    if !user.role.manages_all_content() {
-        if let Some(own) = user.author_id {
-            if !draft.author_ids.contains(&own) {
-                v.error("author_ids", "must include your own author profile");
-            }
-        }
+    if !user.role.manages_all_content()
+        && let Some(own) = user.author_id
+        && !draft.author_ids.contains(&own)
+    {
+        v.error("author_ids", "must include your own author profile");
     }
     v.finish()
 }
 
 /// Rejects ids of authors, topics or lists that do not exist (422 naming them).
-pub(super) fn check_references(conn: &mut AnyConnection, draft: &ArticleDraft) -> Result<(), AppError> {
+pub(super) fn check_references(
+    conn: &mut AnyConnection,
+    draft: &ArticleDraft,
+) -> Result<(), AppError> {
     let mut v = Validator::new();
     let missing = authors::missing(conn, &draft.author_ids)?;
     if !missing.is_empty() {
@@ -209,10 +237,10 @@ pub(super) fn check_references(conn: &mut AnyConnection, draft: &ArticleDraft) -
     if !missing.is_empty() {
         v.error("topic_ids", format!("no topic with id {missing:?}"));
     }
-    if let Some(list) = draft.related_list_id {
-        if !lists::exists(conn, list)? {
-            v.error("related_list_id", format!("no list with id {list}"));
-        }
+    if let Some(list) = draft.related_list_id
+        && !lists::exists(conn, list)?
+    {
+        v.error("related_list_id", format!("no list with id {list}"));
     }
     v.finish()
 }
@@ -255,7 +283,10 @@ pub async fn create(
         apply_seo(&mut draft, seo);
     }
     if !slug_given && draft.slug.is_empty() && !draft.title.is_empty() {
-        return Err(AppError::invalid("slug", "cannot be derived from the title; give one"));
+        return Err(AppError::invalid(
+            "slug",
+            "cannot be derived from the title; give one",
+        ));
     }
     validate_draft(&draft, &user)?;
     let view = state
@@ -269,7 +300,11 @@ pub async fn create(
             admin_view(conn, article, now())
         })
         .await?;
-    Ok(created(format!("/api/v1/admin/articles/{}", view.id), view.version, &Data { data: view }))
+    Ok(created(
+        format!("/api/v1/admin/articles/{}", view.id),
+        view.version,
+        &Data { data: view },
+    ))
 }
 
 /// Edits an article. Send `If-Match: "v<version>"` (stale: 412) or a body `version` (stale: 409);
@@ -310,7 +345,11 @@ pub async fn update(
             admin_view(conn, saved, now())
         })
         .await?;
-    Ok(versioned(StatusCode::OK, view.version, &Data { data: view }))
+    Ok(versioned(
+        StatusCode::OK,
+        view.version,
+        &Data { data: view },
+    ))
 }
 
 /// Deletes an article with its history. Honors `If-Match`.

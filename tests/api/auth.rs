@@ -1,0 +1,242 @@
+//! Login, refresh rotation and reuse detection, logout, and strict token verification.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{JWT_SECRET, PASSWORD, TestApp, json_of, problem};
+
+async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
+    app.request(
+        Method::POST,
+        "/api/v1/auth/refresh",
+        None,
+        Some(json!({"refresh_token": token})),
+    )
+    .await
+}
+
+async fn login_issues_tokens_and_me_describes_the_caller(app: TestApp) {
+    let token = app.admin_token().await;
+    let me = json_of(
+        app.get_auth("/api/v1/admin/me", &token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(me["data"]["email"], "admin@headline.test");
+    assert_eq!(me["data"]["role"], "admin");
+    let pair = app.login("admin@headline.test").await;
+    assert_eq!(pair["token_type"], "Bearer");
+    assert_eq!(pair["expires_in"], 900);
+    assert!(pair["refresh_token"].as_str().unwrap().len() >= 32);
+
+    let res = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "admin@headline.test", "password": "wrong password!"})),
+        )
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED).await;
+    let res = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "nobody@headline.test", "password": PASSWORD})),
+        )
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED).await;
+}
+
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_login(app: TestApp) {
+    app.admin_token().await;
+    let first = app.login("admin@headline.test").await;
+    let r1 = first["refresh_token"].as_str().unwrap().to_owned();
+    let second: Value = json_of(refresh(&app, &r1).await, StatusCode::OK).await;
+    let r2 = second["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(r1, r2);
+    json_of(
+        app.get_auth("/api/v1/admin/me", second["access_token"].as_str().unwrap())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    // r1 again: a thief or a replay. It fails, and so does everything issued after it.
+    problem(refresh(&app, &r1).await, StatusCode::UNAUTHORIZED).await;
+    problem(refresh(&app, &r2).await, StatusCode::UNAUTHORIZED).await;
+
+    // Another login is unaffected by the revoked family, until it logs out.
+    let other = app.login("admin@headline.test").await;
+    let r3 = other["refresh_token"].as_str().unwrap().to_owned();
+    let res = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            Some(json!({"refresh_token": r3})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    problem(refresh(&app, &r3).await, StatusCode::UNAUTHORIZED).await;
+    problem(refresh(&app, "not-a-token").await, StatusCode::UNAUTHORIZED).await;
+}
+
+fn claims(overrides: Value) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    let mut claims = json!({"sub": "1", "iss": "headline", "aud": "headline-admin", "iat": now, "exp": now + 600});
+    for (k, v) in overrides.as_object().unwrap() {
+        claims[k] = v.clone();
+    }
+    claims
+}
+
+fn sign(claims: &Value, secret: &str) -> String {
+    encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+async fn tokens_are_verified_strictly(app: TestApp) {
+    app.admin_token().await;
+    let good = sign(&claims(json!({})), JWT_SECRET);
+    json_of(
+        app.get_auth("/api/v1/admin/me", &good).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let now = chrono::Utc::now().timestamp();
+    let unsigned = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(claims(json!({})).to_string())
+    );
+    let hs512 = encode(
+        &Header::new(Algorithm::HS512),
+        &claims(json!({})),
+        &EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let bad = [
+        (
+            "wrong signature",
+            sign(&claims(json!({})), "another-secret-that-is-32-bytes-long!!"),
+        ),
+        ("alg none", unsigned),
+        ("another algorithm", hs512),
+        (
+            "expired",
+            sign(
+                &claims(json!({"iat": now - 7200, "exp": now - 3600})),
+                JWT_SECRET,
+            ),
+        ),
+        (
+            "wrong issuer",
+            sign(&claims(json!({"iss": "someone-else"})), JWT_SECRET),
+        ),
+        (
+            "wrong audience",
+            sign(&claims(json!({"aud": "frontend"})), JWT_SECRET),
+        ),
+        (
+            "unknown user",
+            sign(&claims(json!({"sub": "999"})), JWT_SECRET),
+        ),
+        ("garbage", "not.a.jwt".to_owned()),
+    ];
+    for (what, token) in bad {
+        let res = app.get_auth("/api/v1/admin/me", &token).await;
+        assert_eq!(
+            res.headers()["www-authenticate"],
+            "Bearer realm=\"headline\"",
+            "{what}"
+        );
+        problem(res, StatusCode::UNAUTHORIZED).await;
+    }
+    let res = app.get("/api/v1/admin/me").await;
+    problem(res, StatusCode::UNAUTHORIZED).await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/admin/me"))
+        .header("Authorization", format!("Basic {good}"))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNAUTHORIZED).await;
+}
+
+async fn disabling_a_user_locks_them_out_at_once(app: TestApp) {
+    let admin = app.admin_token().await;
+    let editor = app.user_token("ed@headline.test", "editor", None).await;
+    let pair = app.login("ed@headline.test").await;
+    let me = json_of(
+        app.get_auth("/api/v1/admin/me", &editor).await,
+        StatusCode::OK,
+    )
+    .await;
+    let id = me["data"]["id"].as_i64().unwrap();
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/users/{id}"),
+            &admin,
+            json!({"disabled": true}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    problem(
+        app.get_auth("/api/v1/admin/me", &editor).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    problem(
+        refresh(&app, pair["refresh_token"].as_str().unwrap()).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let res = app
+        .request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "ed@headline.test", "password": PASSWORD})),
+        )
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED).await;
+}
+
+async fn repeated_failed_logins_are_rate_limited(app: TestApp) {
+    app.admin_token().await;
+    let attempt = || {
+        app.request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "admin@headline.test", "password": "definitely wrong"})),
+        )
+    };
+    for _ in 0..10 {
+        problem(attempt().await, StatusCode::UNAUTHORIZED).await;
+    }
+    let res = attempt().await;
+    assert!(res.headers().contains_key("retry-after"));
+    problem(res, StatusCode::TOO_MANY_REQUESTS).await;
+}
+
+crate::backend_tests!(
+    login_issues_tokens_and_me_describes_the_caller,
+    refresh_tokens_rotate_and_a_reused_one_revokes_the_login,
+    tokens_are_verified_strictly,
+    disabling_a_user_locks_them_out_at_once,
+    repeated_failed_logins_are_rate_limited,
+);

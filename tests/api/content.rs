@@ -1,0 +1,534 @@
+//! The Content API: visibility, filters, sorts, includes, cursors, caching, redirects, related.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::factories::{author, draft, editor, publish, published, slugs, topic};
+use crate::helpers::{TestApp, json_of};
+
+async fn get_json(app: &TestApp, path: &str) -> Value {
+    json_of(app.get(path).await, StatusCode::OK).await
+}
+
+async fn draft_and_scheduled_articles_are_invisible_on_the_content_api(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    let xiaomi = topic(&app, &token, "Xiaomi", None).await;
+    published(
+        &app,
+        &token,
+        "Visible story",
+        "2024-01-01T10:00:00Z",
+        json!({"topic_ids": [xiaomi]}),
+    )
+    .await;
+    draft(&app, &token, "Secret draft", json!({"topic_ids": [xiaomi]})).await;
+    let scheduled = draft(&app, &token, "Future story", json!({"topic_ids": [xiaomi]})).await;
+    publish(
+        &app,
+        &token,
+        scheduled["id"].as_i64().unwrap(),
+        Some("2999-01-01T00:00:00Z"),
+    )
+    .await;
+
+    let list = get_json(&app, "/api/v1/articles").await;
+    assert_eq!(slugs(&list), vec!["visible-story"]);
+    for slug in ["secret-draft", "future-story"] {
+        let res = app.get(&format!("/api/v1/articles/{slug}")).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{slug} must be hidden");
+        let res = app.get(&format!("/api/v1/articles/{slug}/related")).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    }
+    let topic = get_json(&app, "/api/v1/topics/xiaomi").await;
+    assert_eq!(topic["data"]["article_count"], 1);
+    let related = get_json(&app, "/api/v1/articles/visible-story/related").await;
+    assert_eq!(
+        related["data"],
+        json!([]),
+        "drafts and scheduled never appear as related"
+    );
+    // The admin view names the derived status.
+    let admin = json_of(
+        app.get_auth(
+            &format!("/api/v1/admin/articles/{}", scheduled["id"]),
+            &token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(admin["data"]["status"], "scheduled");
+}
+
+async fn a_scheduled_article_appears_when_its_time_comes(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    let article = draft(&app, &token, "Embargoed", json!({})).await;
+    let id = article["id"].as_i64().unwrap();
+    publish(&app, &token, id, Some("2999-01-01T00:00:00Z")).await;
+    assert_eq!(
+        app.get("/api/v1/articles/embargoed").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Let the embargo pass without waiting: move its time into the past behind the API's back,
+    // as the clock would. Nothing else changes and no job runs.
+    let past = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1);
+    app.state
+        .db
+        .run(move |conn| {
+            use diesel::prelude::*;
+            use headline::db::schema::articles::dsl;
+            diesel::update(dsl::articles.find(id))
+                .set(dsl::published_at.eq(Some(past)))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let shown = get_json(&app, "/api/v1/articles/embargoed").await;
+    assert_eq!(shown["data"]["title"], "Embargoed");
+}
+
+/// Six published articles over two topics and two authors, one a day.
+async fn newsroom(app: &TestApp) -> String {
+    let (token, andy) = editor(app).await;
+    let other = author(app, &token, "Jane Doe").await;
+    let xiaomi = topic(app, &token, "Xiaomi", None).await;
+    let nokia = topic(app, &token, "Nokia", None).await;
+    let specs = [
+        ("Alpha", "2024-01-01T10:00:00Z", vec![xiaomi], vec![andy]),
+        ("Bravo", "2024-01-02T10:00:00Z", vec![nokia], vec![other]),
+        (
+            "Charlie",
+            "2024-01-03T10:00:00Z",
+            vec![xiaomi, nokia],
+            vec![andy, other],
+        ),
+        ("Delta", "2024-01-04T10:00:00Z", vec![nokia], vec![andy]),
+        ("Echo", "2024-01-05T10:00:00Z", vec![xiaomi], vec![other]),
+        ("Foxtrot", "2024-01-06T10:00:00Z", vec![], vec![andy]),
+    ];
+    for (title, at, topics, authors) in specs {
+        published(
+            app,
+            &token,
+            title,
+            at,
+            json!({"topic_ids": topics, "author_ids": authors}),
+        )
+        .await;
+    }
+    token
+}
+
+async fn filters_select_by_topic_author_and_date(app: TestApp) {
+    newsroom(&app).await;
+    let by_topic = get_json(&app, "/api/v1/articles?topic=xiaomi").await;
+    assert_eq!(slugs(&by_topic), vec!["echo", "charlie", "alpha"]);
+    let any_of = get_json(&app, "/api/v1/articles?topic=xiaomi,nokia").await;
+    assert_eq!(
+        slugs(&any_of),
+        vec!["echo", "delta", "charlie", "bravo", "alpha"]
+    );
+    let by_author = get_json(&app, "/api/v1/articles?author=jane-doe").await;
+    assert_eq!(slugs(&by_author), vec!["echo", "charlie", "bravo"]);
+    let combined = get_json(&app, "/api/v1/articles?author=jane-doe&topic=nokia").await;
+    assert_eq!(slugs(&combined), vec!["charlie", "bravo"]);
+    let window = get_json(
+        &app,
+        "/api/v1/articles?published_after=2024-01-02T10:00:00Z&published_before=2024-01-05T10:00:00Z",
+    )
+    .await;
+    assert_eq!(slugs(&window), vec!["delta", "charlie"]);
+    let unknown = get_json(&app, "/api/v1/articles?topic=no-such-topic").await;
+    assert_eq!(slugs(&unknown), Vec::<String>::new());
+}
+
+/// Walks every page of `path` with `limit=2`; asserts no duplicates and returns the slugs.
+async fn walk(app: &TestApp, path: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..20 {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = match &cursor {
+            Some(c) => format!("{path}{sep}limit=2&cursor={c}"),
+            None => format!("{path}{sep}limit=2"),
+        };
+        let page = get_json(app, &url).await;
+        assert_eq!(page["meta"]["pagination"]["limit"], 2);
+        seen.extend(slugs(&page));
+        match page["meta"]["pagination"]["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        seen.len(),
+        "a cursor walk repeated an article: {seen:?}"
+    );
+    seen
+}
+
+async fn every_sort_orders_and_cursor_walks_see_each_article_once(app: TestApp) {
+    let token = newsroom(&app).await;
+    let newest = ["foxtrot", "echo", "delta", "charlie", "bravo", "alpha"];
+    assert_eq!(walk(&app, "/api/v1/articles").await, newest);
+    assert_eq!(
+        walk(&app, "/api/v1/articles?sort=-published_at").await,
+        newest
+    );
+    let mut oldest = newest;
+    oldest.reverse();
+    assert_eq!(
+        walk(&app, "/api/v1/articles?sort=published_at").await,
+        oldest
+    );
+    assert_eq!(
+        walk(&app, "/api/v1/articles?sort=title").await,
+        ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
+    );
+    // Touch Bravo: it becomes the most recently updated.
+    let id = get_json(&app, "/api/v1/articles/bravo").await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let res = app
+        .patch(
+            &format!("/api/v1/admin/articles/{id}"),
+            &token,
+            json!({"subtitle": "Updated"}),
+        )
+        .await;
+    json_of(res, StatusCode::OK).await;
+    let updated = walk(&app, "/api/v1/articles?sort=-updated_at").await;
+    assert_eq!(updated.first().map(String::as_str), Some("bravo"));
+    assert_eq!(updated.len(), 6);
+    // Filters and cursors combine.
+    assert_eq!(
+        walk(&app, "/api/v1/articles?topic=nokia").await,
+        ["delta", "charlie", "bravo"]
+    );
+}
+
+async fn ties_in_the_sort_key_do_not_lose_or_repeat_articles(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    for title in ["One", "Two", "Three", "Four", "Five"] {
+        published(&app, &token, title, "2024-03-01T12:00:00Z", json!({})).await;
+    }
+    let all = walk(&app, "/api/v1/articles").await;
+    assert_eq!(all.len(), 5);
+}
+
+async fn count_is_only_given_on_request(app: TestApp) {
+    newsroom(&app).await;
+    let plain = get_json(&app, "/api/v1/articles?limit=2").await;
+    assert!(plain["meta"]["pagination"].get("total").is_none());
+    let counted = get_json(&app, "/api/v1/articles?limit=2&count=true&topic=nokia").await;
+    assert_eq!(counted["meta"]["pagination"]["total"], 3);
+    assert_eq!(counted["data"].as_array().unwrap().len(), 2);
+}
+
+async fn include_and_fields_shape_the_summaries(app: TestApp) {
+    newsroom(&app).await;
+    let both = get_json(&app, "/api/v1/articles?limit=1&sort=title").await;
+    let alpha = &both["data"][0];
+    assert_eq!(alpha["authors"][0]["slug"], "andy-boxall");
+    assert_eq!(alpha["topics"][0]["slug"], "xiaomi");
+    assert!(
+        alpha["authors"][0].get("email").is_none(),
+        "no staff data on the Content API"
+    );
+
+    let only_topics = get_json(&app, "/api/v1/articles?limit=1&include=topics").await;
+    assert!(only_topics["data"][0].get("authors").is_none());
+    assert!(only_topics["data"][0]["topics"].is_array());
+    let none = get_json(&app, "/api/v1/articles?limit=1&include=").await;
+    assert!(none["data"][0].get("authors").is_none() && none["data"][0].get("topics").is_none());
+
+    let sparse = get_json(&app, "/api/v1/articles?limit=1&fields=slug,title").await;
+    let keys: Vec<&String> = sparse["data"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, vec!["slug", "title"]);
+
+    // Multi-author bylines keep their order, the first being primary.
+    let charlie = get_json(&app, "/api/v1/articles/charlie").await;
+    let names: Vec<&str> = charlie["data"]["authors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Andy Boxall", "Jane Doe"]);
+}
+
+async fn etags_revalidate_with_304_and_change_with_the_content(app: TestApp) {
+    let token = newsroom(&app).await;
+    for path in [
+        "/api/v1/articles",
+        "/api/v1/articles/alpha",
+        "/api/v1/topics",
+        "/api/v1/authors/andy-boxall",
+    ] {
+        let first = app.get(path).await;
+        assert_eq!(first.status(), StatusCode::OK);
+        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(
+            etag.starts_with('"') && !etag.starts_with("W/"),
+            "strong etag: {etag}"
+        );
+        assert!(
+            first.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .starts_with("public, max-age=")
+        );
+        let again = app
+            .client
+            .get(app.url(path))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+        assert!(again.bytes().await.unwrap().is_empty());
+    }
+    let before = app.get("/api/v1/articles/alpha").await.headers()["etag"].clone();
+    let id = get_json(&app, "/api/v1/articles/alpha").await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/articles/{id}"),
+            &token,
+            json!({"title": "Alpha 2"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let changed = app
+        .client
+        .get(app.url("/api/v1/articles/alpha"))
+        .header("If-None-Match", before)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        changed.status(),
+        StatusCode::OK,
+        "a changed article is sent again"
+    );
+}
+
+async fn a_former_slug_redirects_to_the_current_one(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    let article = published(&app, &token, "Old title", "2024-01-01T10:00:00Z", json!({})).await;
+    let id = article["id"].as_i64().unwrap();
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/articles/{id}"),
+            &token,
+            json!({"slug": "new-title"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let res = app.get("/api/v1/articles/old-title").await;
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(res.headers()["location"], "/api/v1/articles/new-title");
+    let res = app.get("/api/v1/articles/old-title/related").await;
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        res.headers()["location"],
+        "/api/v1/articles/new-title/related"
+    );
+    get_json(&app, "/api/v1/articles/new-title").await;
+
+    // The old slug cannot be taken by another article while it redirects.
+    let res = app
+        .post(
+            "/api/v1/admin/articles",
+            &token,
+            json!({"title": "Other", "slug": "old-title"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    // Moving back to the old slug is allowed and ends the redirect.
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/articles/{id}"),
+            &token,
+            json!({"slug": "old-title"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    get_json(&app, "/api/v1/articles/old-title").await;
+    assert_eq!(
+        app.get("/api/v1/articles/new-title").await.status(),
+        StatusCode::PERMANENT_REDIRECT
+    );
+}
+
+async fn related_puts_the_curated_list_first_then_shared_topics_then_recency(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    let a = topic(&app, &token, "A", None).await;
+    let b = topic(&app, &token, "B", None).await;
+    let c = topic(&app, &token, "C", None).await;
+    let t = |ids: &[i64]| json!({"topic_ids": ids});
+    let curated = published(
+        &app,
+        &token,
+        "Curated pick",
+        "2020-01-01T00:00:00Z",
+        t(&[c]),
+    )
+    .await;
+    let hidden = draft(&app, &token, "Curated draft", t(&[a, b])).await;
+    let two_shared_old = published(
+        &app,
+        &token,
+        "Two shared old",
+        "2021-01-01T00:00:00Z",
+        t(&[a, b]),
+    )
+    .await;
+    published(
+        &app,
+        &token,
+        "Two shared new",
+        "2022-01-01T00:00:00Z",
+        t(&[b, a]),
+    )
+    .await;
+    published(
+        &app,
+        &token,
+        "One shared newest",
+        "2023-06-01T00:00:00Z",
+        t(&[a]),
+    )
+    .await;
+    published(
+        &app,
+        &token,
+        "Nothing shared",
+        "2023-07-01T00:00:00Z",
+        t(&[c]),
+    )
+    .await;
+    let list = json_of(
+        app.post(
+            "/api/v1/admin/lists",
+            &token,
+            json!({"title": "Read more", "items": [
+                {"article_id": curated["id"]},
+                {"article_id": hidden["id"]},
+                {"url": "https://videos.example.com/v", "title": "A video", "kind": "video"},
+                {"article_id": two_shared_old["id"]},
+            ]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    published(
+        &app,
+        &token,
+        "Subject",
+        "2023-01-01T00:00:00Z",
+        json!({"topic_ids": [a, b], "related_list_id": list["data"]["id"]}),
+    )
+    .await;
+
+    let related = get_json(&app, "/api/v1/articles/subject/related?limit=10").await;
+    let items = related["data"].as_array().unwrap();
+    let described: Vec<String> = items
+        .iter()
+        .map(|i| match i["type"].as_str().unwrap() {
+            "article" => format!(
+                "{}:{}",
+                i["source"].as_str().unwrap(),
+                i["article"]["slug"].as_str().unwrap()
+            ),
+            _ => format!(
+                "{}:{}",
+                i["source"].as_str().unwrap(),
+                i["url"].as_str().unwrap()
+            ),
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [
+            "curated:curated-pick",
+            "curated:https://videos.example.com/v",
+            "curated:two-shared-old",
+            "automatic:two-shared-new",
+            "automatic:one-shared-newest",
+        ]
+    );
+    let limited = get_json(&app, "/api/v1/articles/subject/related?limit=2").await;
+    assert_eq!(limited["data"].as_array().unwrap().len(), 2);
+    let default = get_json(&app, "/api/v1/articles/subject").await;
+    assert_eq!(default["data"]["related"].as_array().unwrap().len(), 5);
+    assert!(
+        default["data"]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<em>Subject</em>")
+    );
+}
+
+async fn authors_and_topics_show_public_profiles_with_counts(app: TestApp) {
+    let token = newsroom(&app).await;
+    let xiaomi = get_json(&app, "/api/v1/topics/xiaomi").await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    topic(&app, &token, "Redmi", Some(xiaomi)).await;
+    let topics = get_json(&app, "/api/v1/topics").await;
+    let names: Vec<&str> = topics["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Nokia", "Redmi", "Xiaomi"]);
+    let redmi = get_json(&app, "/api/v1/topics/redmi").await;
+    assert_eq!(redmi["data"]["parent"]["slug"], "xiaomi");
+    assert_eq!(redmi["data"]["article_count"], 0);
+    assert_eq!(
+        get_json(&app, "/api/v1/topics/nokia").await["data"]["article_count"],
+        3
+    );
+
+    let andy = get_json(&app, "/api/v1/authors/andy-boxall").await;
+    assert_eq!(andy["data"]["article_count"], 4);
+    assert!(andy["data"].get("email").is_none() && andy["data"].get("user_id").is_none());
+    let authors = get_json(&app, "/api/v1/authors?limit=1").await;
+    assert_eq!(authors["data"].as_array().unwrap().len(), 1);
+    assert!(authors["meta"]["pagination"]["next_cursor"].is_string());
+    assert_eq!(
+        app.get("/api/v1/authors/nobody").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+crate::backend_tests!(
+    draft_and_scheduled_articles_are_invisible_on_the_content_api,
+    a_scheduled_article_appears_when_its_time_comes,
+    filters_select_by_topic_author_and_date,
+    every_sort_orders_and_cursor_walks_see_each_article_once,
+    ties_in_the_sort_key_do_not_lose_or_repeat_articles,
+    count_is_only_given_on_request,
+    include_and_fields_shape_the_summaries,
+    etags_revalidate_with_304_and_change_with_the_content,
+    a_former_slug_redirects_to_the_current_one,
+    related_puts_the_curated_list_first_then_shared_topics_then_recency,
+    authors_and_topics_show_public_profiles_with_counts,
+);

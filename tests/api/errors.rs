@@ -1,0 +1,225 @@
+//! Every error class answers RFC 9457 problem+json with the right status, never a 500.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::factories::editor;
+use crate::helpers::{Backend, TestApp, problem};
+
+async fn malformed_and_unknown_json_is_a_400_and_bad_values_a_422(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    let raw = |body: &'static str| {
+        app.client
+            .post(app.url("/api/v1/admin/topics"))
+            .bearer_auth(&token)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+    };
+    let body = problem(raw(r#"{"name": "#).await.unwrap(), StatusCode::BAD_REQUEST).await;
+    assert_eq!(body["code"], "malformed_json");
+    problem(raw("").await.unwrap(), StatusCode::BAD_REQUEST).await;
+    let body = problem(
+        raw(r#"{"name": "X", "colour": "red"}"#).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(body["code"], "unknown_field");
+    assert_eq!(body["errors"][0]["field"], "colour");
+    let body = problem(
+        raw(r#"{"description": "no name"}"#).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "name");
+    let body = problem(
+        raw(r#"{"name": 42}"#).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "name");
+    let body = problem(
+        raw(r#"{"name": "  ", "slug": "Not A Slug"}"#)
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "slug"]);
+    let long = "x".repeat(301);
+    let res = app
+        .post("/api/v1/admin/articles", &token, json!({"title": long}))
+        .await;
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let res = app
+        .post(
+            "/api/v1/admin/articles",
+            &token,
+            json!({"title": "T", "feature_image": {"url": "javascript:alert(1)"}}),
+        )
+        .await;
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "feature_image.url");
+    let res = app
+        .post(
+            "/api/v1/admin/articles",
+            &token,
+            json!({"title": "T", "seo": {"bogus": 1}}),
+        )
+        .await;
+    let body = problem(res, StatusCode::BAD_REQUEST).await;
+    assert_eq!(body["errors"][0]["field"], "seo.bogus");
+}
+
+async fn wrong_content_type_is_a_415(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/admin/topics"))
+        .bearer_auth(&token)
+        .header("Content-Type", "text/plain")
+        .body(r#"{"name": "X"}"#)
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+}
+
+async fn unknown_query_parameters_and_values_are_a_400(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    for path in [
+        "/api/v1/articles?colour=red",
+        "/api/v1/articles?sort=popularity",
+        "/api/v1/articles?include=comments",
+        "/api/v1/articles?fields=slug,password",
+        "/api/v1/articles?limit=101",
+        "/api/v1/articles?limit=0",
+        "/api/v1/articles?limit=lots",
+        "/api/v1/articles?limit=99999999999999999999999",
+        "/api/v1/articles?cursor=garbage",
+        "/api/v1/articles?published_after=yesterday",
+        "/api/v1/articles?q=xiaomi",
+        "/api/v1/articles/some-slug?preview=true",
+        "/api/v1/authors?sort=name",
+        "/api/v1/topics?limit=1000",
+    ] {
+        problem(app.get(path).await, StatusCode::BAD_REQUEST).await;
+    }
+    problem(
+        app.get_auth("/api/v1/admin/articles?bogus=1", &token).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    // A cursor made for one sort is refused by another.
+    crate::factories::published(&app, &token, "A", "2024-01-01T00:00:00Z", json!({})).await;
+    crate::factories::published(&app, &token, "B", "2024-01-02T00:00:00Z", json!({})).await;
+    let page: serde_json::Value = app
+        .get("/api/v1/articles?limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cursor = page["meta"]["pagination"]["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = problem(
+        app.get(&format!("/api/v1/articles?sort=title&cursor={cursor}"))
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(body["code"], "invalid_cursor");
+}
+
+async fn unknown_routes_are_404_and_wrong_methods_405(app: TestApp) {
+    problem(app.get("/api/v1/nothing-here").await, StatusCode::NOT_FOUND).await;
+    let res = app
+        .request(Method::DELETE, "/api/v1/articles/some-slug", None, None)
+        .await;
+    assert_eq!(res.headers()["allow"], "GET");
+    problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
+    let res = app
+        .request(Method::PUT, "/api/v1/admin/articles", None, None)
+        .await;
+    assert_eq!(res.headers()["allow"], "GET, POST");
+    problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
+    let token = app.admin_token().await;
+    problem(
+        app.get_auth("/api/v1/admin/articles/not-a-number", &token)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    problem(
+        app.get_auth("/api/v1/admin/articles/424242", &token).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
+
+async fn duplicates_are_a_409_naming_the_field(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    crate::factories::topic(&app, &token, "Xiaomi", None).await;
+    let res = app
+        .post("/api/v1/admin/topics", &token, json!({"name": "Xiaomi"}))
+        .await;
+    let body = problem(res, StatusCode::CONFLICT).await;
+    assert_eq!(body["errors"][0]["field"], "slug");
+    let admin = app.admin_token().await;
+    let res = app
+        .post("/api/v1/admin/users", &admin, json!({"email": "EDITOR@headline.test", "password": "long enough password", "role": "editor"}))
+        .await;
+    let body = problem(res, StatusCode::CONFLICT).await;
+    assert_eq!(body["errors"][0]["field"], "email");
+}
+
+#[actix_web::test]
+async fn bodies_over_the_limit_are_a_413() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn_with(backend, |s| s.body_limit = 1024).await else {
+            continue;
+        };
+        let (token, _) = editor(&app).await;
+        let res = app
+            .post(
+                "/api/v1/admin/articles",
+                &token,
+                json!({"title": "Big", "body_markdown": "x".repeat(4096)}),
+            )
+            .await;
+        problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
+        // Without Content-Length (chunked), the limit still holds.
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+            Ok(br#"{"title": "Big", "body_markdown": ""#.to_vec()),
+            Ok(vec![b'x'; 4096]),
+            Ok(br#""}"#.to_vec()),
+        ];
+        let res = app
+            .client
+            .post(app.url("/api/v1/admin/articles"))
+            .bearer_auth(&token)
+            .header("Content-Type", "application/json")
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                chunks,
+            )))
+            .send()
+            .await
+            .unwrap();
+        problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
+    }
+}
+
+crate::backend_tests!(
+    malformed_and_unknown_json_is_a_400_and_bad_values_a_422,
+    wrong_content_type_is_a_415,
+    unknown_query_parameters_and_values_are_a_400,
+    unknown_routes_are_404_and_wrong_methods_405,
+    duplicates_are_a_409_naming_the_field,
+);

@@ -1,0 +1,15 @@
+//! Headline's integration tests: the real server over HTTP on 127.0.0.1, a fresh database per
+//! test, on SQLite always and on PostgreSQL when `TEST_DATABASE_URL` is set.
+#![allow(clippy::unwrap_used, reason = "test code may panic")]
+
+mod helpers;
+
+mod admin_articles;
+mod auth;
+mod content;
+mod errors;
+mod factories;
+mod lists;
+mod ops;
+mod roles;
+mod schema;

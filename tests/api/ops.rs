@@ -1,0 +1,100 @@
+//! Operations: probes, Swagger UI, request ids, and the demo newsroom.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Backend, TestApp, json_of};
+
+async fn probes_answer_and_every_response_has_a_request_id(app: TestApp) {
+    let res = app.get("/healthz").await;
+    assert!(res.headers().contains_key("x-request-id"));
+    assert_eq!(json_of(res, StatusCode::OK).await["status"], "ok");
+    let ready = json_of(app.get("/readyz").await, StatusCode::OK).await;
+    let expected = match app.backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(ready["database"], expected);
+}
+
+async fn swagger_ui_is_served_from_the_binary(app: TestApp) {
+    let res = app.get("/docs").await;
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+    let res = app.get("/docs/").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    let init = app
+        .get("/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/openapi.json"));
+    let spec = json_of(app.get("/openapi.json").await, StatusCode::OK).await;
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+}
+
+#[actix_web::test]
+async fn the_demo_newsroom_is_loaded_into_an_empty_database() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn_with(backend, |s| s.demo = true).await else {
+            continue;
+        };
+        let slug = headline::seed::MAIN_SLUG;
+        let article = json_of(
+            app.get(&format!("/api/v1/articles/{slug}")).await,
+            StatusCode::OK,
+        )
+        .await;
+        let data = &article["data"];
+        assert_eq!(data["authors"][0]["name"], "Andy Boxall");
+        assert_eq!(data["authors"][0]["job_title"], "Senior Writer");
+        let topics: Vec<&str> = data["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(topics, ["Xiaomi", "Nokia"]);
+        assert_eq!(
+            data["feature_image"]["credit"],
+            "Andy Boxall/Digital Trends"
+        );
+        let related: Vec<&str> = data["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(3)
+            .map(|r| r["article"]["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            related,
+            [
+                "New Xiaomi phones are launching on July 4 with (hopefully) amazing cameras",
+                "Making sense of Xiaomi's confusing new Redmi Note 11 range",
+                "Xiaomi patents full-screen fingerprint technology for phones",
+            ]
+        );
+        let redmi = json_of(app.get("/api/v1/topics/redmi").await, StatusCode::OK).await;
+        assert_eq!(redmi["data"]["parent"]["name"], "Xiaomi");
+        let videos = json_of(
+            app.get("/api/v1/lists/recommended-videos").await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(videos["data"]["items"][0]["kind"], "video");
+        // Starting again over the same database does not load it twice.
+        let again = app.second_instance().await;
+        let all = json_of(
+            again.get("/api/v1/articles?count=true").await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(all["meta"]["pagination"]["total"], 4);
+    }
+}
+
+crate::backend_tests!(
+    probes_answer_and_every_response_has_a_request_id,
+    swagger_ui_is_served_from_the_binary
+);

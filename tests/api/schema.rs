@@ -1,0 +1,130 @@
+//! The schema and the spec: migrations paired and reversible on both backends, and the committed
+//! OpenAPI document equal to the one the code serves.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp, fresh_database, json_of};
+
+fn migration_names(backend: &str) -> BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    std::fs::read_dir(dir)
+        .expect("migrations directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn migrations_are_paired_across_backends() {
+    let sqlite = migration_names("sqlite");
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, migration_names("postgres"));
+    for name in &sqlite {
+        for backend in ["sqlite", "postgres"] {
+            for file in ["up.sql", "down.sql"] {
+                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("migrations")
+                    .join(backend)
+                    .join(name)
+                    .join(file);
+                assert!(path.exists(), "{} is missing", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn migrations_go_up_down_and_up_again_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some((url, _dir, _schema)) = fresh_database(backend) else {
+            continue;
+        };
+        let db = headline::db::Db::connect(&url, 1, std::time::Duration::from_secs(10))
+            .expect("connect");
+        let mut conn = db.get().expect("connection");
+        let up = headline::db::migrations::run_pending(&mut conn).expect("up");
+        let down = headline::db::migrations::revert_all(&mut conn).expect("down");
+        assert_eq!(up.len(), down.len(), "{backend:?}");
+        let again = headline::db::migrations::run_pending(&mut conn).expect("up again");
+        assert_eq!(up, again, "{backend:?}");
+    }
+}
+
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "$ref"
+                    && let Some(s) = v.as_str()
+                {
+                    out.push(s.to_owned());
+                }
+                refs(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[actix_web::test]
+async fn the_committed_openapi_document_matches_the_code() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let served = json_of(app.get("/openapi.json").await, StatusCode::OK).await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    let committed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+            .unwrap_or(Value::Null);
+    assert!(
+        served == committed,
+        "openapi/openapi.json is out of date: run `cargo run -- openapi > openapi/openapi.json`"
+    );
+    let mut found = Vec::new();
+    refs(&served, &mut found);
+    for r in found {
+        let pointer = r.trim_start_matches('#');
+        assert!(served.pointer(pointer).is_some(), "dangling $ref {r}");
+    }
+    // Every operation documents its responses, and admin ones their security.
+    for (path, item) in served["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses
+                    .values()
+                    .all(|r| r.get("description").is_some() || r.get("$ref").is_some()),
+                "{method} {path}"
+            );
+            if path.starts_with("/api/v1/admin") {
+                assert!(
+                    op.get("security").is_some(),
+                    "{method} {path} has no security"
+                );
+                assert!(
+                    responses.contains_key("401") && responses.contains_key("403"),
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn instances_sharing_a_database_share_the_generated_signing_secret() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn_with(backend, |s| s.jwt_secret = None).await else {
+            continue;
+        };
+        let other = app.second_instance_without_secret().await;
+        let token = app.admin_token().await;
+        json_of(
+            other.get_auth("/api/v1/admin/me", &token).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+}

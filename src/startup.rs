@@ -79,15 +79,41 @@ fn jwt_secret(settings: &Settings, db: &Db) -> Result<Vec<u8>, StartupError> {
     Ok(secret.into_bytes())
 }
 
-/// Creates the first admin from the settings when the database has no user yet.
+/// The e-mail of the admin a demo instance creates when none is configured.
+pub const DEMO_ADMIN_EMAIL: &str = "admin@headline.local";
+
+/// Creates the first admin when the database has no user yet: from the settings, or, on a demo
+/// instance with none configured, with a generated password printed once to the log.
 fn bootstrap_admin(settings: &Settings, db: &Db) -> Result<(), StartupError> {
-    let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) else {
-        return Ok(());
+    let configured = match (&settings.admin_email, &settings.admin_password) {
+        (Some(email), Some(password)) => Some((email.clone(), password.clone())),
+        (None, None) => None,
+        _ => {
+            return Err(StartupError::Config(
+                "set both HEADLINE_ADMIN_EMAIL and HEADLINE_ADMIN_PASSWORD, or neither".to_owned(),
+            ));
+        }
     };
+    if configured.is_none() && !settings.demo {
+        return Ok(());
+    }
     db.write_blocking(|conn| {
-        if users::count(conn)? == 0 {
-            crate::auth::create_user(conn, email, password, Role::Admin, None)?;
-            tracing::info!(%email, "created the first admin");
+        if users::count(conn)? > 0 {
+            return Ok(());
+        }
+        match &configured {
+            Some((email, password)) => {
+                crate::auth::create_user(conn, email, password, Role::Admin, None)?;
+                tracing::info!(%email, "created the first admin");
+            }
+            None => {
+                let password = random_token();
+                crate::auth::create_user(conn, DEMO_ADMIN_EMAIL, &password, Role::Admin, None)?;
+                tracing::warn!(
+                    "created the demo admin {DEMO_ADMIN_EMAIL} with password {password} (shown once; \
+                     set HEADLINE_ADMIN_EMAIL and HEADLINE_ADMIN_PASSWORD to choose your own)"
+                );
+            }
         }
         Ok(())
     })?;

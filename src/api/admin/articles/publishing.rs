@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -71,7 +71,8 @@ pub async fn publish(
             draft.published_at = Some(match (input.publish_at, current.published_at) {
                 (Some(at), _) => at.naive_utc(),
                 (None, Some(before)) if before <= now => before,
-                (None, _) => now,
+                // Publication times are shown to readers: whole seconds.
+                (None, _) => now.trunc_subsecs(0),
             });
             super::write::validate_draft(&draft, &user)?;
             let saved = articles::save(

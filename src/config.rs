@@ -97,6 +97,16 @@ pub struct Settings {
     #[arg(long, env = "HEADLINE_WORKERS", default_value_t = 0, global = true)]
     pub workers: usize,
 
+    /// Origins allowed to call the API from browsers: `*` (any; safe, since auth is a bearer
+    /// token and no cookies are used) or a comma list of origins.
+    #[arg(
+        long,
+        env = "HEADLINE_CORS_ORIGINS",
+        default_value = "*",
+        global = true
+    )]
+    pub cors_origins: String,
+
     /// Failed logins allowed per e-mail address per minute before a 429.
     #[arg(long, env = "HEADLINE_LOGIN_RATE", default_value_t = 10, global = true)]
     pub login_rate_per_minute: u32,
@@ -120,6 +130,7 @@ impl Settings {
             pool_timeout_ms: 5000,
             workers: 1,
             login_rate_per_minute: 10,
+            cors_origins: "*".to_owned(),
         }
     }
 

@@ -141,6 +141,34 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
     }))
 }
 
+/// CORS for browser frontends and admin tools: the configured origins, the API's methods and the
+/// headers its caching and concurrency rely on.
+fn cors(origins: &str) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    if origins.trim() == "*" {
+        cors = cors.allow_any_origin().send_wildcard();
+    } else {
+        for origin in origins.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+            cors = cors.allowed_origin(origin);
+        }
+    }
+    cors
+}
+
 /// Starts the HTTP server on `listener`. The returned future runs until a shutdown signal, then
 /// stops gracefully (in-flight requests finish).
 pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, StartupError> {
@@ -176,6 +204,7 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
                 }),
             )
             .default_service(web::to(not_found_or_method))
+            .wrap(cors(&data.settings.cors_origins))
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             .wrap(actix_web::middleware::from_fn(

@@ -181,43 +181,67 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
     AppError::NotFound(format!("no such resource ({err})")).into()
 }
 
-/// The `If-Match` version, when the header is present: `"v3"` → `Some(Some(3))`; `*` → `Some(None)`.
-pub fn if_match_version(req: &HttpRequest) -> Result<Option<Option<i64>>, AppError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let value = value.to_str().unwrap_or("").trim();
-    if value == "*" {
-        return Ok(Some(None));
-    }
-    let version = value
-        .trim_matches('"')
-        .strip_prefix('v')
-        .and_then(|v| v.parse::<i64>().ok())
-        .ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_if_match",
-                "If-Match must be an ETag this API sent, like \"v3\"",
-            )
-        })?;
-    Ok(Some(Some(version)))
+/// The `If-Match` precondition of a write (RFC 9110 §13.1.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// `*`: any current version.
+    Any,
+    /// The entity tags listed, as sent (`"v3"`, `W/"x"`, garbage…).
+    Tags(Vec<String>),
 }
 
-/// Settles which version a write expects: `If-Match` (stale → 412), else a body `version`
+impl IfMatch {
+    /// Strong comparison against the version's ETag: a weak or unknown tag never matches.
+    fn matches(&self, version: i64) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Tags(tags) => {
+                let current = crate::api::respond::version_etag(version);
+                tags.contains(&current)
+            }
+        }
+    }
+}
+
+/// The request's `If-Match`, when present.
+pub fn if_match_version(req: &HttpRequest) -> Result<Option<IfMatch>, AppError> {
+    let values: Vec<&str> = req
+        .headers()
+        .get_all(header::IF_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let tags: Vec<String> = values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tags.iter().any(|t| t == "*") {
+        return Ok(Some(IfMatch::Any));
+    }
+    Ok(Some(IfMatch::Tags(tags)))
+}
+
+/// Settles which version a write expects: `If-Match` (no match → 412), else a body `version`
 /// (stale → 409), else the version just loaded.
 pub fn expected_version(
-    if_match: Option<Option<i64>>,
+    if_match: Option<IfMatch>,
     body_version: Option<i64>,
     current: i64,
 ) -> Result<i64, AppError> {
-    match if_match {
-        Some(Some(v)) if v != current => Err(AppError::PreconditionFailed(format!(
-            "If-Match is v{v} but the resource is at v{current}"
-        ))),
-        _ => match body_version {
-            Some(v) if v != current => Err(crate::models::stale("resource")),
-            _ => Ok(current),
-        },
+    if let Some(condition) = if_match
+        && !condition.matches(current)
+    {
+        return Err(AppError::PreconditionFailed(format!(
+            "If-Match does not match the current version, \"v{current}\""
+        )));
+    }
+    match body_version {
+        Some(v) if v != current => Err(crate::models::stale("resource")),
+        _ => Ok(current),
     }
 }
 
@@ -268,8 +292,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for MaybeJsonBody<T> {
         if no_type && empty {
             return Box::pin(async { Ok(MaybeJsonBody(None)) });
         }
-        let inner = JsonBody::<T>::from_request(req, payload);
-        Box::pin(async move { inner.await.map(|b| MaybeJsonBody(Some(b.0))) })
+        // `null` is the same as no body.
+        let inner = JsonBody::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { inner.await.map(|b| MaybeJsonBody(b.0)) })
     }
 }
 

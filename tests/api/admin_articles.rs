@@ -126,6 +126,18 @@ async fn stale_versions_are_refused_and_change_nothing(app: TestApp) {
     let body = problem(res, StatusCode::CONFLICT).await;
     assert_eq!(body["code"], "version_conflict");
 
+    for garbage in ["nonsense", "W/\"v2\"", "\"2\""] {
+        let res = app
+            .client
+            .patch(app.url(&path))
+            .bearer_auth(&token)
+            .header("If-Match", garbage)
+            .json(&json!({"title": "Lost update"}))
+            .send()
+            .await
+            .unwrap();
+        problem(res, StatusCode::PRECONDITION_FAILED).await;
+    }
     let current = json_of(app.get_auth(&path, &token).await, StatusCode::OK).await;
     assert_eq!(current["data"]["title"], "V2");
     assert_eq!(current["data"]["version"], 2);
@@ -244,6 +256,19 @@ async fn publishing_unpublishing_and_archiving_move_articles_on_and_off_the_cont
         StatusCode::OK
     );
 
+    // `null` is the same as no body.
+    let res = app
+        .post(
+            &format!("{path}/unpublish"),
+            &token,
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(
+        json_of(res, StatusCode::OK).await["data"]["status"],
+        "draft"
+    );
+    publish(&app, &token, id, None).await;
     let res = app
         .post(
             &format!("{path}/unpublish"),

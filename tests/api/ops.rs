@@ -94,7 +94,41 @@ async fn the_demo_newsroom_is_loaded_into_an_empty_database() {
     }
 }
 
+async fn browsers_may_call_the_api_from_other_origins(app: TestApp) {
+    let res = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url("/api/v1/admin/articles/1"),
+        )
+        .header("Origin", "https://frontend.example.com")
+        .header("Access-Control-Request-Method", "PATCH")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, if-match, content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let res = app
+        .client
+        .get(app.url("/api/v1/articles"))
+        .header("Origin", "https://frontend.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let exposed = res.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(exposed.contains("etag"), "{exposed}");
+}
+
 crate::backend_tests!(
     probes_answer_and_every_response_has_a_request_id,
-    swagger_ui_is_served_from_the_binary
+    swagger_ui_is_served_from_the_binary,
+    browsers_may_call_the_api_from_other_origins,
 );

@@ -61,12 +61,18 @@ impl From<Author> for AdminAuthor {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Andy Boxall", "job_title": "Senior Writer", "social": {"x": "https://x.com/andyboxall"}}))]
 pub struct CreateAuthor {
+    #[schema(pattern = r"\S", max_length = 200)]
     pub name: String,
     /// Generated from the name when absent.
+    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
+    #[schema(max_length = 200)]
     pub job_title: Option<String>,
+    #[schema(max_length = 2000)]
     pub bio: Option<String>,
+    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
     pub avatar_url: Option<String>,
+    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
     pub website: Option<String>,
     /// Network name to profile URL.
     pub social: Option<BTreeMap<String, String>>,
@@ -76,19 +82,25 @@ pub struct CreateAuthor {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAuthor {
+    #[schema(pattern = r"\S", max_length = 200)]
     pub name: Option<String>,
+    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
+    #[schema(max_length = 200)]
     pub job_title: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
+    #[schema(max_length = 2000)]
     pub bio: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
+    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
     pub avatar_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
+    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
     pub website: Option<Option<String>>,
     /// Replaces all social links.
     pub social: Option<BTreeMap<String, String>>,

@@ -78,6 +78,14 @@ fn view(row: List, items: Vec<ListItem>) -> AdminList {
     }
 }
 
+/// What an external item links to.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkKind {
+    Link,
+    Video,
+}
+
 /// An item to store: either `{article_id}` or `{url, title, excerpt?, image_url?, kind?}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -85,12 +93,16 @@ pub struct ItemInput {
     /// An article of this newsroom.
     pub article_id: Option<i64>,
     /// An external link's URL.
+    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
     pub url: Option<String>,
+    #[schema(pattern = r"\S", max_length = 300)]
     pub title: Option<String>,
+    #[schema(max_length = 2000)]
     pub excerpt: Option<String>,
+    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
     pub image_url: Option<String>,
     /// `link` (default) or `video`.
-    pub kind: Option<String>,
+    pub kind: Option<LinkKind>,
 }
 
 fn to_items(inputs: Vec<ItemInput>) -> Result<Vec<NewItem>, AppError> {
@@ -122,10 +134,11 @@ fn to_items(inputs: Vec<ItemInput>) -> Result<Vec<NewItem>, AppError> {
                 v.text(&at("title"), &title, validate::MAX_TITLE);
                 v.opt_text(&at("excerpt"), input.excerpt.as_deref(), validate::MAX_TEXT);
                 v.opt_url(&at("image_url"), input.image_url.as_deref());
-                let kind = input.kind.unwrap_or_else(|| "link".to_owned());
-                if kind != "link" && kind != "video" {
-                    v.error(at("kind"), "must be link or video");
+                let kind = match input.kind.unwrap_or(LinkKind::Link) {
+                    LinkKind::Link => "link",
+                    LinkKind::Video => "video",
                 }
+                .to_owned();
                 items.push(NewItem::External {
                     url,
                     title,
@@ -145,10 +158,14 @@ fn to_items(inputs: Vec<ItemInput>) -> Result<Vec<NewItem>, AppError> {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Recommended videos", "items": [{"url": "https://videos.example.com/x", "title": "Hands-on", "kind": "video"}]}))]
 pub struct CreateList {
+    #[schema(pattern = r"\S", max_length = 300)]
     pub title: String,
     /// Generated from the title when absent.
+    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
+    #[schema(max_items = 100)]
     pub items: Option<Vec<ItemInput>>,
 }
 
@@ -156,10 +173,13 @@ pub struct CreateList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateList {
+    #[schema(pattern = r"\S", max_length = 300)]
     pub title: Option<String>,
+    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
+    #[schema(max_length = 2000)]
     pub description: Option<Option<String>>,
     /// The version this edit is based on; a stale one answers 409.
     pub version: Option<i64>,
@@ -169,6 +189,7 @@ pub struct UpdateList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutItems {
+    #[schema(max_items = 100)]
     pub items: Vec<ItemInput>,
     /// The version this edit is based on; a stale one answers 409.
     pub version: Option<i64>,

@@ -53,9 +53,12 @@ impl From<Topic> for AdminTopic {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Redmi", "parent_id": 1}))]
 pub struct CreateTopic {
+    #[schema(pattern = r"\S", max_length = 200)]
     pub name: String,
     /// Generated from the name when absent.
+    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     pub parent_id: Option<i64>,
 }
@@ -64,10 +67,13 @@ pub struct CreateTopic {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTopic {
+    #[schema(pattern = r"\S", max_length = 200)]
     pub name: Option<String>,
+    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
+    #[schema(max_length = 2000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<i64>)]

@@ -53,8 +53,10 @@ impl From<User> for UserView {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "andy@headline.test", "password": "a long passphrase", "role": "author", "author_id": 1}))]
 pub struct CreateUser {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
     pub role: Role,
     pub author_id: Option<i64>,
@@ -64,7 +66,9 @@ pub struct CreateUser {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
+    #[schema(min_length = 12, max_length = 256)]
     pub password: Option<String>,
     pub role: Option<Role>,
     #[serde(default, deserialize_with = "patch_field")]

@@ -8,7 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::articles_common::{comma_list, related_items, relations};
 use crate::api::respond::{Collection, Data, public};
-use crate::api::views::{ArticleSummary, Includes, ItemView};
+use crate::api::views::{
+    ArticleSummary, AuthorSummary, FeatureImageView, Includes, ItemView, TopicSummary,
+};
 use crate::error::{AppError, FieldError};
 use crate::models::articles::{self, BySlug, Filter, Sort, Visibility};
 use crate::models::{authors, now, topics};
@@ -134,7 +136,7 @@ fn parse_sort(raw: Option<&str>) -> Result<Sort, AppError> {
     tag = "Content",
     params(ListQuery),
     responses(
-        (status = 200, description = "A page of published article summaries", body = Collection<ArticleSummary>,
+        (status = 200, description = "A page of published article summaries", body = Collection<ArticleListItem>,
          headers(("ETag" = String, description = "Strong validator of the body"), ("Cache-Control" = String))),
         (status = 304, description = "Not modified: the `If-None-Match` ETag is current"),
     )
@@ -205,21 +207,66 @@ pub async fn list(
         })
         .await?;
 
-    let collection = Collection::from_page(page, limit, sort.name(), |a| {
-        ArticleSummary::build(a, &rel, inc)
+    let body = Collection::from_page(page, limit, sort.name(), |a| {
+        ArticleListItem::sparse(ArticleSummary::build(a, &rel, inc), fields.as_deref())
     });
-    match fields {
-        None => public(&req, state.settings.cache_max_age, &collection),
-        Some(fields) => {
-            let mut value = serde_json::to_value(&collection)?;
-            if let Some(items) = value.get_mut("data").and_then(|d| d.as_array_mut()) {
-                for item in items {
-                    if let Some(obj) = item.as_object_mut() {
-                        obj.retain(|k, _| fields.iter().any(|f| f == k));
-                    }
-                }
-            }
-            public(&req, state.settings.cache_max_age, &value)
+    public(&req, state.settings.cache_max_age, &body)
+}
+
+/// An article summary in a listing. Every field is present unless `fields` leaves it out
+/// (and `authors`/`topics` unless `include` does).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleListItem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 1)]
+    pub id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans")]
+    pub slug: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// `null` when the article has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub subtitle: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reading_time_minutes: Option<i32>,
+    /// `null` when the article has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<FeatureImageView>)]
+    pub feature_image: Option<Option<FeatureImageView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authors: Option<Vec<AuthorSummary>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topics: Option<Vec<TopicSummary>>,
+}
+
+impl ArticleListItem {
+    /// Keeps the fields named in `fields` (all when `None`).
+    fn sparse(s: ArticleSummary, fields: Option<&[String]>) -> Self {
+        let want = |name: &str| fields.is_none_or(|f| f.iter().any(|x| x == name));
+        ArticleListItem {
+            id: want("id").then_some(s.id),
+            slug: want("slug").then_some(s.slug),
+            title: want("title").then_some(s.title),
+            subtitle: want("subtitle").then_some(s.subtitle),
+            excerpt: want("excerpt").then_some(s.excerpt),
+            published_at: if want("published_at") {
+                s.published_at
+            } else {
+                None
+            },
+            updated_at: want("updated_at").then_some(s.updated_at),
+            reading_time_minutes: want("reading_time_minutes").then_some(s.reading_time_minutes),
+            feature_image: want("feature_image").then_some(s.feature_image),
+            authors: s.authors.filter(|_| want("authors")),
+            topics: s.topics.filter(|_| want("topics")),
         }
     }
 }

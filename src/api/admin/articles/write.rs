@@ -25,10 +25,14 @@ use crate::validate::{self, Validator, clean};
 #[serde(deny_unknown_fields)]
 pub struct FeatureImageInput {
     #[schema(example = "https://images.example.com/xiaomi-nokia.jpg")]
+    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
     pub url: String,
+    #[schema(max_length = 2000)]
     pub alt: Option<String>,
+    #[schema(max_length = 2000)]
     pub caption: Option<String>,
     #[schema(example = "Andy Boxall/Digital Trends")]
+    #[schema(max_length = 200)]
     pub credit: Option<String>,
 }
 
@@ -38,12 +42,15 @@ pub struct FeatureImageInput {
 pub struct SeoInput {
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
+    #[schema(max_length = 300)]
     pub meta_title: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
+    #[schema(max_length = 2000)]
     pub meta_description: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
+    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
     pub canonical_url: Option<Option<String>>,
 }
 
@@ -57,16 +64,23 @@ pub struct SeoInput {
     "topic_ids": [1, 2]
 }))]
 pub struct CreateArticle {
+    #[schema(pattern = r"\S", max_length = 300)]
     pub title: String,
     /// Generated from the title when absent.
+    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
+    #[schema(max_length = 300)]
     pub subtitle: Option<String>,
     /// Derived from the body when absent.
+    #[schema(max_length = 2000)]
     pub excerpt: Option<String>,
+    #[schema(max_length = 1000000)]
     pub body_markdown: Option<String>,
     /// Bylines in order (first is primary). Defaults to the caller's author.
+    #[schema(max_items = 20)]
     pub author_ids: Option<Vec<i64>>,
     /// Topics in order (first is primary).
+    #[schema(max_items = 20)]
     pub topic_ids: Option<Vec<i64>>,
     pub feature_image: Option<FeatureImageInput>,
     pub seo: Option<SeoInput>,
@@ -79,17 +93,24 @@ pub struct CreateArticle {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArticle {
+    #[schema(pattern = r"\S", max_length = 300)]
     pub title: Option<String>,
+    #[schema(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
+    #[schema(max_length = 300)]
     pub subtitle: Option<Option<String>>,
     /// `null` goes back to an excerpt derived from the body.
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
+    #[schema(max_length = 2000)]
     pub excerpt: Option<Option<String>>,
+    #[schema(max_length = 1000000)]
     pub body_markdown: Option<String>,
+    #[schema(max_items = 20)]
     pub author_ids: Option<Vec<i64>>,
+    #[schema(max_items = 20)]
     pub topic_ids: Option<Vec<i64>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<FeatureImageInput>)]

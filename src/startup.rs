@@ -35,7 +35,7 @@ pub struct AppState {
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("cannot open the database: {0}")]
-    Database(#[from] diesel::r2d2::PoolError),
+    Database(#[from] crate::db::ConnectError),
     #[error("cannot apply migrations: {0}")]
     Migrations(migrations::MigrationError),
     #[error("{0}")]

@@ -91,29 +91,32 @@ pub async fn login(
     if let Err(retry_after) = state.login_limiter.check(&email) {
         return Err(AppError::TooManyRequests { retry_after });
     }
-    let st = state.clone();
-    let result = state
+    let lookup = email.clone();
+    let user = state
         .db
-        .run(move |conn| {
-            let user = users::find_by_email(conn, &email)?;
-            // Verify against a dummy hash for unknown users so timing does not reveal accounts.
-            let stored = user
-                .as_ref()
-                .map_or(password::dummy_hash(), |u| u.password_hash.as_str());
-            let ok = password::verify(&password, stored);
-            match user {
-                Some(user) if ok && !user.disabled => {
-                    st.login_limiter.reset(&email);
-                    issue_pair(&st, conn, user.id, &random_token()).map(Some)
-                }
-                _ => {
-                    st.login_limiter.record_failure(&email);
-                    Ok(None)
-                }
-            }
-        })
+        .run(move |conn| users::find_by_email(conn, &lookup))
         .await?;
-    result.map(|t| private(&t)).ok_or_else(bad_credentials)
+    // Argon2 is slow on purpose: verify on the blocking pool, holding no connection. Unknown
+    // users are checked against a dummy hash so that timing does not reveal which accounts exist.
+    let stored = user.as_ref().map_or_else(
+        || password::dummy_hash().to_owned(),
+        |u| u.password_hash.clone(),
+    );
+    let ok = web::block(move || password::verify(&password, &stored)).await?;
+    let user = match user {
+        Some(user) if ok && !user.disabled => user,
+        _ => {
+            state.login_limiter.record_failure(&email);
+            return Err(bad_credentials());
+        }
+    };
+    state.login_limiter.reset(&email);
+    let st = state.clone();
+    let pair = state
+        .db
+        .write(move |conn| issue_pair(&st, conn, user.id, &random_token()))
+        .await?;
+    Ok(private(&pair))
 }
 
 /// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a used

@@ -114,6 +114,15 @@ impl ManageConnection for ConnectionManager {
 }
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// Why a database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    Connection(#[from] r2d2::Error),
+    #[error("{0}")]
+    Pool(#[from] r2d2::PoolError),
+}
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
 /// The database handle shared by every worker: a pool plus, for SQLite, a lock that serialises
@@ -136,8 +145,13 @@ impl std::fmt::Debug for Db {
 
 impl Db {
     /// Opens a pool of `size` connections. Fails when the first connection cannot be made.
-    pub fn connect(url: &str, size: u32, timeout: Duration) -> Result<Self, r2d2::PoolError> {
+    pub fn connect(url: &str, size: u32, timeout: Duration) -> Result<Self, ConnectError> {
         let backend = Backend::from_url(url);
+        if backend == Backend::Sqlite {
+            // Switch the file to WAL once, before the pool opens connections side by side: the
+            // switch takes an exclusive lock that concurrent first connections would trip over.
+            ConnectionManager::new(url).connect()?;
+        }
         let pool = r2d2::Pool::builder()
             .max_size(size.max(1))
             .connection_timeout(timeout)

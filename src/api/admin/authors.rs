@@ -208,7 +208,7 @@ pub async fn get(
 
 /// Edits an author profile (editors, admins, or the user linked to it).
 #[utoipa::path(tag = "Admin: authors",
-    params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = UpdateAuthor,
     responses((status = 200, description = "The updated author", body = Data<AdminAuthor>, headers(("ETag" = String)))))]
 #[patch("/authors/{id}")]
@@ -267,7 +267,7 @@ pub async fn update(
 
 /// Deletes an author profile that is on no byline (409 otherwise).
 #[utoipa::path(tag = "Admin: authors",
-    params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version")),
+    params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
     responses((status = 204, description = "Deleted")))]
 #[delete("/authors/{id}")]
 pub async fn delete(

@@ -286,7 +286,7 @@ pub async fn get(
 
 /// Edits a list's title, slug or description.
 #[utoipa::path(tag = "Admin: lists",
-    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = UpdateList,
     responses((status = 200, description = "The updated list", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[patch("/lists/{id}")]
@@ -330,7 +330,7 @@ pub async fn update(
 
 /// Replaces a list's items, in order, in one transaction: all or nothing.
 #[utoipa::path(tag = "Admin: lists",
-    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = PutItems,
     responses((status = 200, description = "The list with its new items", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[put("/lists/{id}/items")]
@@ -365,7 +365,7 @@ pub async fn put_items(
 
 /// Deletes a list; articles that used it as their related list lose it.
 #[utoipa::path(tag = "Admin: lists",
-    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version")),
+    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
     responses((status = 204, description = "Deleted")))]
 #[delete("/lists/{id}")]
 pub async fn delete(

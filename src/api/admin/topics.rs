@@ -195,7 +195,7 @@ pub async fn get(
 
 /// Edits a topic (editors and admins).
 #[utoipa::path(tag = "Admin: topics",
-    params(("id" = i64, Path, description = "Topic id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    params(("id" = i64, Path, description = "Topic id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = UpdateTopic,
     responses((status = 200, description = "The updated topic", body = Data<AdminTopic>, headers(("ETag" = String)))))]
 #[patch("/topics/{id}")]
@@ -244,7 +244,7 @@ pub async fn update(
 
 /// Deletes a topic: articles lose the tag, child topics lose their parent.
 #[utoipa::path(tag = "Admin: topics",
-    params(("id" = i64, Path, description = "Topic id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version")),
+    params(("id" = i64, Path, description = "Topic id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
     responses((status = 204, description = "Deleted")))]
 #[delete("/topics/{id}")]
 pub async fn delete(

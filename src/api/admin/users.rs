@@ -178,7 +178,7 @@ pub async fn get(
 
 /// Edits a staff account.
 #[utoipa::path(tag = "Admin: users",
-    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = UpdateUser,
     responses((status = 200, description = "The updated user", body = Data<UserView>, headers(("ETag" = String)))))]
 #[patch("/users/{id}")]
@@ -250,7 +250,7 @@ pub async fn update(
 
 /// Deletes a staff account. The last active admin cannot be deleted.
 #[utoipa::path(tag = "Admin: users",
-    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version")),
+    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
     responses((status = 204, description = "Deleted")))]
 #[delete("/users/{id}")]
 pub async fn delete(

@@ -69,7 +69,7 @@ pub async fn revisions(
 #[utoipa::path(
     tag = "Admin: articles",
     params(("id" = i64, Path, description = "Article id"), ("version" = i64, Path, description = "The version to restore"),
-           ("If-Match" = Option<String>, Header, description = "The ETag of the current version")),
+           ("If-Match" = Option<String>, Header, description = "The ETag of the current version", pattern = r#"^(\*|"v[0-9]+")$"#)),
     responses((status = 200, description = "The article at its new version", body = Data<AdminArticle>, headers(("ETag" = String))))
 )]
 #[post("/articles/{id}/revisions/{version}/restore")]

@@ -332,7 +332,7 @@ pub async fn create(
 /// either way a stale edit changes nothing.
 #[utoipa::path(
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on")),
+    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = UpdateArticle,
     responses((status = 200, description = "The updated article", body = Data<AdminArticle>, headers(("ETag" = String))))
 )]
@@ -376,7 +376,7 @@ pub async fn update(
 /// Deletes an article with its history. Honors `If-Match`.
 #[utoipa::path(
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version")),
+    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
     responses((status = 204, description = "Deleted"))
 )]
 #[delete("/articles/{id}")]

@@ -204,6 +204,9 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
                 }),
             )
             .default_service(web::to(not_found_or_method))
+            .wrap(actix_web::middleware::from_fn(
+                crate::api::fallback::reject_unknown_query,
+            ))
             .wrap(cors(&data.settings.cors_origins))
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))

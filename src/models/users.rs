@@ -125,3 +125,21 @@ pub fn count_active_admins(conn: &mut AnyConnection) -> Result<i64, AppError> {
         .count()
         .get_result(conn)?)
 }
+
+/// The user linked to each of `author_ids`, by author id.
+pub fn linked_to_authors(
+    conn: &mut AnyConnection,
+    author_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>, AppError> {
+    if author_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(Option<i64>, i64)> = users::table
+        .filter(users::author_id.eq_any(author_ids))
+        .select((users::author_id, users::id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(a, u)| a.map(|a| (a, u)))
+        .collect())
+}

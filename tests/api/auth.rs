@@ -52,6 +52,29 @@ async fn login_issues_tokens_and_me_describes_the_caller(app: TestApp) {
     problem(res, StatusCode::UNAUTHORIZED).await;
 }
 
+async fn a_linked_user_shows_on_its_author_and_me_shows_the_author(app: TestApp) {
+    let (token, author_id) = crate::factories::editor(&app).await;
+    let me = json_of(
+        app.get_auth("/api/v1/admin/me", &token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(me["data"]["author"]["id"], author_id);
+    let author = json_of(
+        app.get_auth(&format!("/api/v1/admin/authors/{author_id}"), &token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(author["data"]["user_id"], me["data"]["id"]);
+    let list = json_of(
+        app.get_auth("/api/v1/admin/authors", &token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(list["data"][0]["user_id"], me["data"]["id"]);
+}
+
 async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_login(app: TestApp) {
     app.admin_token().await;
     let first = app.login("admin@headline.test").await;
@@ -235,6 +258,7 @@ async fn repeated_failed_logins_are_rate_limited(app: TestApp) {
 
 crate::backend_tests!(
     login_issues_tokens_and_me_describes_the_caller,
+    a_linked_user_shows_on_its_author_and_me_shows_the_author,
     refresh_tokens_rotate_and_a_reused_one_revokes_the_login,
     tokens_are_verified_strictly,
     disabling_a_user_locks_them_out_at_once,

@@ -108,14 +108,27 @@ async fn unknown_query_parameters_and_values_are_a_400(app: TestApp) {
         "/api/v1/articles/some-slug?preview=true",
         "/api/v1/authors?sort=name",
         "/api/v1/topics?limit=1000",
+        "/api/v1/topics/xiaomi?expand=all",
+        "/healthz?verbose=1",
     ] {
         problem(app.get(path).await, StatusCode::BAD_REQUEST).await;
     }
-    problem(
-        app.get_auth("/api/v1/admin/articles?bogus=1", &token).await,
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
+    for path in [
+        "/api/v1/admin/articles?bogus=1",
+        "/api/v1/admin/me?x=1",
+        "/api/v1/admin/topics/1?x=1",
+    ] {
+        let body = problem(app.get_auth(path, &token).await, StatusCode::BAD_REQUEST).await;
+        assert_eq!(body["code"], "invalid_query", "{path}");
+    }
+    let res = app
+        .patch(
+            "/api/v1/admin/articles/1?dry_run=true",
+            &token,
+            json!({"title": "X"}),
+        )
+        .await;
+    problem(res, StatusCode::BAD_REQUEST).await;
     // A cursor made for one sort is refused by another.
     crate::factories::published(&app, &token, "A", "2024-01-01T00:00:00Z", json!({})).await;
     crate::factories::published(&app, &token, "B", "2024-01-02T00:00:00Z", json!({})).await;

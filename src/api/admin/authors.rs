@@ -13,8 +13,10 @@ use crate::api::extract::{JsonBody, expected_version, if_match_version, patch_fi
 use crate::api::respond::{Collection, Data, created, private, versioned};
 use crate::api::views::{social_map, utc};
 use crate::auth::{CurrentUser, policy};
+use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::authors::{self, Author, AuthorFields};
+use crate::models::users;
 use crate::startup::AppState;
 use crate::text::slugify;
 use crate::validate::{self, Validator, clean};
@@ -34,15 +36,18 @@ pub struct AdminAuthor {
     pub website: Option<String>,
     /// Network name to profile URL.
     pub social: BTreeMap<String, String>,
+    /// The staff account that writes as this author, if any.
+    pub user_id: Option<i64>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Author> for AdminAuthor {
-    fn from(a: Author) -> Self {
+impl AdminAuthor {
+    fn build(a: Author, user_id: Option<i64>) -> Self {
         Self {
             social: social_map(&a.social),
+            user_id,
             id: a.id,
             slug: a.slug,
             name: a.name,
@@ -129,6 +134,25 @@ fn validate(fields: &AuthorFields, social: &BTreeMap<String, String>) -> Result<
     v.finish()
 }
 
+/// Views of `rows` with their linked users (one query).
+fn views(conn: &mut AnyConnection, rows: Vec<Author>) -> Result<Vec<AdminAuthor>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
+    let linked = users::linked_to_authors(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|a| {
+            let user = linked.get(&a.id).copied();
+            AdminAuthor::build(a, user)
+        })
+        .collect())
+}
+
+fn view(conn: &mut AnyConnection, row: Author) -> Result<AdminAuthor, AppError> {
+    views(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| AppError::internal("author view lost"))
+}
+
 /// Author profiles, by name.
 #[utoipa::path(tag = "Admin: authors", params(AdminPageQuery),
     responses((status = 200, description = "A page of authors", body = Collection<AdminAuthor>)))]
@@ -141,14 +165,14 @@ pub async fn list(
     let (limit, cursor) = query.parse("name")?;
     let page = state
         .db
-        .run(move |conn| authors::list(conn, cursor.as_ref(), limit))
+        .run(move |conn| {
+            let page = authors::list(conn, cursor.as_ref(), limit)?;
+            let (next, total) = (page.next, page.total);
+            let items = views(conn, page.items)?;
+            Ok(crate::pagination::Page { items, next, total })
+        })
         .await?;
-    Ok(private(&Collection::from_page(
-        page,
-        limit,
-        "name",
-        AdminAuthor::from,
-    )))
+    Ok(private(&Collection::from_page(page, limit, "name", |a| a)))
 }
 
 /// Creates an author profile (editors and admins).
@@ -176,9 +200,12 @@ pub async fn create(
     validate(&fields, &social)?;
     let author = state
         .db
-        .write(move |conn| authors::insert(conn, &fields))
+        .write(move |conn| {
+            let row = authors::insert(conn, &fields)?;
+            view(conn, row)
+        })
         .await?;
-    let view = AdminAuthor::from(author);
+    let view = author;
     Ok(created(
         format!("/api/v1/admin/authors/{}", view.id),
         view.version,
@@ -196,13 +223,17 @@ pub async fn get(
     id: IdPath,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let author = state.db.run(move |conn| authors::find(conn, id)).await?;
+    let author = state
+        .db
+        .run(move |conn| {
+            let row = authors::find(conn, id)?;
+            view(conn, row)
+        })
+        .await?;
     Ok(versioned(
         StatusCode::OK,
         author.version,
-        &Data {
-            data: AdminAuthor::from(author),
-        },
+        &Data { data: author },
     ))
 }
 
@@ -253,15 +284,14 @@ pub async fn update(
                 fields.social = serde_json::to_string(&social)?;
             }
             validate(&fields, &social)?;
-            authors::update(conn, id, expected, &fields)
+            let row = authors::update(conn, id, expected, &fields)?;
+            view(conn, row)
         })
         .await?;
     Ok(versioned(
         StatusCode::OK,
         author.version,
-        &Data {
-            data: AdminAuthor::from(author),
-        },
+        &Data { data: author },
     ))
 }
 

@@ -291,11 +291,6 @@ pub struct ArticleView {
     pub related: Vec<ItemView>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct NoQuery {}
-
 const DETAIL_RELATED: usize = 5;
 
 fn moved(max_age: u32, location: String) -> HttpResponse {
@@ -308,7 +303,7 @@ fn moved(max_age: u32, location: String) -> HttpResponse {
 /// One published article by slug. A former slug answers 308 with the current location.
 #[utoipa::path(
     tag = "Content",
-    params(("slug" = String, Path, description = "The article's slug", example = "new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans"), NoQuery),
+    params(("slug" = String, Path, description = "The article's slug", example = "new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans")),
     responses(
         (status = 200, description = "The article", body = Data<ArticleView>,
          headers(("ETag" = String, description = "Strong validator of the body"), ("Cache-Control" = String))),
@@ -320,7 +315,6 @@ fn moved(max_age: u32, location: String) -> HttpResponse {
 pub async fn get(
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    _query: web::Query<NoQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();

@@ -4,7 +4,6 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::content::articles::NoQuery;
 use crate::api::respond::{Collection, Data, public};
 use crate::api::views::AuthorView;
 use crate::error::AppError;
@@ -74,7 +73,7 @@ pub async fn list(
 /// One author profile by slug.
 #[utoipa::path(
     tag = "Content",
-    params(("slug" = String, Path, description = "The author's slug", example = "andy-boxall"), NoQuery),
+    params(("slug" = String, Path, description = "The author's slug", example = "andy-boxall")),
     responses(
         (status = 200, description = "The author", body = Data<AuthorView>, headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified"),
@@ -84,7 +83,6 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    _query: web::Query<NoQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();

@@ -6,7 +6,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::articles_common::summaries;
-use crate::api::content::articles::NoQuery;
 use crate::api::respond::{Data, public};
 use crate::api::views::{ItemView, utc};
 use crate::error::AppError;
@@ -29,7 +28,7 @@ pub struct ListView {
 /// One list by slug, items in order.
 #[utoipa::path(
     tag = "Content",
-    params(("slug" = String, Path, description = "The list's slug", example = "recommended-videos"), NoQuery),
+    params(("slug" = String, Path, description = "The list's slug", example = "recommended-videos")),
     responses(
         (status = 200, description = "The list", body = Data<ListView>, headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified"),
@@ -39,7 +38,6 @@ pub struct ListView {
 pub async fn get(
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    _query: web::Query<NoQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use crate::api::content::articles::NoQuery;
 use crate::api::content::authors::{BY_NAME, PageQuery};
 use crate::api::respond::{Collection, Data, public};
 use crate::api::views::TopicView;
@@ -47,7 +46,7 @@ pub async fn list(
 /// One topic by slug.
 #[utoipa::path(
     tag = "Content",
-    params(("slug" = String, Path, description = "The topic's slug", example = "xiaomi"), NoQuery),
+    params(("slug" = String, Path, description = "The topic's slug", example = "xiaomi")),
     responses(
         (status = 200, description = "The topic", body = Data<TopicView>, headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "Not modified"),
@@ -57,7 +56,6 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    _query: web::Query<NoQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();

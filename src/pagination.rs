@@ -17,6 +17,16 @@ pub const MAX_LIMIT: i64 = 100;
 pub enum Key {
     Time(NaiveDateTime),
     Text(String),
+    /// A relevance score.
+    Number(f64),
+}
+
+/// Which kind of key a sort's cursors carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Time,
+    Text,
+    Number,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,12 +40,14 @@ impl Cursor {
         let key = match &self.key {
             Key::Time(t) => t.and_utc().timestamp_micros().to_string(),
             Key::Text(s) => s.clone(),
+            // Display of f64 is the shortest text that parses back to the same value.
+            Key::Number(n) => n.to_string(),
         };
         URL_SAFE_NO_PAD.encode(format!("{sort}\n{key}\n{}", self.id))
     }
 
-    /// Decodes a cursor made for `sort`; `time_key` says which kind of key that sort uses.
-    pub fn decode(raw: &str, sort: &str, time_key: bool) -> Result<Self, AppError> {
+    /// Decodes a cursor made for `sort`, whose keys are of `kind`.
+    pub fn decode(raw: &str, sort: &str, kind: KeyKind) -> Result<Self, AppError> {
         let bad = || {
             AppError::bad_request(
                 "invalid_cursor",
@@ -53,15 +65,22 @@ impl Cursor {
             return Err(bad());
         }
         let id = id.parse().map_err(|_| bad())?;
-        let key = if time_key {
-            let micros: i64 = key.parse().map_err(|_| bad())?;
-            Key::Time(
-                DateTime::from_timestamp_micros(micros)
-                    .ok_or_else(bad)?
-                    .naive_utc(),
-            )
-        } else {
-            Key::Text(key.to_owned())
+        let key = match kind {
+            KeyKind::Time => {
+                let micros: i64 = key.parse().map_err(|_| bad())?;
+                Key::Time(
+                    DateTime::from_timestamp_micros(micros)
+                        .ok_or_else(bad)?
+                        .naive_utc(),
+                )
+            }
+            KeyKind::Text => Key::Text(key.to_owned()),
+            KeyKind::Number => Key::Number(
+                key.parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(bad)?,
+            ),
         };
         Ok(Cursor { key, id })
     }
@@ -132,9 +151,12 @@ mod tests {
             id: 42,
         };
         let raw = c.encode("-published_at");
-        assert_eq!(Cursor::decode(&raw, "-published_at", true).ok(), Some(c));
-        assert!(Cursor::decode(&raw, "title", false).is_err());
-        assert!(Cursor::decode("%%%", "title", false).is_err());
+        assert_eq!(
+            Cursor::decode(&raw, "-published_at", KeyKind::Time).ok(),
+            Some(c)
+        );
+        assert!(Cursor::decode(&raw, "title", KeyKind::Text).is_err());
+        assert!(Cursor::decode("%%%", "title", KeyKind::Text).is_err());
     }
 
     #[test]

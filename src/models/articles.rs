@@ -9,13 +9,15 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::search::Search;
 use crate::db::schema::{
     article_authors, article_revisions, article_slugs, article_topics, articles,
 };
 use crate::db::{AnyConnection, MultiBackend};
 use crate::error::AppError;
-use crate::pagination::{Cursor, Key, Page};
+use crate::pagination::{Cursor, Key, KeyKind, Page};
 use crate::text;
+use diesel::sql_types::Double;
 
 pub const DRAFT: &str = "draft";
 pub const PUBLISHED: &str = "published";
@@ -508,14 +510,17 @@ pub enum Sort {
     PublishedAsc,
     UpdatedDesc,
     Title,
+    /// Best match first; only with a search.
+    Relevance,
 }
 
 impl Sort {
-    pub const PUBLIC: [Sort; 4] = [
+    pub const PUBLIC: [Sort; 5] = [
         Sort::PublishedDesc,
         Sort::PublishedAsc,
         Sort::UpdatedDesc,
         Sort::Title,
+        Sort::Relevance,
     ];
 
     pub fn name(self) -> &'static str {
@@ -524,6 +529,7 @@ impl Sort {
             Sort::PublishedAsc => "published_at",
             Sort::UpdatedDesc => "-updated_at",
             Sort::Title => "title",
+            Sort::Relevance => "relevance",
         }
     }
 
@@ -531,12 +537,17 @@ impl Sort {
         Sort::PUBLIC.into_iter().find(|sort| sort.name() == s)
     }
 
-    pub fn time_key(self) -> bool {
-        self != Sort::Title
+    pub fn key_kind(self) -> KeyKind {
+        match self {
+            Sort::Title => KeyKind::Text,
+            Sort::Relevance => KeyKind::Number,
+            _ => KeyKind::Time,
+        }
     }
 
-    fn cursor_of(self, a: &ArticleBrief) -> Cursor {
+    fn cursor_of(self, a: &ArticleBrief, rank: f64) -> Cursor {
         let key = match self {
+            Sort::Relevance => Key::Number(rank),
             // Only public listings sort by publication time, where it is never null.
             Sort::PublishedDesc | Sort::PublishedAsc => {
                 Key::Time(a.published_at.unwrap_or(a.created_at))
@@ -574,6 +585,8 @@ pub struct Filter {
     pub author_ids: Option<Vec<i64>>,
     pub published_after: Option<NaiveDateTime>,
     pub published_before: Option<NaiveDateTime>,
+    /// Full-text search: only articles matching every word.
+    pub search: Option<Search>,
 }
 
 fn filtered(filter: &Filter) -> articles::BoxedQuery<'static, MultiBackend> {
@@ -614,6 +627,9 @@ fn filtered(filter: &Filter) -> articles::BoxedQuery<'static, MultiBackend> {
     if let Some(before) = filter.published_before {
         query = query.filter(articles::published_at.lt(before));
     }
+    if let Some(search) = &filter.search {
+        query = query.filter(search.matches());
+    }
     query
 }
 
@@ -626,12 +642,19 @@ pub fn list(
     limit: i64,
     count: bool,
 ) -> Result<Page<ArticleBrief>, AppError> {
-    let mut query = filtered(filter).select(ArticleBrief::as_select());
+    let search = filter.search.as_ref();
+    // Every page selects a relevance (0 without a search) so that one query shape serves all sorts.
+    let rank = || match search {
+        Some(s) => s.rank(),
+        None => Box::new(diesel::dsl::sql::<Double>("0.0")),
+    };
+    let mut query = filtered(filter).select((ArticleBrief::as_select(), rank()));
     query = match sort {
         Sort::PublishedDesc => query.order((articles::published_at.desc(), articles::id.desc())),
         Sort::PublishedAsc => query.order((articles::published_at.asc(), articles::id.asc())),
         Sort::UpdatedDesc => query.order((articles::updated_at.desc(), articles::id.desc())),
         Sort::Title => query.order((articles::title.asc(), articles::id.asc())),
+        Sort::Relevance => query.order((rank().desc(), articles::id.desc())),
     };
     if let Some(Cursor { key, id }) = cursor.cloned() {
         query = match (sort, key) {
@@ -655,6 +678,9 @@ pub fn list(
                     .gt(s.clone())
                     .or(articles::title.eq(s).and(articles::id.gt(id))),
             ),
+            (Sort::Relevance, Key::Number(r)) => {
+                query.filter(rank().lt(r).or(rank().eq(r).and(articles::id.lt(id))))
+            }
             _ => {
                 return Err(AppError::bad_request(
                     "invalid_cursor",
@@ -663,8 +689,9 @@ pub fn list(
             }
         };
     }
-    let rows = query.limit(limit + 1).load(conn)?;
-    let mut page = Page::from_rows(rows, limit, |a| sort.cursor_of(a));
+    let rows: Vec<(ArticleBrief, f64)> = query.limit(limit + 1).load(conn)?;
+    let page = Page::from_rows(rows, limit, |(a, rank)| sort.cursor_of(a, *rank));
+    let mut page = page.map(|(a, _)| a);
     if count {
         page.total = Some(filtered(filter).count().get_result(conn)?);
     }

@@ -13,3 +13,4 @@ mod lists;
 mod ops;
 mod roles;
 mod schema;
+mod search;

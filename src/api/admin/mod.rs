@@ -14,7 +14,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::AppError;
-use crate::pagination::{self, Cursor};
+use crate::pagination::{self, Cursor, KeyKind};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(crate::api::auth::me)
@@ -69,7 +69,7 @@ impl AdminPageQuery {
         let cursor = self
             .cursor
             .as_deref()
-            .map(|c| Cursor::decode(c, sort, false))
+            .map(|c| Cursor::decode(c, sort, KeyKind::Text))
             .transpose()?;
         Ok((limit, cursor))
     }

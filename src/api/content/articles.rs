@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::articles_common::{comma_list, related_items, relations};
+use crate::api::articles_common::{
+    comma_list, prepare_search, related_items, relations, sort_and_query,
+};
 use crate::api::respond::{Collection, Data, public};
 use crate::api::views::{
     ArticleSummary, AuthorSummary, FeatureImageView, Includes, ItemView, TopicSummary,
@@ -42,13 +44,16 @@ pub struct ListQuery {
     /// Author slug: articles this author is credited on.
     #[param(example = "andy-boxall")]
     pub author: Option<String>,
-    /// Full-text search. Not available yet: answers 400 until the search index lands.
+    /// Full-text search over title, excerpt and body: articles containing every word (English
+    /// stemming), best match first unless `sort` says otherwise. At most 200 characters.
+    #[param(example = "xiaomi nokia")]
     pub q: Option<String>,
     /// Only articles published strictly after this time (RFC 3339).
     pub published_after: Option<DateTime<Utc>>,
     /// Only articles published strictly before this time (RFC 3339).
     pub published_before: Option<DateTime<Utc>>,
-    /// `-published_at` (default), `published_at`, `-updated_at` or `title`.
+    /// `-published_at` (default), `published_at`, `-updated_at`, `title`, or `relevance`
+    /// (the default with `q`, and only with `q`).
     #[param(example = "-published_at")]
     pub sort: Option<String>,
     /// Relations to embed: a comma list of `authors`, `topics` (default: both). Empty for none.
@@ -115,22 +120,6 @@ fn parse_fields(raw: Option<&str>) -> Result<Option<Vec<String>>, AppError> {
     Ok(Some(fields))
 }
 
-fn parse_sort(raw: Option<&str>) -> Result<Sort, AppError> {
-    match raw {
-        None => Ok(Sort::PublishedDesc),
-        Some(s) => Sort::parse(s).ok_or_else(|| AppError::BadRequest {
-            code: "invalid_sort",
-            detail: format!(
-                "unknown sort `{s}`; use -published_at, published_at, -updated_at or title"
-            ),
-            errors: Some(vec![FieldError::new(
-                "sort",
-                format!("unknown value `{s}`"),
-            )]),
-        }),
-    }
-}
-
 /// Published articles, newest first.
 #[utoipa::path(
     tag = "Content",
@@ -148,15 +137,18 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    if query.q.is_some() {
-        return Err(AppError::BadRequest {
-            code: "search_unavailable",
-            detail: "full-text search (q) is not available yet".to_owned(),
-            errors: Some(vec![FieldError::new("q", "not supported yet")]),
-        });
-    }
     let limit = pagination::limit(query.limit)?;
-    let sort = parse_sort(query.sort.as_deref())?;
+    let (q, sort) = sort_and_query(
+        query.q.clone(),
+        query.sort.as_deref(),
+        &[
+            Sort::PublishedDesc,
+            Sort::PublishedAsc,
+            Sort::UpdatedDesc,
+            Sort::Title,
+        ],
+        Sort::PublishedDesc,
+    )?;
     let mut inc = parse_includes(query.include.as_deref())?;
     let fields = parse_fields(query.fields.as_deref())?;
     if let Some(fields) = &fields {
@@ -166,7 +158,7 @@ pub async fn list(
     let cursor = query
         .cursor
         .as_deref()
-        .map(|c| Cursor::decode(c, sort.name(), sort.time_key()))
+        .map(|c| Cursor::decode(c, sort.name(), sort.key_kind()))
         .transpose()?;
     let topic_slugs = query.topic.as_deref().map(comma_list);
     let author_slug = query.author.clone();
@@ -199,6 +191,7 @@ pub async fn list(
                 author_ids,
                 published_after,
                 published_before,
+                search: prepare_search(conn, q.as_deref())?,
             };
             let page = articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?;
             let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();

@@ -8,7 +8,7 @@ use crate::api::respond::{Collection, Data, public};
 use crate::api::views::AuthorView;
 use crate::error::AppError;
 use crate::models::{authors, now};
-use crate::pagination::{self, Cursor};
+use crate::pagination::{self, Cursor, KeyKind};
 use crate::startup::AppState;
 
 /// Cursors of name-ordered listings.
@@ -31,7 +31,7 @@ impl PageQuery {
         let cursor = self
             .cursor
             .as_deref()
-            .map(|c| Cursor::decode(c, BY_NAME, false))
+            .map(|c| Cursor::decode(c, BY_NAME, KeyKind::Text))
             .transpose()?;
         Ok((limit, cursor))
     }

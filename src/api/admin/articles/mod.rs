@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::IdPath;
-use crate::api::articles_common::{comma_list, relations};
+use crate::api::articles_common::{comma_list, prepare_search, relations, sort_and_query};
 use crate::api::respond::{Collection, Data, private, versioned};
 use crate::api::views::{
     ArticleSummary, AuthorSummary, FeatureImageView, Includes, TopicSummary, feature_image, utc,
@@ -148,9 +148,9 @@ pub struct AdminListQuery {
     pub author: Option<String>,
     /// Topic slug, or a comma list of slugs (any of).
     pub topic: Option<String>,
-    /// Full-text search. Not available yet: answers 400 until the search index lands.
+    /// Full-text search over title, excerpt and body (every word must match).
     pub q: Option<String>,
-    /// `-updated_at` (default) or `title`.
+    /// `-updated_at` (default), `title`, or `relevance` (the default with `q`).
     pub sort: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -193,33 +193,18 @@ pub async fn list(
     query: web::Query<AdminListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    if query.q.is_some() {
-        return Err(AppError::BadRequest {
-            code: "search_unavailable",
-            detail: "full-text search (q) is not available yet".to_owned(),
-            errors: Some(vec![FieldError::new("q", "not supported yet")]),
-        });
-    }
     let limit = pagination::limit(query.limit)?;
-    let sort = match query.sort.as_deref() {
-        None | Some("-updated_at") => Sort::UpdatedDesc,
-        Some("title") => Sort::Title,
-        Some(other) => {
-            return Err(AppError::BadRequest {
-                code: "invalid_sort",
-                detail: format!("unknown sort `{other}`; use -updated_at or title"),
-                errors: Some(vec![FieldError::new(
-                    "sort",
-                    format!("unknown value `{other}`"),
-                )]),
-            });
-        }
-    };
+    let (q, sort) = sort_and_query(
+        query.q.clone(),
+        query.sort.as_deref(),
+        &[Sort::UpdatedDesc, Sort::Title],
+        Sort::UpdatedDesc,
+    )?;
     let status = query.status.as_deref().map(parse_status).transpose()?;
     let cursor = query
         .cursor
         .as_deref()
-        .map(|c| Cursor::decode(c, sort.name(), sort.time_key()))
+        .map(|c| Cursor::decode(c, sort.name(), sort.key_kind()))
         .transpose()?;
     let topic_slugs = query.topic.as_deref().map(comma_list);
     let author_slug = query.author;
@@ -244,6 +229,7 @@ pub async fn list(
                 author_ids,
                 published_after: None,
                 published_before: None,
+                search: prepare_search(conn, q.as_deref())?,
             };
             let page = articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?;
             let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();

@@ -1,0 +1,2 @@
+DROP INDEX articles_search;
+ALTER TABLE articles DROP COLUMN search;

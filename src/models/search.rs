@@ -1,0 +1,253 @@
+//! Full-text search: the one place with backend-specific SQL. SQLite uses the FTS5 table
+//! `articles_fts` (BM25, title weighted over excerpt over body); PostgreSQL the generated
+//! `articles.search` tsvector with a GIN index (`ts_rank_cd`, weights A/B/C). Both index the
+//! same fields, stem English words, and treat every word of the query as required.
+
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::sql_types::{Bool, Double, Text};
+
+use crate::db::schema::articles;
+use crate::db::{AnyConnection, Backend, MultiBackend};
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY: usize = 200;
+
+/// English stop words (the Snowball list PostgreSQL's `english` configuration uses).
+const STOP_WORDS: &[&str] = &[
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+    "s",
+    "t",
+    "can",
+    "will",
+    "just",
+    "don",
+    "should",
+    "now",
+];
+
+/// The words of a query: apostrophes join ("Xiaomi's" is one word), stop words are dropped on
+/// both backends as PostgreSQL's English configuration does, so that both find the same articles.
+fn words(raw: &str) -> Vec<String> {
+    raw.replace(['\'', '\u{2019}'], "")
+        .split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| !w.is_empty() && !STOP_WORDS.contains(&w.as_str()))
+        .take(16)
+        .collect()
+}
+
+/// A user's query, prepared for one backend.
+#[derive(Debug, Clone)]
+pub struct Search {
+    backend: Backend,
+    /// The words of the query (letters and digits), in order.
+    words: Vec<String>,
+}
+
+type BoolExpr = Box<dyn BoxableExpression<articles::table, MultiBackend, SqlType = Bool>>;
+type DoubleExpr = Box<dyn BoxableExpression<articles::table, MultiBackend, SqlType = Double>>;
+
+impl Search {
+    /// `None` when the query has no word to search for.
+    pub fn new(conn: &AnyConnection, raw: &str) -> Option<Search> {
+        let backend = match conn {
+            AnyConnection::Sqlite(_) => Backend::Sqlite,
+            AnyConnection::Postgresql(_) => Backend::Postgres,
+        };
+        let words = words(raw);
+        (!words.is_empty()).then_some(Search { backend, words })
+    }
+
+    /// The backend's query text: FTS5 gets each word quoted (so no word is read as an
+    /// operator), PostgreSQL the words for `plainto_tsquery`.
+    fn text(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => self
+                .words
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Backend::Postgres => self.words.join(" "),
+        }
+    }
+
+    /// `articles` rows that match every word.
+    pub fn matches(&self) -> BoolExpr {
+        match self.backend {
+            Backend::Sqlite => Box::new(
+                sql::<Bool>(
+                    "articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ",
+                )
+                .bind::<Text, _>(self.text())
+                .sql(")"),
+            ),
+            Backend::Postgres => Box::new(
+                sql::<Bool>("articles.search @@ plainto_tsquery('english', ")
+                    .bind::<Text, _>(self.text())
+                    .sql(")"),
+            ),
+        }
+    }
+
+    /// Relevance of an `articles` row: higher is better.
+    pub fn rank(&self) -> DoubleExpr {
+        match self.backend {
+            Backend::Sqlite => Box::new(
+                sql::<Double>(
+                    "(SELECT -bm25(articles_fts, 10.0, 5.0, 1.0) FROM articles_fts \
+                     WHERE articles_fts MATCH ",
+                )
+                .bind::<Text, _>(self.text())
+                .sql(" AND articles_fts.rowid = articles.id)"),
+            ),
+            Backend::Postgres => Box::new(
+                sql::<Double>("CAST(ts_rank_cd(articles.search, plainto_tsquery('english', ")
+                    .bind::<Text, _>(self.text())
+                    .sql(")) AS DOUBLE PRECISION)"),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_words_and_apostrophes_are_handled_alike_on_both_backends() {
+        assert_eq!(
+            words("Nokia's deal with the Xiaomi"),
+            ["nokias", "deal", "xiaomi"]
+        );
+        assert!(words("the of and ***").is_empty());
+    }
+
+    #[test]
+    fn queries_are_reduced_to_quoted_words() {
+        let s = Search {
+            backend: Backend::Sqlite,
+            words: vec!["xiaomi".into(), "or".into()],
+        };
+        assert_eq!(s.text(), "\"xiaomi\" \"or\"");
+    }
+}

@@ -27,8 +27,18 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Load the demo newsroom (skipped when it is already there).
-    Seed,
+    /// Load the demo newsroom (skipped when it is already there), or a synthetic one.
+    Seed {
+        /// Generate a large synthetic newsroom instead of the demo (for benchmarks).
+        #[arg(long)]
+        synthetic: bool,
+        /// Articles to generate with --synthetic.
+        #[arg(long, default_value_t = 10_000, requires = "synthetic")]
+        articles: u64,
+        /// Random seed of --synthetic: the same seed gives the same newsroom.
+        #[arg(long, default_value_t = 42, requires = "synthetic")]
+        seed: u64,
+    },
     /// Manage staff users.
     User {
         #[command(subcommand)]
@@ -80,7 +90,23 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Seed => {
+        Command::Seed {
+            synthetic: true,
+            articles,
+            seed,
+        } => {
+            let db = startup::open_database(&settings)?;
+            let report =
+                headline::synthetic::generate(&db, headline::synthetic::Plan::new(articles, seed))?;
+            println!(
+                "generated {} articles in {:.1} s ({:.0} articles/s)",
+                report.articles,
+                report.seconds,
+                report.rate()
+            );
+            Ok(())
+        }
+        Command::Seed { .. } => {
             let db = startup::open_database(&settings)?;
             if headline::seed::load_demo(&db)? {
                 println!("loaded the demo newsroom");

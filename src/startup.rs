@@ -207,6 +207,9 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
             .wrap(actix_web::middleware::from_fn(
                 crate::api::fallback::reject_unknown_query,
             ))
+            .wrap(actix_web::middleware::from_fn(
+                crate::api::fallback::head_as_get,
+            ))
             .wrap(cors(&data.settings.cors_origins))
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))

@@ -59,7 +59,11 @@ impl KnownRoutes {
                     })
                 })
                 .collect();
-                let allow = ops.iter().map(|o| o.method).collect::<Vec<_>>().join(", ");
+                let mut methods: Vec<&str> = ops.iter().map(|o| o.method).collect();
+                if methods.contains(&"GET") {
+                    methods.insert(1, "HEAD");
+                }
+                let allow = methods.join(", ");
                 (ResourceDef::new(path.as_str()), ops, allow)
             })
             .collect();
@@ -135,4 +139,16 @@ fn first_unknown(query: &str, declared: &BTreeSet<String>) -> Option<String> {
         .into_iter()
         .map(|(k, _)| k)
         .find(|k| !declared.contains(k))
+}
+
+/// Middleware (wrap with `from_fn`): answers `HEAD` as `GET`. The HTTP layer sends the headers
+/// of a `HEAD` response without its body, so every GET route gets HEAD for free.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
 }

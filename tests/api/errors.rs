@@ -154,15 +154,22 @@ async fn unknown_query_parameters_and_values_are_a_400(app: TestApp) {
 
 async fn unknown_routes_are_404_and_wrong_methods_405(app: TestApp) {
     problem(app.get("/api/v1/nothing-here").await, StatusCode::NOT_FOUND).await;
+    // HEAD works wherever GET does: the headers, no body.
+    let res = app
+        .request(Method::HEAD, "/api/v1/articles", None, None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().contains_key("etag"));
+    assert!(res.bytes().await.unwrap().is_empty());
     let res = app
         .request(Method::DELETE, "/api/v1/articles/some-slug", None, None)
         .await;
-    assert_eq!(res.headers()["allow"], "GET");
+    assert_eq!(res.headers()["allow"], "GET, HEAD");
     problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
     let res = app
         .request(Method::PUT, "/api/v1/admin/articles", None, None)
         .await;
-    assert_eq!(res.headers()["allow"], "GET, POST");
+    assert_eq!(res.headers()["allow"], "GET, HEAD, POST");
     problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
     let token = app.admin_token().await;
     problem(

@@ -1,0 +1,662 @@
+//! A synthetic newsroom for benchmarks: `headline seed --synthetic --articles N [--seed S]`.
+//!
+//! Deterministic for a given seed, with the shape of a real archive: ~500 topics whose popularity
+//! follows a Zipf-like curve (topic 1, Xiaomi, is on a large share of articles), ~2,000 authors,
+//! 1–3 authors and 1–5 topics per article, 2–4 KB markdown bodies rendered by the same pipeline
+//! as editors' articles, publication dates over ten years, some drafts, scheduled and archived
+//! articles, and curated related lists on a fraction of them.
+//!
+//! Rows are written in batches of multi-row INSERTs, one transaction per batch, with explicit
+//! ids (so bylines and topics need no round trip); markdown is rendered on every core.
+
+use std::time::Instant;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::db::schema::{
+    article_authors, article_topics, articles, authors, list_items, lists, topics,
+};
+use crate::db::{AnyConnection, Db};
+use crate::error::AppError;
+use crate::models::now;
+use crate::text;
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub articles: u64,
+    pub seed: u64,
+    pub topics: usize,
+    pub authors: usize,
+}
+
+impl Plan {
+    pub fn new(articles: u64, seed: u64) -> Self {
+        Plan {
+            articles,
+            seed,
+            topics: 500,
+            authors: 2_000,
+        }
+    }
+}
+
+/// What was generated, and how fast.
+#[derive(Debug)]
+pub struct Report {
+    pub articles: u64,
+    pub seconds: f64,
+}
+
+impl Report {
+    pub fn rate(&self) -> f64 {
+        self.articles as f64 / self.seconds.max(1e-9)
+    }
+}
+
+const BATCH: usize = 1_000;
+
+#[derive(Insertable)]
+#[diesel(table_name = articles)]
+struct ArticleRow {
+    id: i64,
+    slug: String,
+    title: String,
+    subtitle: Option<String>,
+    excerpt: String,
+    excerpt_custom: bool,
+    body_markdown: String,
+    body_html: String,
+    reading_time_minutes: i32,
+    status: String,
+    published_at: Option<NaiveDateTime>,
+    feature_image_url: Option<String>,
+    feature_image_alt: Option<String>,
+    feature_image_caption: Option<String>,
+    feature_image_credit: Option<String>,
+    related_list_id: Option<i64>,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = article_authors)]
+struct BylineRow {
+    article_id: i64,
+    author_id: i64,
+    position: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = article_topics)]
+struct TopicLinkRow {
+    article_id: i64,
+    topic_id: i64,
+    position: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = lists)]
+struct ListRow {
+    id: i64,
+    slug: String,
+    title: String,
+    description: Option<String>,
+    version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = list_items)]
+struct ListItemRow {
+    list_id: i64,
+    position: i32,
+    article_id: Option<i64>,
+    url: Option<String>,
+    title: Option<String>,
+    kind: String,
+}
+
+/// Runs the same statement body on whichever backend `conn` is: multi-row VALUES does not
+/// compile on the multi-backend connection, but does on each concrete one.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            AnyConnection::Sqlite($c) => $body,
+            AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}
+
+const WORDS: &[&str] = &[
+    "phone",
+    "camera",
+    "battery",
+    "screen",
+    "launch",
+    "market",
+    "price",
+    "chip",
+    "design",
+    "update",
+    "software",
+    "network",
+    "patent",
+    "deal",
+    "partner",
+    "global",
+    "review",
+    "feature",
+    "sensor",
+    "display",
+    "charging",
+    "wireless",
+    "flagship",
+    "budget",
+    "series",
+    "model",
+    "performance",
+    "processor",
+    "memory",
+    "storage",
+    "lens",
+    "zoom",
+    "video",
+    "photo",
+    "night",
+    "mode",
+    "app",
+    "store",
+    "service",
+    "cloud",
+    "privacy",
+    "security",
+    "release",
+    "version",
+    "announce",
+    "expect",
+    "rumor",
+    "leak",
+    "report",
+    "analyst",
+    "sales",
+    "growth",
+    "quarter",
+    "revenue",
+    "customer",
+    "europe",
+    "india",
+    "china",
+    "america",
+    "africa",
+    "brand",
+    "company",
+    "engineer",
+    "research",
+    "factory",
+    "supply",
+    "shortage",
+    "demand",
+    "upgrade",
+    "foldable",
+    "hinge",
+    "glass",
+    "aluminium",
+    "plastic",
+    "water",
+    "resistance",
+    "speaker",
+    "audio",
+    "earbuds",
+    "watch",
+    "fitness",
+    "health",
+    "tracker",
+    "laptop",
+    "tablet",
+    "keyboard",
+    "stylus",
+    "gaming",
+    "refresh",
+    "rate",
+    "pixel",
+    "resolution",
+    "brightness",
+    "efficiency",
+    "thermal",
+    "cooling",
+    "antenna",
+    "signal",
+    "carrier",
+    "5g",
+    "wifi",
+    "bluetooth",
+    "standard",
+    "regulator",
+    "court",
+    "license",
+    "agreement",
+    "investment",
+    "startup",
+    "acquisition",
+    "ecosystem",
+    "developer",
+];
+
+const VERBS: &[&str] = &[
+    "launches", "reveals", "confirms", "teases", "delays", "cuts", "boosts", "tests", "ships",
+    "unveils", "expands", "doubles", "rethinks", "drops", "wins", "loses",
+];
+
+fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
+    items[rng.random_range(0..items.len())]
+}
+
+fn topic_name(i: usize) -> String {
+    const KNOWN: &[&str] = &[
+        "Xiaomi", "Samsung", "Apple", "Google", "Nokia", "Redmi", "OnePlus", "Huawei", "Oppo",
+        "Vivo", "Sony", "Motorola", "Android", "iOS", "Leica", "Zeiss", "Qualcomm", "MediaTek",
+    ];
+    match KNOWN.get(i) {
+        Some(name) => (*name).to_owned(),
+        None => format!("Topic {i}"),
+    }
+}
+
+/// Zipf-like weights 1/k over `n` topics, as a cumulative table to sample from.
+fn zipf_cdf(n: usize) -> Vec<f64> {
+    let mut acc = 0.0;
+    let mut cdf: Vec<f64> = (1..=n)
+        .map(|k| {
+            acc += 1.0 / k as f64;
+            acc
+        })
+        .collect();
+    for w in &mut cdf {
+        *w /= acc;
+    }
+    cdf
+}
+
+fn sample_cdf(rng: &mut StdRng, cdf: &[f64]) -> usize {
+    let x: f64 = rng.random();
+    cdf.partition_point(|w| *w < x).min(cdf.len() - 1)
+}
+
+fn body(rng: &mut StdRng, topic: &str) -> String {
+    let target = rng.random_range(2_048..4_096);
+    let mut out = String::with_capacity(target + 256);
+    while out.len() < target {
+        if rng.random_ratio(1, 6) {
+            out.push_str("## ");
+            out.push_str(topic);
+            out.push(' ');
+            out.push_str(pick(rng, WORDS));
+            out.push_str("\n\n");
+        }
+        let sentences = rng.random_range(3..7);
+        for _ in 0..sentences {
+            let words = rng.random_range(8..18);
+            for w in 0..words {
+                let word = if rng.random_ratio(1, 25) {
+                    topic
+                } else {
+                    pick(rng, WORDS)
+                };
+                if w == 0 {
+                    let mut chars = word.chars();
+                    if let Some(first) = chars.next() {
+                        out.extend(first.to_uppercase());
+                        out.push_str(chars.as_str());
+                    }
+                } else if rng.random_ratio(1, 40) {
+                    out.push_str(" **");
+                    out.push_str(word);
+                    out.push_str("**");
+                } else {
+                    out.push(' ');
+                    out.push_str(word);
+                }
+            }
+            out.push_str(". ");
+        }
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// One generated article before rendering.
+struct Draft {
+    id: i64,
+    title: String,
+    body: String,
+    status: &'static str,
+    published_at: Option<NaiveDateTime>,
+    authors: Vec<i64>,
+    topics: Vec<i64>,
+    related_list_id: Option<i64>,
+    has_image: bool,
+}
+
+fn render(d: Draft, now: NaiveDateTime) -> (ArticleRow, Vec<BylineRow>, Vec<TopicLinkRow>) {
+    let bylines = (0..)
+        .zip(&d.authors)
+        .map(|(position, author_id)| BylineRow {
+            article_id: d.id,
+            author_id: *author_id,
+            position,
+        })
+        .collect();
+    let links = (0..)
+        .zip(&d.topics)
+        .map(|(position, topic_id)| TopicLinkRow {
+            article_id: d.id,
+            topic_id: *topic_id,
+            position,
+        })
+        .collect();
+    let row = ArticleRow {
+        id: d.id,
+        slug: format!("{}-{}", text::slugify(&d.title), d.id),
+        excerpt: text::derive_excerpt(&d.body),
+        excerpt_custom: false,
+        body_html: text::render_markdown(&d.body),
+        reading_time_minutes: text::reading_time_minutes(&d.body),
+        body_markdown: d.body,
+        title: d.title,
+        subtitle: None,
+        status: d.status.to_owned(),
+        published_at: d.published_at,
+        feature_image_url: d
+            .has_image
+            .then(|| format!("https://images.example.com/synthetic/{}.jpg", d.id)),
+        feature_image_alt: d.has_image.then(|| "A synthetic photo".to_owned()),
+        feature_image_caption: None,
+        feature_image_credit: d.has_image.then(|| "Headline".to_owned()),
+        related_list_id: d.related_list_id,
+        version: 1,
+        created_at: d.published_at.unwrap_or(now),
+        updated_at: d.published_at.unwrap_or(now),
+    };
+    (row, bylines, links)
+}
+
+fn next_id(conn: &mut AnyConnection, table: &str) -> Result<i64, AppError> {
+    #[derive(QueryableByName)]
+    struct Max {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        max: i64,
+    }
+    let row: Max = diesel::sql_query(format!("SELECT COALESCE(MAX(id), 0) AS max FROM {table}"))
+        .get_result(conn)?;
+    Ok(row.max + 1)
+}
+
+/// PostgreSQL sequences do not move for explicit ids: move them past what was written.
+fn fix_sequences(conn: &mut AnyConnection) -> Result<(), AppError> {
+    if let AnyConnection::Postgresql(c) = conn {
+        for table in ["authors", "topics", "lists", "articles"] {
+            c.batch_execute(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                 GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// Generates the newsroom of `plan` into `db`.
+pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
+    let started = Instant::now();
+    let mut rng = StdRng::seed_from_u64(plan.seed);
+    let now = now();
+    let mut conn = db.get()?;
+
+    // Authors and topics first, in one transaction.
+    let (first_author, first_topic) = db.write_blocking(|conn| {
+        let first_author = next_id(conn, "authors")?;
+        let first_topic = next_id(conn, "topics")?;
+        let author_rows: Vec<_> = (0..plan.authors)
+            .map(|i| {
+                let id = first_author + i as i64;
+                (
+                    authors::id.eq(id),
+                    authors::slug.eq(format!("writer-{id}")),
+                    authors::name.eq(format!("Writer {id}")),
+                    authors::job_title.eq(Some("Staff Writer")),
+                    authors::social.eq("{}"),
+                    authors::version.eq(1_i64),
+                    authors::created_at.eq(now),
+                    authors::updated_at.eq(now),
+                )
+            })
+            .collect();
+        let topic_rows: Vec<_> = (0..plan.topics)
+            .map(|i| {
+                let id = first_topic + i as i64;
+                let name = if i < 18 && first_topic == 1 {
+                    topic_name(i)
+                } else {
+                    format!("Topic {id}")
+                };
+                (
+                    topics::id.eq(id),
+                    topics::slug.eq(text::slugify(&name)),
+                    topics::name.eq(name),
+                    topics::version.eq(1_i64),
+                    topics::created_at.eq(now),
+                    topics::updated_at.eq(now),
+                )
+            })
+            .collect();
+        for chunk in author_rows.chunks(BATCH) {
+            on_backend!(conn, |c| diesel::insert_into(authors::table)
+                .values(chunk)
+                .execute(c))?;
+        }
+        for chunk in topic_rows.chunks(BATCH) {
+            on_backend!(conn, |c| diesel::insert_into(topics::table)
+                .values(chunk)
+                .execute(c))?;
+        }
+        Ok((first_author, first_topic))
+    })?;
+
+    let cdf = zipf_cdf(plan.topics);
+    let first_article = next_id(&mut conn, "articles")?;
+    let mut next_list = next_id(&mut conn, "lists")?;
+    drop(conn);
+    let span_seconds = 10 * 365 * 24 * 3600_i64;
+    let bar = ProgressBar::new(plan.articles);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} articles {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+
+    let mut done = 0_u64;
+    while done < plan.articles {
+        let n = (plan.articles - done).min(BATCH as u64);
+        let mut drafts = Vec::with_capacity(n as usize);
+        let mut lists_to_write = Vec::new();
+        for i in 0..n {
+            let id = first_article + (done + i) as i64;
+            let roll: u32 = rng.random_range(0..1000);
+            let (status, published_at) = match roll {
+                0..=19 => ("draft", None),
+                20..=29 => (
+                    "published",
+                    Some(now + Duration::seconds(rng.random_range(3_600..30 * 86_400))),
+                ),
+                30..=34 => (
+                    "archived",
+                    Some(now - Duration::seconds(rng.random_range(0..span_seconds))),
+                ),
+                _ => (
+                    "published",
+                    Some(now - Duration::seconds(rng.random_range(60..span_seconds))),
+                ),
+            };
+            let mut topic_ids: Vec<i64> = Vec::new();
+            for _ in 0..rng.random_range(1..=5) {
+                let t = first_topic + sample_cdf(&mut rng, &cdf) as i64;
+                if !topic_ids.contains(&t) {
+                    topic_ids.push(t);
+                }
+            }
+            let mut author_ids: Vec<i64> = Vec::new();
+            for _ in 0..rng.random_range(1..=3) {
+                let a = first_author + rng.random_range(0..plan.authors) as i64;
+                if !author_ids.contains(&a) {
+                    author_ids.push(a);
+                }
+            }
+            let topic = if first_topic == 1 {
+                topic_name((topic_ids[0] - first_topic) as usize)
+            } else {
+                format!("Topic {}", topic_ids[0])
+            };
+            let related_list_id = if id > first_article + 10 && rng.random_ratio(1, 50) {
+                let list_id = next_list;
+                next_list += 1;
+                let picks: Vec<i64> = (0..3)
+                    .map(|_| rng.random_range(first_article..id))
+                    .collect();
+                lists_to_write.push((list_id, id, picks));
+                Some(list_id)
+            } else {
+                None
+            };
+            let title = format!(
+                "{topic} {} {} {} {}",
+                pick(&mut rng, VERBS),
+                pick(&mut rng, WORDS),
+                pick(&mut rng, WORDS),
+                pick(&mut rng, WORDS)
+            );
+            drafts.push(Draft {
+                id,
+                body: body(&mut rng, &topic),
+                title,
+                status,
+                published_at,
+                authors: author_ids,
+                topics: topic_ids,
+                related_list_id,
+                has_image: rng.random_ratio(4, 5),
+            });
+        }
+
+        // Render on every core; markdown and sanitizing are most of the CPU work.
+        let chunk = drafts.len().div_ceil(workers).max(1);
+        let mut parts: Vec<Vec<Draft>> = Vec::new();
+        let mut drafts = drafts.into_iter().peekable();
+        while drafts.peek().is_some() {
+            parts.push(drafts.by_ref().take(chunk).collect());
+        }
+        let rendered: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    s.spawn(move || part.into_iter().map(|d| render(d, now)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let mut rows = Vec::with_capacity(rendered.len());
+        let mut bylines = Vec::new();
+        let mut links = Vec::new();
+        for (row, b, l) in rendered {
+            rows.push(row);
+            bylines.extend(b);
+            links.extend(l);
+        }
+        db.write_blocking(|conn| {
+            let list_rows: Vec<ListRow> = lists_to_write
+                .iter()
+                .map(|(list_id, article_id, _)| ListRow {
+                    id: *list_id,
+                    slug: format!("read-more-{article_id}"),
+                    title: "Read more".to_owned(),
+                    description: None,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                })
+                .collect();
+            if !list_rows.is_empty() {
+                on_backend!(conn, |c| diesel::insert_into(lists::table)
+                    .values(&list_rows)
+                    .execute(c))?;
+            }
+            // Articles in slices that stay under both backends' bound-parameter limits.
+            for slice in rows.chunks(500) {
+                on_backend!(conn, |c| diesel::insert_into(articles::table)
+                    .values(slice)
+                    .execute(c))?;
+            }
+            for slice in bylines.chunks(2_000) {
+                on_backend!(conn, |c| diesel::insert_into(article_authors::table)
+                    .values(slice)
+                    .execute(c))?;
+            }
+            for slice in links.chunks(2_000) {
+                on_backend!(conn, |c| diesel::insert_into(article_topics::table)
+                    .values(slice)
+                    .execute(c))?;
+            }
+            let items: Vec<ListItemRow> = lists_to_write
+                .iter()
+                .flat_map(|(list_id, _, picks)| {
+                    let articles = (0..).zip(picks).map(move |(position, a)| ListItemRow {
+                        list_id: *list_id,
+                        position,
+                        article_id: Some(*a),
+                        url: None,
+                        title: None,
+                        kind: "article".to_owned(),
+                    });
+                    let video = ListItemRow {
+                        list_id: *list_id,
+                        position: 3,
+                        article_id: None,
+                        url: Some(format!("https://videos.example.com/synthetic/{list_id}")),
+                        title: Some("Watch: the story in two minutes".to_owned()),
+                        kind: "video".to_owned(),
+                    };
+                    articles.chain(std::iter::once(video))
+                })
+                .collect();
+            if !items.is_empty() {
+                on_backend!(conn, |c| diesel::insert_into(list_items::table)
+                    .values(&items)
+                    .execute(c))?;
+            }
+            Ok(())
+        })?;
+        done += n;
+        bar.set_position(done);
+    }
+    bar.finish_and_clear();
+    let mut conn = db.get()?;
+    fix_sequences(&mut conn)?;
+    if let AnyConnection::Postgresql(c) = &mut *conn {
+        c.batch_execute("ANALYZE")?;
+    } else if let AnyConnection::Sqlite(c) = &mut *conn {
+        c.batch_execute("ANALYZE")?;
+    }
+    Ok(Report {
+        articles: plan.articles,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

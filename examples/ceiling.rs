@@ -42,10 +42,10 @@ async fn main() -> std::io::Result<()> {
     let mut bodies = HashMap::new();
     for entry in std::fs::read_dir(&dir)? {
         let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "json") {
-            if let Some(name) = path.file_stem().and_then(|s| s.to_str()) {
-                bodies.insert(name.to_owned(), std::fs::read(&path)?);
-            }
+        if path.extension().is_some_and(|e| e == "json")
+            && let Some(name) = path.file_stem().and_then(|s| s.to_str())
+        {
+            bodies.insert(name.to_owned(), std::fs::read(&path)?);
         }
     }
     let bodies = web::Data::from(Arc::new(bodies));

@@ -76,6 +76,20 @@ pub struct Settings {
     )]
     pub cache_max_age: u32,
 
+    /// Keep hot Content API responses in memory (invalidated on every content write).
+    #[arg(long, env = "HEADLINE_CACHE", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub cache: bool,
+
+    /// How often the response cache checks the database for other instances' writes, in
+    /// milliseconds (0: on every request). An instance sees its own writes at once.
+    #[arg(
+        long,
+        env = "HEADLINE_CACHE_SYNC_MS",
+        default_value_t = 500,
+        global = true
+    )]
+    pub cache_sync_ms: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "HEADLINE_BODY_LIMIT", default_value_t = 10 * 1024 * 1024, global = true)]
     pub body_limit: usize,
@@ -125,6 +139,8 @@ impl Settings {
             access_token_ttl: 900,
             refresh_token_ttl: 30 * 24 * 3600,
             cache_max_age: 60,
+            cache: true,
+            cache_sync_ms: 0,
             body_limit: 10 * 1024 * 1024,
             pool_size: 4,
             pool_timeout_ms: 5000,

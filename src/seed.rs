@@ -62,7 +62,7 @@ A full-screen reader would remove that guesswork. As with any patent, there is n
 
 /// Loads the demo newsroom when the database has no articles and no authors. Returns whether it did.
 pub fn load_demo_if_empty(db: &Db) -> Result<bool, AppError> {
-    db.write_blocking(|conn| {
+    db.write_content_blocking(|conn| {
         let empty = articles::count(conn)? == 0 && authors::count(conn)? == 0;
         if empty {
             load(conn)?;
@@ -73,7 +73,7 @@ pub fn load_demo_if_empty(db: &Db) -> Result<bool, AppError> {
 
 /// Loads the demo newsroom unless its main article already exists. Returns whether it did.
 pub fn load_demo(db: &Db) -> Result<bool, AppError> {
-    db.write_blocking(|conn| {
+    db.write_content_blocking(|conn| {
         if articles::exists_slug(conn, MAIN_SLUG)? {
             return Ok(false);
         }

@@ -29,6 +29,7 @@ pub struct AppState {
     pub settings: Settings,
     pub login_limiter: LoginLimiter,
     pub routes: KnownRoutes,
+    pub cache: crate::api::cache::ResponseCache,
 }
 
 /// Errors that stop the process from starting.
@@ -136,6 +137,9 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         jwt: JwtKeys::new(&secret, settings.access_token_ttl),
         login_limiter: LoginLimiter::new(settings.login_rate_per_minute),
         routes: KnownRoutes::from_doc(&doc),
+        cache: crate::api::cache::ResponseCache::new(std::time::Duration::from_millis(
+            settings.cache_sync_ms,
+        )),
         db,
         settings,
     }))
@@ -204,6 +208,7 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
                 }),
             )
             .default_service(web::to(not_found_or_method))
+            .wrap(actix_web::middleware::from_fn(crate::api::cache::layer))
             .wrap(actix_web::middleware::from_fn(
                 crate::api::fallback::reject_unknown_query,
             ))
@@ -219,6 +224,9 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
             .wrap(TracingLogger::default())
     })
     .workers(workers)
+    // Requests wait for a pooled connection on blocking threads: more threads than connections
+    // only add memory.
+    .worker_max_blocking_threads((state.settings.pool_size as usize * 2).max(4))
     .shutdown_timeout(10)
     .listen(listener)
     .map_err(|e| StartupError::Bind(addr, e))?

@@ -420,7 +420,7 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
     let mut conn = db.get()?;
 
     // Authors and topics first, in one transaction.
-    let (first_author, first_topic) = db.write_blocking(|conn| {
+    let (first_author, first_topic) = db.write_content_blocking(|conn| {
         let first_author = next_id(conn, "authors")?;
         let first_topic = next_id(conn, "topics")?;
         let author_rows: Vec<_> = (0..plan.authors)
@@ -581,7 +581,7 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
             bylines.extend(b);
             links.extend(l);
         }
-        db.write_blocking(|conn| {
+        db.write_content_blocking(|conn| {
             let list_rows: Vec<ListRow> = lists_to_write
                 .iter()
                 .map(|(list_id, article_id, _)| ListRow {

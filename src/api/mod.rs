@@ -4,6 +4,7 @@
 pub mod admin;
 mod articles_common;
 pub mod auth;
+pub mod cache;
 pub mod content;
 pub mod extract;
 pub mod fallback;

@@ -7,6 +7,7 @@
 pub mod migrations;
 pub mod schema;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,7 +65,7 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
 PRAGMA foreign_keys = ON;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
-PRAGMA cache_size = -16000;
+PRAGMA cache_size = -4000;
 PRAGMA temp_store = MEMORY;";
 
 /// An r2d2 manager that dispatches on the URL scheme itself: the derived `establish` would
@@ -133,6 +134,9 @@ pub struct Db {
     pool: Pool,
     backend: Backend,
     write_lock: Arc<Mutex<()>>,
+    /// Content writes committed by this process: lets the response cache see its own writes at
+    /// once, without asking the database.
+    content_writes: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Db {
@@ -160,6 +164,7 @@ impl Db {
             pool,
             backend,
             write_lock: Arc::new(Mutex::new(())),
+            content_writes: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -195,6 +200,40 @@ impl Db {
     {
         let db = self.clone();
         actix_web::web::block(move || db.write_blocking(f)).await?
+    }
+
+    /// [`Db::write`] for writes that can change what the Content API shows: the same transaction
+    /// also bumps `content_version`, which tells every instance's response cache.
+    pub async fn write_content<F, T>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.write_content_blocking(f)).await?
+    }
+
+    /// The synchronous form of [`Db::write_content`].
+    pub fn write_content_blocking<F, T>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
+    {
+        let out = self.write_blocking(|conn| {
+            let out = f(conn)?;
+            diesel::update(schema::content_version::table)
+                .set(
+                    schema::content_version::generation.eq(schema::content_version::generation + 1),
+                )
+                .execute(conn)?;
+            Ok(out)
+        })?;
+        self.content_writes.fetch_add(1, Ordering::SeqCst);
+        Ok(out)
+    }
+
+    /// How many content writes this process has committed.
+    pub fn local_content_writes(&self) -> u64 {
+        self.content_writes.load(Ordering::SeqCst)
     }
 
     /// The synchronous form of [`Db::write`], for the CLI and start-up.

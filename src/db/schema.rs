@@ -186,3 +186,10 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    content_version (id) {
+        id -> BigInt,
+        generation -> BigInt,
+    }
+}

@@ -6,6 +6,7 @@ mod helpers;
 
 mod admin_articles;
 mod auth;
+mod cache;
 mod content;
 mod errors;
 mod factories;

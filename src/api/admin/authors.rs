@@ -200,7 +200,7 @@ pub async fn create(
     validate(&fields, &social)?;
     let author = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let row = authors::insert(conn, &fields)?;
             view(conn, row)
         })
@@ -256,7 +256,7 @@ pub async fn update(
     let patch = body.0;
     let author = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let current = authors::find(conn, id)?;
             let expected = expected_version(if_match, patch.version, current.version)?;
             let mut fields = current.fields();
@@ -311,7 +311,7 @@ pub async fn delete(
     let if_match = if_match_version(&req)?;
     state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let current = authors::find(conn, id)?;
             expected_version(if_match, None, current.version)?;
             authors::delete(conn, id)

@@ -253,7 +253,7 @@ pub async fn create(
     let items = to_items(input.items.unwrap_or_default())?;
     let saved = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let inserted = lists::insert(conn, &fields)?;
             lists::replace_items(conn, inserted.id, &items)?;
             load(conn, inserted.id)
@@ -303,7 +303,7 @@ pub async fn update(
     let patch = body.0;
     let saved = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let current = lists::find(conn, id)?;
             let expected = expected_version(if_match, patch.version, current.version)?;
             let mut fields = current.fields();
@@ -348,7 +348,7 @@ pub async fn put_items(
     let items = to_items(items)?;
     let saved = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let current = lists::find(conn, id)?;
             let expected = expected_version(if_match, version, current.version)?;
             lists::replace_items(conn, id, &items)?;
@@ -379,7 +379,7 @@ pub async fn delete(
     let if_match = if_match_version(&req)?;
     state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let current = lists::find(conn, id)?;
             expected_version(if_match, None, current.version)?;
             lists::delete(conn, id)

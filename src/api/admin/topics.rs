@@ -160,7 +160,7 @@ pub async fn create(
     validate(&fields)?;
     let topic = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             check_parent(conn, None, fields.parent_id)?;
             topics::insert(conn, &fields)
         })
@@ -212,7 +212,7 @@ pub async fn update(
     let patch = body.0;
     let topic = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let current = topics::find(conn, id)?;
             let expected = expected_version(if_match, patch.version, current.version)?;
             let mut fields = current.fields();
@@ -258,7 +258,7 @@ pub async fn delete(
     let if_match = if_match_version(&req)?;
     state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let current = topics::find(conn, id)?;
             expected_version(if_match, None, current.version)?;
             topics::delete(conn, id)

@@ -83,7 +83,7 @@ pub async fn restore(
     let if_match = if_match_version(&req)?;
     let view = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let current = articles::find(conn, id)?;
             let (author_ids, _) = articles::relation_ids(conn, id)?;
             let facts = ArticleFacts {

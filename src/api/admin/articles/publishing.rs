@@ -57,7 +57,7 @@ pub async fn publish(
     let input = body.0.unwrap_or_default();
     let view = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let now = now();
             let current = articles::find(conn, id)?;
             let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
@@ -118,7 +118,7 @@ pub async fn unpublish(
     };
     let view = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let current = articles::find(conn, id)?;
             let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
             let facts = ArticleFacts {

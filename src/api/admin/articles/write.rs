@@ -312,7 +312,7 @@ pub async fn create(
     validate_draft(&draft, &user)?;
     let view = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             check_references(conn, &draft)?;
             if !slug_given {
                 draft.slug = articles::unique_slug(conn, &draft.slug)?;
@@ -349,7 +349,7 @@ pub async fn update(
     let patch = body.0;
     let view = state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let current = articles::find(conn, id)?;
             let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
             let facts = ArticleFacts {
@@ -390,7 +390,7 @@ pub async fn delete(
     let if_match = if_match_version(&req)?;
     state
         .db
-        .write(move |conn| {
+        .write_content(move |conn| {
             let current = articles::find(conn, id)?;
             let (author_ids, _) = articles::relation_ids(conn, id)?;
             let facts = ArticleFacts {

@@ -1,0 +1,260 @@
+//! The in-process response cache of the Content API.
+//!
+//! Hot Content API responses (status 200, with an ETag) are kept as bytes, keyed by path and
+//! query. A hit answers without the database: the body, or a 304 when `If-None-Match` matches.
+//!
+//! Invalidation, correct across instances sharing one database:
+//! - every content write bumps the `content_version` row in its own transaction
+//!   ([`Db::write_content`]);
+//! - an instance compares that generation with the one its entries were made at, at most every
+//!   `HEADLINE_CACHE_SYNC_MS` (default 500 ms; 0 checks on every request), and at once after
+//!   its own writes; a new generation empties the cache;
+//! - scheduled articles change responses with no write: the earliest future `published_at` is
+//!   read at each sync, and the cache empties when that moment passes.
+//!
+//! So a write is visible at once on the instance that made it and within the sync interval on
+//! the others — well inside the `Cache-Control: max-age` the same responses carry.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, web};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::Db;
+use crate::db::schema::{articles, content_version};
+use crate::error::AppError;
+use crate::models::articles::PUBLISHED;
+use crate::startup::AppState;
+
+/// Bytes of bodies kept at most; past it, new responses are not cached until the next change.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+/// Largest single body worth keeping.
+const MAX_ENTRY: usize = 1024 * 1024;
+
+struct Entry {
+    body: web::Bytes,
+    etag: HeaderValue,
+    cache_control: HeaderValue,
+}
+
+/// Where this instance stands against the database.
+struct Sync {
+    generation: i64,
+    local_writes: u64,
+    checked: Option<Instant>,
+    next_scheduled: Option<NaiveDateTime>,
+}
+
+pub struct ResponseCache {
+    entries: RwLock<HashMap<String, std::sync::Arc<Entry>>>,
+    bytes: AtomicUsize,
+    sync: Mutex<Sync>,
+    interval: Duration,
+}
+
+impl ResponseCache {
+    pub fn new(interval: Duration) -> Self {
+        ResponseCache {
+            entries: RwLock::new(HashMap::new()),
+            bytes: AtomicUsize::new(0),
+            sync: Mutex::new(Sync {
+                generation: -1,
+                local_writes: 0,
+                checked: None,
+                next_scheduled: None,
+            }),
+            interval,
+        }
+    }
+
+    fn clear(&self) {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.bytes.store(0, Ordering::SeqCst);
+    }
+
+    /// Brings the cache up to date (emptying it when content changed) and returns the token
+    /// of the state a response made now reflects. Asks the database only when the interval
+    /// has passed, this instance wrote, or a scheduled article's time has come.
+    async fn refresh(&self, db: &Db) -> Result<(i64, u64), AppError> {
+        let now = crate::models::now();
+        let local_writes = db.local_content_writes();
+        let due = {
+            let sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
+            if sync.next_scheduled.is_some_and(|at| at <= now) {
+                // Responses made before this moment may omit an article that is now public.
+                drop(sync);
+                self.clear();
+                true
+            } else {
+                sync.local_writes != local_writes
+                    || sync.checked.is_none_or(|at| at.elapsed() >= self.interval)
+            }
+        };
+        if !due {
+            let sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
+            return Ok((sync.generation, sync.local_writes));
+        }
+        let (generation, next_scheduled) = db
+            .run(move |conn| {
+                let generation: i64 = content_version::table
+                    .select(content_version::generation)
+                    .first(conn)?;
+                let next: Option<NaiveDateTime> = articles::table
+                    .filter(articles::status.eq(PUBLISHED))
+                    .filter(articles::published_at.gt(now))
+                    .select(diesel::dsl::min(articles::published_at))
+                    .first(conn)?;
+                Ok((generation, next))
+            })
+            .await?;
+        let mut sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
+        if sync.generation != generation {
+            self.clear();
+        }
+        *sync = Sync {
+            generation,
+            local_writes,
+            checked: Some(Instant::now()),
+            next_scheduled,
+        };
+        Ok((generation, local_writes))
+    }
+
+    fn get(&self, key: &str) -> Option<std::sync::Arc<Entry>> {
+        self.entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    /// Keeps a response made at `token`, unless content changed while it was being made.
+    fn put(&self, key: String, entry: Entry, token: (i64, u64), db: &Db) {
+        {
+            let sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
+            if (sync.generation, sync.local_writes) != token || db.local_content_writes() != token.1
+            {
+                return;
+            }
+        }
+        let size = entry.body.len() + key.len();
+        if size > MAX_ENTRY || self.bytes.load(Ordering::SeqCst) + size > MAX_BYTES {
+            return;
+        }
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.insert(key, std::sync::Arc::new(entry)).is_none() {
+            self.bytes.fetch_add(size, Ordering::SeqCst);
+        }
+    }
+}
+
+fn none_match_hits(req: &ServiceRequest, etag: &HeaderValue) -> bool {
+    let Ok(etag) = etag.to_str() else {
+        return false;
+    };
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+
+/// Middleware (wrap the Content API with `from_fn`): serves cached responses and caches new ones.
+pub async fn layer(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let path = req.path();
+    let content_api = path.starts_with("/api/v1/")
+        && !path.starts_with("/api/v1/admin/")
+        && !path.starts_with("/api/v1/auth/");
+    let Some(state) =
+        state.filter(|s| s.settings.cache && content_api && req.method() == Method::GET)
+    else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let cache = &state.cache;
+    let token = match cache.refresh(&state.db).await {
+        Ok(token) => token,
+        Err(e) => {
+            // Without a known generation nothing may be served from the cache.
+            tracing::warn!(error = %e, "response cache could not sync; bypassing it");
+            return Ok(next.call(req).await?.map_into_boxed_body());
+        }
+    };
+    let key = match req.query_string() {
+        "" => req.path().to_owned(),
+        q => format!("{}?{q}", req.path()),
+    };
+    if let Some(entry) = cache.get(&key) {
+        let mut res = if none_match_hits(&req, &entry.etag) {
+            HttpResponse::NotModified().finish()
+        } else {
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .body(entry.body.clone())
+        };
+        let headers = res.headers_mut();
+        headers.insert(header::ETAG, entry.etag.clone());
+        headers.insert(header::CACHE_CONTROL, entry.cache_control.clone());
+        headers.insert(X_CACHE, HeaderValue::from_static("hit"));
+        return Ok(req.into_response(res));
+    }
+
+    let res = next.call(req).await?;
+    let cacheable = res.status() == StatusCode::OK
+        && res.headers().contains_key(header::ETAG)
+        && res
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("public"));
+    if !cacheable {
+        let mut res = res.map_into_boxed_body();
+        res.headers_mut()
+            .insert(X_CACHE, HeaderValue::from_static("miss"));
+        return Ok(res);
+    }
+    let (http_req, http_res) = res.into_parts();
+    let (mut head, body) = http_res.into_parts();
+    let body = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|_| AppError::internal("response body could not be read"))?;
+    if let (Some(etag), Some(cache_control)) = (
+        head.headers().get(header::ETAG).cloned(),
+        head.headers().get(header::CACHE_CONTROL).cloned(),
+    ) {
+        cache.put(
+            key,
+            Entry {
+                body: body.clone(),
+                etag,
+                cache_control,
+            },
+            token,
+            &state.db,
+        );
+    }
+    head.headers_mut()
+        .insert(X_CACHE, HeaderValue::from_static("miss"));
+    Ok(ServiceResponse::new(
+        http_req,
+        head.set_body(BoxBody::new(body)),
+    ))
+}

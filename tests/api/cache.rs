@@ -1,0 +1,223 @@
+//! The Content API's response cache: hits, invalidation by every kind of content write, and
+//! invalidation across two instances sharing one database.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::factories::{author, draft, editor, publish, published, slugs, topic};
+use crate::helpers::{TestApp, json_of};
+
+/// GETs `path` and returns (x-cache, body).
+async fn fetch(app: &TestApp, path: &str) -> (String, Value) {
+    let res = app.get(path).await;
+    let cache = res
+        .headers()
+        .get("x-cache")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (cache, json_of(res, StatusCode::OK).await)
+}
+
+/// Asserts `path` is served from the cache on a second read, then returns the body.
+async fn cached(app: &TestApp, path: &str) -> Value {
+    let (_, first) = fetch(app, path).await;
+    let (state, second) = fetch(app, path).await;
+    assert_eq!(state, "hit", "{path} is cached");
+    assert_eq!(first, second);
+    second
+}
+
+async fn every_kind_of_content_write_invalidates_cached_responses(app: TestApp) {
+    let (token, andy) = editor(&app).await;
+    let t = topic(&app, &token, "Nokia", None).await;
+    let a = published(
+        &app,
+        &token,
+        "First",
+        "2024-01-01T00:00:00Z",
+        json!({"topic_ids": [t]}),
+    )
+    .await;
+    let id = a["id"].as_i64().unwrap();
+
+    // Edit an article.
+    cached(&app, "/api/v1/articles").await;
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/articles/{id}"),
+            &token,
+            json!({"title": "First, edited"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let (state, list) = fetch(&app, "/api/v1/articles").await;
+    assert_eq!(state, "miss");
+    assert_eq!(list["data"][0]["title"], "First, edited");
+
+    // Publish a new one.
+    cached(&app, "/api/v1/articles").await;
+    let b = draft(&app, &token, "Second", json!({"topic_ids": [t]})).await;
+    publish(&app, &token, b["id"].as_i64().unwrap(), None).await;
+    assert_eq!(
+        slugs(&fetch(&app, "/api/v1/articles").await.1),
+        ["second", "first"]
+    );
+
+    // Unpublish it.
+    cached(&app, "/api/v1/articles").await;
+    json_of(
+        app.post(
+            &format!("/api/v1/admin/articles/{}/unpublish", b["id"]),
+            &token,
+            json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(slugs(&fetch(&app, "/api/v1/articles").await.1), ["first"]);
+
+    // Rename an author: bylines in cached lists change.
+    cached(&app, "/api/v1/articles").await;
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/authors/{andy}"),
+            &token,
+            json!({"name": "Andrew Boxall"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        fetch(&app, "/api/v1/articles").await.1["data"][0]["authors"][0]["name"],
+        "Andrew Boxall"
+    );
+
+    // Rename a topic.
+    cached(&app, "/api/v1/topics/nokia").await;
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/topics/{t}"),
+            &token,
+            json!({"description": "Finnish"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        fetch(&app, "/api/v1/topics/nokia").await.1["data"]["description"],
+        "Finnish"
+    );
+
+    // Replace a list's items.
+    let res = app
+        .post("/api/v1/admin/lists", &token, json!({"title": "Picks"}))
+        .await;
+    let list_id = json_of(res, StatusCode::CREATED).await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let picks = cached(&app, "/api/v1/lists/picks").await;
+    assert_eq!(picks["data"]["items"], json!([]));
+    let res = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/admin/lists/{list_id}/items"),
+            Some(&token),
+            Some(json!({"items": [{"article_id": id}]})),
+        )
+        .await;
+    json_of(res, StatusCode::OK).await;
+    assert_eq!(
+        fetch(&app, "/api/v1/lists/picks").await.1["data"]["items"][0]["article"]["id"],
+        id
+    );
+
+    // Delete the article.
+    cached(&app, "/api/v1/articles").await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/admin/articles/{id}"), &token)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        slugs(&fetch(&app, "/api/v1/articles").await.1),
+        Vec::<String>::new()
+    );
+
+    // A new author shows up in the cached author list.
+    cached(&app, "/api/v1/authors").await;
+    author(&app, &token, "Zed Writer").await;
+    assert_eq!(
+        fetch(&app, "/api/v1/authors").await.1["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn cached_responses_revalidate_with_304_without_a_body(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    published(&app, &token, "Only", "2024-01-01T00:00:00Z", json!({})).await;
+    cached(&app, "/api/v1/articles").await;
+    let etag = app.get("/api/v1/articles").await.headers()["etag"].clone();
+    let res = app
+        .client
+        .get(app.url("/api/v1/articles"))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(res.headers()["x-cache"], "hit");
+    assert!(res.bytes().await.unwrap().is_empty());
+}
+
+async fn two_instances_on_one_database_invalidate_each_other(app: TestApp) {
+    let other = app.second_instance().await;
+    let (token, _) = editor(&app).await;
+    let a = published(&app, &token, "Shared", "2024-01-01T00:00:00Z", json!({})).await;
+    // Both instances cache the list.
+    cached(&app, "/api/v1/articles").await;
+    cached(&other, "/api/v1/articles").await;
+    // A write through the second instance is seen by the first.
+    let res = other
+        .patch(
+            &format!("/api/v1/admin/articles/{}", a["id"]),
+            &token,
+            json!({"title": "Shared, edited elsewhere"}),
+        )
+        .await;
+    json_of(res, StatusCode::OK).await;
+    let (state, list) = fetch(&app, "/api/v1/articles").await;
+    assert_eq!(state, "miss");
+    assert_eq!(list["data"][0]["title"], "Shared, edited elsewhere");
+    // And the other way round.
+    cached(&other, "/api/v1/articles").await;
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/articles/{}", a["id"]),
+            &token,
+            json!({"title": "Back home"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        fetch(&other, "/api/v1/articles").await.1["data"][0]["title"],
+        "Back home"
+    );
+}
+
+crate::backend_tests!(
+    every_kind_of_content_write_invalidates_cached_responses,
+    cached_responses_revalidate_with_304_without_a_body,
+    two_instances_on_one_database_invalidate_each_other,
+);

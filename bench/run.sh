@@ -6,6 +6,7 @@
 #   bench/run.sh 10000           # chosen sizes
 #   BENCH_1M=1 bench/run.sh      # also 1M articles (generation takes several minutes)
 #   BACKENDS=sqlite DURATION=5 CONNECTIONS=32 bench/run.sh
+#   CACHE=false bench/run.sh     # without the response cache: every request queries the database
 #
 # Needs: cargo, curl, python3; installs wrk from Debian's packages and, for PostgreSQL, the
 # server (started throwaway on 127.0.0.1). Data sets are cached in bench/results/data.
@@ -95,7 +96,7 @@ for backend in $BACKENDS; do
       touch "$marker"
     fi
 
-    DATABASE_URL=$url HEADLINE_DEMO=false HEADLINE_BIND=$HL_ADDR RUST_LOG=error "$HEADLINE" serve &
+    DATABASE_URL=$url HEADLINE_DEMO=false HEADLINE_BIND=$HL_ADDR HEADLINE_CACHE=${CACHE:-true} RUST_LOG=error "$HEADLINE" serve &
     hl_pid=$!; PIDS+=("$hl_pid")
     wait_up "$HL_ADDR" healthz
 
@@ -120,7 +121,7 @@ for backend in $BACKENDS; do
     wait_up "$CEIL_ADDR" newest || true
 
     echo
-    echo "## $backend, $size articles (wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s)"
+    echo "## $backend, $size articles, response cache ${CACHE:-true} (wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s)"
     echo
     echo "| endpoint | bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio |"
     echo "|---|---:|---:|---:|---:|---:|---:|"

@@ -91,6 +91,8 @@ struct BylineRow {
     article_id: i64,
     author_id: i64,
     position: i32,
+    status: &'static str,
+    published_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -99,6 +101,8 @@ struct TopicLinkRow {
     article_id: i64,
     topic_id: i64,
     position: i32,
+    status: &'static str,
+    published_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable)]
@@ -352,6 +356,8 @@ fn render(d: Draft, now: NaiveDateTime) -> (ArticleRow, Vec<BylineRow>, Vec<Topi
             article_id: d.id,
             author_id: *author_id,
             position,
+            status: d.status,
+            published_at: d.published_at,
         })
         .collect();
     let links = (0..)
@@ -360,6 +366,8 @@ fn render(d: Draft, now: NaiveDateTime) -> (ArticleRow, Vec<BylineRow>, Vec<Topi
             article_id: d.id,
             topic_id: *topic_id,
             position,
+            status: d.status,
+            published_at: d.published_at,
         })
         .collect();
     let row = ArticleRow {

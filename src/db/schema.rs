@@ -65,8 +65,6 @@ diesel::table! {
         subtitle -> Nullable<Text>,
         excerpt -> Text,
         excerpt_custom -> Bool,
-        body_markdown -> Text,
-        body_html -> Text,
         reading_time_minutes -> Integer,
         status -> Text,
         published_at -> Nullable<Timestamp>,
@@ -82,22 +80,30 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        body_markdown -> Text,
+        body_html -> Text,
     }
 }
 
 diesel::table! {
+    /// Bylines. `status` and `published_at` copy the article's, for index-only listings.
     article_authors (article_id, author_id) {
         article_id -> BigInt,
         author_id -> BigInt,
         position -> Integer,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
     }
 }
 
 diesel::table! {
+    /// Topics of articles. `status` and `published_at` copy the article's, for index-only listings.
     article_topics (article_id, topic_id) {
         article_id -> BigInt,
         topic_id -> BigInt,
         position -> Integer,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
     }
 }
 

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::search::Search;
+use super::search::{self, Search};
 use crate::db::schema::{
     article_authors, article_revisions, article_slugs, article_topics, articles,
 };
@@ -17,7 +17,6 @@ use crate::db::{AnyConnection, MultiBackend};
 use crate::error::AppError;
 use crate::pagination::{Cursor, Key, KeyKind, Page};
 use crate::text;
-use diesel::sql_types::Double;
 
 pub const DRAFT: &str = "draft";
 pub const PUBLISHED: &str = "published";
@@ -320,10 +319,12 @@ fn check_slug_free(
     }
 }
 
+/// Rewrites bylines and topics, with the article's `status` copied onto them.
 fn replace_relations(
     conn: &mut AnyConnection,
     id: i64,
     draft: &ArticleDraft,
+    status: &str,
 ) -> Result<(), AppError> {
     diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id)))
         .execute(conn)?;
@@ -336,6 +337,8 @@ fn replace_relations(
                 article_authors::article_id.eq(id),
                 article_authors::author_id.eq(author_id),
                 article_authors::position.eq(position),
+                article_authors::status.eq(status),
+                article_authors::published_at.eq(draft.published_at),
             ))
             .execute(conn)?;
     }
@@ -345,6 +348,8 @@ fn replace_relations(
                 article_topics::article_id.eq(id),
                 article_topics::topic_id.eq(topic_id),
                 article_topics::position.eq(position),
+                article_topics::status.eq(status),
+                article_topics::published_at.eq(draft.published_at),
             ))
             .execute(conn)?;
     }
@@ -414,7 +419,7 @@ pub fn create(
         ))
         .returning(articles::id)
         .get_result(conn)?;
-    replace_relations(conn, id, draft)?;
+    replace_relations(conn, id, draft, DRAFT)?;
     record_revision(conn, id, 1, draft, user_id)?;
     find(conn, id)
 }
@@ -459,7 +464,7 @@ pub fn save(
             ))
             .execute(conn)?;
     }
-    replace_relations(conn, id, draft)?;
+    replace_relations(conn, id, draft, status.unwrap_or(&current.status))?;
     record_revision(conn, id, version, draft, user_id)?;
     find(conn, id)
 }
@@ -633,6 +638,85 @@ fn filtered(filter: &Filter) -> articles::BoxedQuery<'static, MultiBackend> {
     query
 }
 
+/// Topics an index-driven listing merges at most; more go the general way.
+const MAX_DRIVING_TOPICS: usize = 10;
+
+/// The newest (or oldest, `asc`) public articles in any of `topic_ids`, as (id, published_at),
+/// strictly after `after_key` in that order: one index range scan per topic on
+/// `article_topics_newest`, merged. The cost depends on `limit`, not on the archive's size.
+#[expect(clippy::too_many_arguments, reason = "one flat query description")]
+pub fn public_in_topics(
+    conn: &mut AnyConnection,
+    topic_ids: &[i64],
+    now: NaiveDateTime,
+    asc: bool,
+    after_key: Option<(NaiveDateTime, i64)>,
+    published_after: Option<NaiveDateTime>,
+    published_before: Option<NaiveDateTime>,
+    limit: i64,
+) -> Result<Vec<(i64, NaiveDateTime)>, AppError> {
+    use article_topics::dsl as at;
+    let mut merged: Vec<(i64, NaiveDateTime)> = Vec::new();
+    for topic in topic_ids {
+        let mut query = at::article_topics
+            .filter(at::topic_id.eq(topic))
+            .filter(at::status.eq(PUBLISHED))
+            .filter(at::published_at.le(now))
+            .select((at::article_id, at::published_at.assume_not_null()))
+            .into_boxed();
+        if let Some(t) = published_after {
+            query = query.filter(at::published_at.gt(t));
+        }
+        if let Some(t) = published_before {
+            query = query.filter(at::published_at.lt(t));
+        }
+        query = match (asc, after_key) {
+            (false, Some((t, id))) => query.filter(
+                at::published_at
+                    .lt(t)
+                    .or(at::published_at.eq(t).and(at::article_id.lt(id))),
+            ),
+            (true, Some((t, id))) => query.filter(
+                at::published_at
+                    .gt(t)
+                    .or(at::published_at.eq(t).and(at::article_id.gt(id))),
+            ),
+            (_, None) => query,
+        };
+        query = if asc {
+            query.order((at::published_at.asc(), at::article_id.asc()))
+        } else {
+            query.order((at::published_at.desc(), at::article_id.desc()))
+        };
+        merged.extend(query.limit(limit).load::<(i64, NaiveDateTime)>(conn)?);
+    }
+    merged.sort_by(|a, b| {
+        if asc {
+            (a.1, a.0).cmp(&(b.1, b.0))
+        } else {
+            (b.1, b.0).cmp(&(a.1, a.0))
+        }
+    });
+    merged.dedup_by_key(|(id, _)| *id);
+    merged.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(merged)
+}
+
+/// A public listing by topic in publication order is served from the topic index alone.
+fn topic_driven(filter: &Filter, sort: Sort) -> Option<(NaiveDateTime, &[i64])> {
+    match (filter.visibility, &filter.topic_ids, sort) {
+        (Visibility::Public(now), Some(ids), Sort::PublishedDesc | Sort::PublishedAsc)
+            if filter.author_ids.is_none()
+                && filter.search.is_none()
+                && !ids.is_empty()
+                && ids.len() <= MAX_DRIVING_TOPICS =>
+        {
+            Some((now, ids))
+        }
+        _ => None,
+    }
+}
+
 /// One page of article summaries.
 pub fn list(
     conn: &mut AnyConnection,
@@ -642,19 +726,50 @@ pub fn list(
     limit: i64,
     count: bool,
 ) -> Result<Page<ArticleBrief>, AppError> {
-    let search = filter.search.as_ref();
-    // Every page selects a relevance (0 without a search) so that one query shape serves all sorts.
-    let rank = || match search {
-        Some(s) => s.rank(),
-        None => Box::new(diesel::dsl::sql::<Double>("0.0")),
-    };
-    let mut query = filtered(filter).select((ArticleBrief::as_select(), rank()));
+    if let Some((now, topic_ids)) = topic_driven(filter, sort) {
+        let after_key = match cursor {
+            Some(Cursor {
+                key: Key::Time(t),
+                id,
+            }) => Some((*t, *id)),
+            Some(_) => {
+                return Err(AppError::bad_request(
+                    "invalid_cursor",
+                    "cursor does not match the sort",
+                ));
+            }
+            None => None,
+        };
+        let asc = sort == Sort::PublishedAsc;
+        let ids: Vec<i64> = public_in_topics(
+            conn,
+            topic_ids,
+            now,
+            asc,
+            after_key,
+            filter.published_after,
+            filter.published_before,
+            limit + 1,
+        )?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+        let briefs = briefs_in_order(conn, &ids, now)?;
+        let mut page = Page::from_rows(briefs, limit, |a| sort.cursor_of(a, 0.0));
+        if count {
+            page.total = Some(filtered(filter).count().get_result(conn)?);
+        }
+        return Ok(page);
+    }
+    if sort == Sort::Relevance {
+        return relevance_page(conn, filter, cursor, limit, count);
+    }
+    let mut query = filtered(filter).select(ArticleBrief::as_select());
     query = match sort {
         Sort::PublishedDesc => query.order((articles::published_at.desc(), articles::id.desc())),
         Sort::PublishedAsc => query.order((articles::published_at.asc(), articles::id.asc())),
         Sort::UpdatedDesc => query.order((articles::updated_at.desc(), articles::id.desc())),
-        Sort::Title => query.order((articles::title.asc(), articles::id.asc())),
-        Sort::Relevance => query.order((rank().desc(), articles::id.desc())),
+        Sort::Title | Sort::Relevance => query.order((articles::title.asc(), articles::id.asc())),
     };
     if let Some(Cursor { key, id }) = cursor.cloned() {
         query = match (sort, key) {
@@ -678,9 +793,6 @@ pub fn list(
                     .gt(s.clone())
                     .or(articles::title.eq(s).and(articles::id.gt(id))),
             ),
-            (Sort::Relevance, Key::Number(r)) => {
-                query.filter(rank().lt(r).or(rank().eq(r).and(articles::id.lt(id))))
-            }
             _ => {
                 return Err(AppError::bad_request(
                     "invalid_cursor",
@@ -689,9 +801,65 @@ pub fn list(
             }
         };
     }
-    let rows: Vec<(ArticleBrief, f64)> = query.limit(limit + 1).load(conn)?;
-    let page = Page::from_rows(rows, limit, |(a, rank)| sort.cursor_of(a, *rank));
-    let mut page = page.map(|(a, _)| a);
+    let rows = query.limit(limit + 1).load(conn)?;
+    let mut page = Page::from_rows(rows, limit, |a| sort.cursor_of(a, 0.0));
+    if count {
+        page.total = Some(filtered(filter).count().get_result(conn)?);
+    }
+    Ok(page)
+}
+
+/// Best matches first, among the newest [`search::CANDIDATES`] matches under the filter; the
+/// cursor carries (score, id).
+fn relevance_page(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    cursor: Option<&Cursor>,
+    limit: i64,
+    count: bool,
+) -> Result<Page<ArticleBrief>, AppError> {
+    let Some(search) = filter.search.as_ref() else {
+        return Err(AppError::bad_request(
+            "invalid_sort",
+            "sort=relevance needs a search (q)",
+        ));
+    };
+    let after = match cursor {
+        Some(Cursor {
+            key: Key::Number(score),
+            id,
+        }) => Some((*score, *id)),
+        Some(_) => {
+            return Err(AppError::bad_request(
+                "invalid_cursor",
+                "cursor does not match the sort",
+            ));
+        }
+        None => None,
+    };
+    let candidates: Vec<i64> = filtered(filter)
+        .select(articles::id)
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(search::CANDIDATES)
+        .load(conn)?;
+    let scores = search.scores(conn, &candidates)?;
+    let mut ranked: Vec<(f64, i64)> = candidates
+        .iter()
+        .map(|id| (scores.get(id).copied().unwrap_or(0.0), *id))
+        .filter(|(score, id)| after.is_none_or(|(s, i)| *score < s || (*score == s && *id < i)))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    ranked.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
+    let ids: Vec<i64> = ranked.iter().map(|(_, id)| *id).collect();
+    let mut briefs: Vec<ArticleBrief> = articles::table
+        .filter(articles::id.eq_any(&ids))
+        .select(ArticleBrief::as_select())
+        .load(conn)?;
+    briefs.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
+    let score_of = |id: i64| scores.get(&id).copied().unwrap_or(0.0);
+    let mut page = Page::from_rows(briefs, limit, |a| {
+        Sort::Relevance.cursor_of(a, score_of(a.id))
+    });
     if count {
         page.total = Some(filtered(filter).count().get_result(conn)?);
     }

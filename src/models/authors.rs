@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::schema::{article_authors, articles, authors};
+use crate::db::schema::{article_authors, authors};
 use crate::error::AppError;
 use crate::pagination::{Cursor, Key, Page};
 
@@ -184,10 +184,11 @@ pub fn published_counts(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    // Index-only: the junction rows carry the article's status and publication time.
     let rows: Vec<(i64, i64)> = article_authors::table
-        .inner_join(articles::table)
         .filter(article_authors::author_id.eq_any(ids))
-        .filter(super::articles::is_public(now))
+        .filter(article_authors::status.eq(super::articles::PUBLISHED))
+        .filter(article_authors::published_at.le(now))
         .group_by(article_authors::author_id)
         .select((article_authors::author_id, diesel::dsl::count_star()))
         .load(conn)?;

@@ -1,8 +1,12 @@
 //! Related content of an article: its curated list first, then automatic picks that share the
-//! most topics with it (newest first among equals). No duplicates, never the article itself,
-//! published articles only.
+//! most topics with it (newest first among equals), chosen among the newest articles of each
+//! of its topics so that the cost does not grow with the archive. No duplicates, never the
+//! article itself, published articles only.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+/// Candidates taken from each of the article's topics.
+const CANDIDATES_PER_TOPIC: i64 = 50;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -10,7 +14,7 @@ use diesel::prelude::*;
 use super::articles::{self, Article};
 use super::lists::{self, ListItem};
 use crate::db::AnyConnection;
-use crate::db::schema::{article_topics, articles as articles_table};
+use crate::db::schema::article_topics;
 use crate::error::AppError;
 
 /// One related item before it is rendered: an article id, or a curated external link.
@@ -54,25 +58,49 @@ pub fn of_article(
 
     let wanted = limit - out.len();
     if wanted > 0 && !topic_ids.is_empty() {
-        let skip: Vec<i64> = seen.iter().copied().collect();
-        let picks: Vec<(i64, i64)> = article_topics::table
-            .inner_join(articles_table::table)
-            .filter(article_topics::topic_id.eq_any(topic_ids))
-            .filter(article_topics::article_id.ne_all(&skip))
-            .filter(articles::is_public(now))
-            .group_by((article_topics::article_id, articles_table::published_at))
-            .select((article_topics::article_id, diesel::dsl::count_star()))
-            .order((
-                diesel::dsl::count_star().desc(),
-                articles_table::published_at.desc(),
-                article_topics::article_id.desc(),
-            ))
-            .limit(i64::try_from(wanted).unwrap_or(i64::MAX))
-            .load(conn)?;
-        out.extend(
-            picks
+        // Bounded candidates: the newest public articles of each of the article's topics, one
+        // index range scan each; then the exact number of topics each shares with the article.
+        let mut candidates: Vec<(i64, NaiveDateTime)> = Vec::new();
+        for topic in topic_ids {
+            let newest = articles::public_in_topics(
+                conn,
+                &[*topic],
+                now,
+                false,
+                None,
+                None,
+                None,
+                CANDIDATES_PER_TOPIC,
+            )?;
+            candidates.extend(newest.into_iter().filter(|(id, _)| !seen.contains(id)));
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let ids: Vec<i64> = candidates.iter().map(|(id, _)| *id).collect();
+        let shared: HashMap<i64, i64> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            article_topics::table
+                .filter(article_topics::article_id.eq_any(&ids))
+                .filter(article_topics::topic_id.eq_any(topic_ids))
+                .group_by(article_topics::article_id)
+                .select((article_topics::article_id, diesel::dsl::count_star()))
+                .load::<(i64, i64)>(conn)?
                 .into_iter()
-                .map(|(id, _shared)| Related::Automatic(id)),
+                .collect()
+        };
+        candidates.sort_by(|a, b| {
+            let (sa, sb) = (
+                shared.get(&a.0).unwrap_or(&0),
+                shared.get(&b.0).unwrap_or(&0),
+            );
+            sb.cmp(sa).then(b.1.cmp(&a.1)).then(b.0.cmp(&a.0))
+        });
+        out.extend(
+            candidates
+                .into_iter()
+                .take(wanted)
+                .map(|(id, _)| Related::Automatic(id)),
         );
     }
     Ok(out)

@@ -1,14 +1,24 @@
-//! Full-text search: the one place with backend-specific SQL. SQLite uses the FTS5 table
+//! Full-text search: the one place with backend-specific SQL.
+//!
+//! Ranking is bounded: `relevance` orders the newest [`CANDIDATES`] matches (under all other
+//! filters) by score, so a common word costs the same in a large archive as in a small one. SQLite uses the FTS5 table
 //! `articles_fts` (BM25, title weighted over excerpt over body); PostgreSQL the generated
 //! `articles.search` tsvector with a GIN index (`ts_rank_cd`, weights A/B/C). Both index the
 //! same fields, stem English words, and treat every word of the query as required.
 
+use std::collections::HashMap;
+
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
-use diesel::sql_types::{Bool, Double, Text};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Double, Text};
 
 use crate::db::schema::articles;
 use crate::db::{AnyConnection, Backend, MultiBackend};
+use crate::error::AppError;
+
+/// Matches that relevance ranking considers, newest first.
+pub const CANDIDATES: i64 = 1_000;
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY: usize = 200;
@@ -164,7 +174,6 @@ pub struct Search {
 }
 
 type BoolExpr = Box<dyn BoxableExpression<articles::table, MultiBackend, SqlType = Bool>>;
-type DoubleExpr = Box<dyn BoxableExpression<articles::table, MultiBackend, SqlType = Double>>;
 
 impl Search {
     /// `None` when the query has no word to search for.
@@ -209,23 +218,43 @@ impl Search {
         }
     }
 
-    /// Relevance of an `articles` row: higher is better.
-    pub fn rank(&self) -> DoubleExpr {
-        match self.backend {
-            Backend::Sqlite => Box::new(
-                sql::<Double>(
-                    "(SELECT -bm25(articles_fts, 10.0, 5.0, 1.0) FROM articles_fts \
-                     WHERE articles_fts MATCH ",
+    /// Relevance scores (higher is better) of `ids`, all of which match: one query, whatever
+    /// the size of the archive.
+    pub fn scores(
+        &self,
+        conn: &mut AnyConnection,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, f64>, AppError> {
+        #[derive(QueryableByName)]
+        struct Score {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+            #[diesel(sql_type = Double)]
+            score: f64,
+        }
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<Score> = match conn {
+            AnyConnection::Sqlite(c) => {
+                let list = serde_json::to_string(ids)?;
+                diesel::sql_query(
+                    "SELECT rowid AS id, -bm25(articles_fts, 10.0, 5.0, 1.0) AS score FROM articles_fts \
+                     WHERE articles_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
                 )
                 .bind::<Text, _>(self.text())
-                .sql(" AND articles_fts.rowid = articles.id)"),
-            ),
-            Backend::Postgres => Box::new(
-                sql::<Double>("CAST(ts_rank_cd(articles.search, plainto_tsquery('english', ")
-                    .bind::<Text, _>(self.text())
-                    .sql(")) AS DOUBLE PRECISION)"),
-            ),
-        }
+                .bind::<Text, _>(list)
+                .load(c)?
+            }
+            AnyConnection::Postgresql(c) => diesel::sql_query(
+                "SELECT id, CAST(ts_rank_cd(search, plainto_tsquery('english', $1)) AS DOUBLE PRECISION) AS score \
+                 FROM articles WHERE id = ANY($2)",
+            )
+            .bind::<Text, _>(self.text())
+            .bind::<Array<BigInt>, _>(ids)
+            .load(c)?,
+        };
+        Ok(rows.into_iter().map(|r| (r.id, r.score)).collect())
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::db::schema::{article_topics, articles, topics};
+use crate::db::schema::{article_topics, topics};
 use crate::error::AppError;
 use crate::pagination::{Cursor, Key, Page};
 
@@ -203,10 +203,11 @@ pub fn published_counts(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
+    // Index-only: the junction rows carry the article's status and publication time.
     let rows: Vec<(i64, i64)> = article_topics::table
-        .inner_join(articles::table)
         .filter(article_topics::topic_id.eq_any(ids))
-        .filter(super::articles::is_public(now))
+        .filter(article_topics::status.eq(super::articles::PUBLISHED))
+        .filter(article_topics::published_at.le(now))
         .group_by(article_topics::topic_id)
         .select((article_topics::topic_id, diesel::dsl::count_star()))
         .load(conn)?;

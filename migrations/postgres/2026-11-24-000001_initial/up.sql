@@ -57,8 +57,6 @@ CREATE TABLE articles (
     subtitle              TEXT,
     excerpt               TEXT    NOT NULL,
     excerpt_custom        BOOLEAN NOT NULL DEFAULT FALSE,
-    body_markdown         TEXT    NOT NULL,
-    body_html             TEXT    NOT NULL,
     reading_time_minutes  INTEGER NOT NULL,
     status                TEXT    NOT NULL CHECK (status IN ('draft', 'published', 'archived')),
     published_at          TIMESTAMP,
@@ -73,7 +71,11 @@ CREATE TABLE articles (
     created_by            BIGINT  REFERENCES users (id) ON DELETE SET NULL,
     version               BIGINT  NOT NULL DEFAULT 1,
     created_at            TIMESTAMP NOT NULL,
-    updated_at            TIMESTAMP NOT NULL
+    updated_at            TIMESTAMP NOT NULL,
+    -- The bodies come last: SQLite reads the small columns of a row without walking the
+    -- overflow pages of the large ones.
+    body_markdown         TEXT    NOT NULL,
+    body_html             TEXT    NOT NULL
 );
 -- One index per Content API sort, each led by status so the published filter is a range scan.
 CREATE INDEX articles_status_published_at ON articles (status, published_at, id);
@@ -86,17 +88,23 @@ CREATE TABLE article_authors (
     article_id BIGINT  NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     author_id  BIGINT  NOT NULL REFERENCES authors (id) ON DELETE RESTRICT,
     position   INTEGER NOT NULL,
+    -- Copies of the article's status and publication time, kept in step by the application, so
+    -- that an author's or topic's newest articles are one index range scan.
+    status       TEXT NOT NULL,
+    published_at TIMESTAMP,
     PRIMARY KEY (article_id, author_id)
 );
-CREATE INDEX article_authors_author_id ON article_authors (author_id, article_id);
+CREATE INDEX article_authors_newest ON article_authors (author_id, status, published_at, article_id);
 
 CREATE TABLE article_topics (
     article_id BIGINT  NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     topic_id   BIGINT  NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
     position   INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    published_at TIMESTAMP,
     PRIMARY KEY (article_id, topic_id)
 );
-CREATE INDEX article_topics_topic_id ON article_topics (topic_id, article_id);
+CREATE INDEX article_topics_newest ON article_topics (topic_id, status, published_at, article_id);
 
 -- Former slugs of articles: the Content API answers them with a 308 to the current slug.
 CREATE TABLE article_slugs (

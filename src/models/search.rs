@@ -236,11 +236,13 @@ impl Search {
             return Ok(HashMap::new());
         }
         let rows: Vec<Score> = match conn {
+            // `+rowid`: score the match list's rows that are candidates, rather than run the
+            // match once per candidate (70 times slower).
             AnyConnection::Sqlite(c) => {
                 let list = serde_json::to_string(ids)?;
                 diesel::sql_query(
                     "SELECT rowid AS id, -bm25(articles_fts, 10.0, 5.0, 1.0) AS score FROM articles_fts \
-                     WHERE articles_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+                     WHERE articles_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))",
                 )
                 .bind::<Text, _>(self.text())
                 .bind::<Text, _>(list)

@@ -16,7 +16,7 @@
 //! the others — well inside the `Cache-Control: max-age` the same responses carry.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -57,6 +57,9 @@ struct Sync {
 pub struct ResponseCache {
     entries: RwLock<HashMap<String, std::sync::Arc<Entry>>>,
     bytes: AtomicUsize,
+    /// Set while one request checks the database for the interval's sync; the others go on
+    /// with the state they have instead of all asking at once.
+    syncing: AtomicBool,
     sync: Mutex<Sync>,
     interval: Duration,
 }
@@ -66,6 +69,7 @@ impl ResponseCache {
         ResponseCache {
             entries: RwLock::new(HashMap::new()),
             bytes: AtomicUsize::new(0),
+            syncing: AtomicBool::new(false),
             sync: Mutex::new(Sync {
                 generation: -1,
                 local_writes: 0,
@@ -90,22 +94,47 @@ impl ResponseCache {
     async fn refresh(&self, db: &Db) -> Result<(i64, u64), AppError> {
         let now = crate::models::now();
         let local_writes = db.local_content_writes();
-        let due = {
+        // Must this request sync (its own instance wrote, a scheduled time passed, or nothing
+        // is known yet), or may one request sync for everyone (the interval passed)?
+        let (must, may) = {
             let sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
             if sync.next_scheduled.is_some_and(|at| at <= now) {
                 // Responses made before this moment may omit an article that is now public.
                 drop(sync);
                 self.clear();
-                true
+                (true, true)
             } else {
-                sync.local_writes != local_writes
-                    || sync.checked.is_none_or(|at| at.elapsed() >= self.interval)
+                (
+                    sync.local_writes != local_writes
+                        || sync.checked.is_none()
+                        || self.interval.is_zero(),
+                    sync.checked.is_some_and(|at| at.elapsed() >= self.interval),
+                )
             }
         };
-        if !due {
+        let single_flight = !must
+            && may
+            && self
+                .syncing
+                .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok();
+        if !must && !single_flight {
             let sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
             return Ok((sync.generation, sync.local_writes));
         }
+        let result = self.sync_now(db, now, local_writes).await;
+        if single_flight {
+            self.syncing.store(false, Ordering::SeqCst);
+        }
+        result
+    }
+
+    async fn sync_now(
+        &self,
+        db: &Db,
+        now: NaiveDateTime,
+        local_writes: u64,
+    ) -> Result<(i64, u64), AppError> {
         let (generation, next_scheduled) = db
             .run(move |conn| {
                 let generation: i64 = content_version::table

@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{AdminArticle, admin_view};
-use crate::api::extract::{expected_version, if_match_version};
+use super::{AdminArticle, Editing, admin_view, load_for_write};
+use crate::api::extract::if_match_version;
 use crate::api::respond::{Data, private, versioned};
 use crate::api::views::utc;
 use crate::auth::CurrentUser;
-use crate::auth::policy::{self, ArticleAction, ArticleFacts};
+use crate::auth::policy::ArticleAction;
 use crate::error::AppError;
 use crate::models::articles::{self, ArticleDraft};
 use crate::models::now;
@@ -84,14 +84,9 @@ pub async fn restore(
     let view = state
         .db
         .write_content(move |conn| {
-            let current = articles::find(conn, id)?;
-            let (author_ids, _) = articles::relation_ids(conn, id)?;
-            let facts = ArticleFacts {
-                author_ids: &author_ids,
-                is_draft: current.is_draft(),
-            };
-            policy::article(&user, ArticleAction::Update, Some(&facts))?;
-            let expected = expected_version(if_match, None, current.version)?;
+            let Editing {
+                current, expected, ..
+            } = load_for_write(conn, id, &user, ArticleAction::Update, if_match, None)?;
             let mut draft = articles::revision(conn, id, version)?;
             // Publication date is part of publishing, not of the content being restored.
             draft.published_at = current.published_at;

@@ -18,15 +18,17 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::IdPath;
 use crate::api::articles_common::{comma_list, prepare_search, relations, sort_and_query};
+use crate::api::extract::{IfMatch, expected_version};
 use crate::api::respond::{Collection, Data, private, versioned};
 use crate::api::views::{
     ArticleSummary, AuthorSummary, FeatureImageView, Includes, TopicSummary, feature_image, utc,
 };
 use crate::auth::CurrentUser;
+use crate::auth::policy::{self, ArticleAction, ArticleFacts};
 use crate::db::AnyConnection;
 use crate::error::{AppError, FieldError};
 use crate::models::articles::{
-    self, Article, Filter, Sort, StatusFilter, Visibility, display_status,
+    self, Article, ArticleDraft, Filter, Sort, StatusFilter, Visibility, display_status,
 };
 use crate::models::{authors, now, topics};
 use crate::pagination::{self, Cursor};
@@ -124,6 +126,40 @@ pub(crate) fn admin_view(
         created_by: a.created_by,
         created_at: utc(a.created_at),
         updated_at: utc(a.updated_at),
+    })
+}
+
+/// An article loaded for a write, after the caller's rights and the expected version were
+/// checked: every write handler starts here.
+pub(crate) struct Editing {
+    pub current: Article,
+    /// Its editable state, to change and save.
+    pub draft: ArticleDraft,
+    /// The version the write must find (see `articles::save`).
+    pub expected: i64,
+}
+
+pub(crate) fn load_for_write(
+    conn: &mut AnyConnection,
+    id: i64,
+    user: &CurrentUser,
+    action: ArticleAction,
+    if_match: Option<IfMatch>,
+    body_version: Option<i64>,
+) -> Result<Editing, AppError> {
+    let current = articles::find(conn, id)?;
+    let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
+    let facts = ArticleFacts {
+        author_ids: &author_ids,
+        is_draft: current.is_draft(),
+    };
+    policy::article(user, action, Some(&facts))?;
+    let expected = expected_version(if_match, body_version, current.version)?;
+    let draft = current.draft(author_ids, topic_ids);
+    Ok(Editing {
+        current,
+        draft,
+        expected,
     })
 }
 

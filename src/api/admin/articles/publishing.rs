@@ -6,12 +6,12 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{AdminArticle, admin_view};
+use super::{AdminArticle, Editing, admin_view, load_for_write};
 use crate::api::admin::IdPath;
-use crate::api::extract::{MaybeJsonBody, expected_version, if_match_version};
+use crate::api::extract::{MaybeJsonBody, if_match_version};
 use crate::api::respond::{Data, versioned};
 use crate::auth::CurrentUser;
-use crate::auth::policy::{self, ArticleAction, ArticleFacts};
+use crate::auth::policy::ArticleAction;
 use crate::error::AppError;
 use crate::models::articles::{self, ARCHIVED, DRAFT, PUBLISHED};
 use crate::models::now;
@@ -59,15 +59,18 @@ pub async fn publish(
         .db
         .write_content(move |conn| {
             let now = now();
-            let current = articles::find(conn, id)?;
-            let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
-            let facts = ArticleFacts {
-                author_ids: &author_ids,
-                is_draft: current.is_draft(),
-            };
-            policy::article(&user, ArticleAction::Publish, Some(&facts))?;
-            let expected = expected_version(if_match, input.version, current.version)?;
-            let mut draft = current.draft(author_ids, topic_ids);
+            let Editing {
+                current,
+                mut draft,
+                expected,
+            } = load_for_write(
+                conn,
+                id,
+                &user,
+                ArticleAction::Publish,
+                if_match,
+                input.version,
+            )?;
             draft.published_at = Some(match (input.publish_at, current.published_at) {
                 (Some(at), _) => at.naive_utc(),
                 (None, Some(before)) if before <= now => before,
@@ -119,15 +122,18 @@ pub async fn unpublish(
     let view = state
         .db
         .write_content(move |conn| {
-            let current = articles::find(conn, id)?;
-            let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
-            let facts = ArticleFacts {
-                author_ids: &author_ids,
-                is_draft: current.is_draft(),
-            };
-            policy::article(&user, ArticleAction::Publish, Some(&facts))?;
-            let expected = expected_version(if_match, input.version, current.version)?;
-            let draft = current.draft(author_ids, topic_ids);
+            let Editing {
+                current,
+                draft,
+                expected,
+            } = load_for_write(
+                conn,
+                id,
+                &user,
+                ArticleAction::Publish,
+                if_match,
+                input.version,
+            )?;
             let saved = articles::save(
                 conn,
                 &current,

@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{AdminArticle, admin_view};
+use super::{AdminArticle, Editing, admin_view, load_for_write};
 use crate::api::admin::IdPath;
-use crate::api::extract::{JsonBody, expected_version, if_match_version, patch_field};
+use crate::api::extract::{JsonBody, if_match_version, patch_field};
 use crate::api::respond::{Data, created, versioned};
 use crate::auth::CurrentUser;
-use crate::auth::policy::{self, ArticleAction, ArticleFacts};
+use crate::auth::policy::{self, ArticleAction};
 use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::articles::{self, ArticleDraft, FeatureImage};
@@ -350,15 +350,18 @@ pub async fn update(
     let view = state
         .db
         .write_content(move |conn| {
-            let current = articles::find(conn, id)?;
-            let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
-            let facts = ArticleFacts {
-                author_ids: &author_ids,
-                is_draft: current.is_draft(),
-            };
-            policy::article(&user, ArticleAction::Update, Some(&facts))?;
-            let expected = expected_version(if_match, patch.version, current.version)?;
-            let mut draft = current.draft(author_ids, topic_ids);
+            let Editing {
+                current,
+                mut draft,
+                expected,
+            } = load_for_write(
+                conn,
+                id,
+                &user,
+                ArticleAction::Update,
+                if_match,
+                patch.version,
+            )?;
             patch.apply(&mut draft);
             validate_draft(&draft, &user)?;
             check_references(conn, &draft)?;
@@ -391,14 +394,7 @@ pub async fn delete(
     state
         .db
         .write_content(move |conn| {
-            let current = articles::find(conn, id)?;
-            let (author_ids, _) = articles::relation_ids(conn, id)?;
-            let facts = ArticleFacts {
-                author_ids: &author_ids,
-                is_draft: current.is_draft(),
-            };
-            policy::article(&user, ArticleAction::Delete, Some(&facts))?;
-            expected_version(if_match, None, current.version)?;
+            load_for_write(conn, id, &user, ArticleAction::Delete, if_match, None)?;
             articles::delete(conn, id)
         })
         .await?;

@@ -14,7 +14,7 @@ async fn get_json(app: &TestApp, path: &str) -> Value {
 async fn title_matches_rank_above_excerpt_matches_above_body_matches(app: TestApp) {
     let (token, _) = editor(&app).await;
     let at = "2024-01-01T00:00:00Z";
-    published(&app, &token, "Body mention", at, json!({"body_markdown": "A long piece that mentions the Nokia patents once, among many other words about phones and networks."})).await;
+    published(&app, &token, "Body mention", at, json!({"excerpt": "A piece about networks.", "body_markdown": "A long piece that mentions the Nokia patents once, among many other words about phones and networks."})).await;
     published(
         &app,
         &token,

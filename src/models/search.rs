@@ -1,7 +1,9 @@
 //! Full-text search: the one place with backend-specific SQL.
 //!
-//! Ranking is bounded: `relevance` orders the newest [`CANDIDATES`] matches (under all other
-//! filters) by score, so a common word costs the same in a large archive as in a small one. SQLite uses the FTS5 table
+//! Both the match set and the ranking are bounded: a search covers the [`WINDOW`] most recently
+//! created matching articles, and `relevance` orders the newest [`CANDIDATES`] of those (under
+//! all other filters) by score, so a common word costs about the same in a large archive as in
+//! a small one. SQLite uses the FTS5 table
 //! `articles_fts` (BM25, title weighted over excerpt over body); PostgreSQL the generated
 //! `articles.search` tsvector with a GIN index (`ts_rank_cd`, weights A/B/C). Both index the
 //! same fields, stem English words, and treat every word of the query as required.
@@ -16,6 +18,10 @@ use diesel::sql_types::{Array, BigInt, Bool, Double, Text};
 use crate::db::schema::articles;
 use crate::db::{AnyConnection, Backend, MultiBackend};
 use crate::error::AppError;
+
+/// A search looks at the most recently created matches only: this many. It bounds the cost of
+/// words that nearly every article contains, on both backends alike.
+pub const WINDOW: i64 = 10_000;
 
 /// Matches that relevance ranking considers, newest first.
 pub const CANDIDATES: i64 = 1_000;
@@ -242,10 +248,13 @@ impl Search {
                 let list = serde_json::to_string(ids)?;
                 diesel::sql_query(
                     "SELECT rowid AS id, -bm25(articles_fts, 10.0, 5.0, 1.0) AS score FROM articles_fts \
-                     WHERE articles_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))",
+                     WHERE articles_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?)) \
+                     ORDER BY rowid DESC LIMIT ?",
                 )
                 .bind::<Text, _>(self.text())
                 .bind::<Text, _>(list)
+                // Candidates lie in the newest rowids: the walk stops once it has them all.
+                .bind::<BigInt, _>(i64::try_from(ids.len()).unwrap_or(i64::MAX))
                 .load(c)?
             }
             AnyConnection::Postgresql(c) => diesel::sql_query(

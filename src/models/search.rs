@@ -209,17 +209,27 @@ impl Search {
     /// `articles` rows that match every word.
     pub fn matches(&self) -> BoolExpr {
         match self.backend {
+            // The window: FTS5 walks its doclists newest rowid first and stops there. The unary
+            // `+` keeps SQLite from driving the query by that list (a lookup and a sort per
+            // match): it walks the listing's own index and checks membership instead.
             Backend::Sqlite => Box::new(
                 sql::<Bool>(
-                    "articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ",
+                    "+articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ",
                 )
                 .bind::<Text, _>(self.text())
+                .sql(" ORDER BY rowid DESC LIMIT ")
+                .bind::<BigInt, _>(WINDOW)
                 .sql(")"),
             ),
             Backend::Postgres => Box::new(
-                sql::<Bool>("articles.search @@ plainto_tsquery('english', ")
-                    .bind::<Text, _>(self.text())
-                    .sql(")"),
+                sql::<Bool>(
+                    "articles.id IN (SELECT s.id FROM articles s \
+                     WHERE s.search @@ plainto_tsquery('english', ",
+                )
+                .bind::<Text, _>(self.text())
+                .sql(") ORDER BY s.id DESC LIMIT ")
+                .bind::<BigInt, _>(WINDOW)
+                .sql(")"),
             ),
         }
     }

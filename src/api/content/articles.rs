@@ -45,8 +45,8 @@ pub struct ListQuery {
     #[param(example = "andy-boxall")]
     pub author: Option<String>,
     /// Full-text search over title, excerpt and body: articles containing every word (English
-    /// stemming), best match first unless `sort` says otherwise. Covers the 10,000 most recently
-    /// written matching articles; relevance ranks the newest 1,000 of them. At most 200 characters.
+    /// stemming), best match first unless `sort` says otherwise. On SQLite it covers the 10,000
+    /// most recently written matching articles; relevance ranks the newest 1,000 matches. At most 200 characters.
     #[param(example = "xiaomi nokia")]
     pub q: Option<String>,
     /// Only articles published strictly after this time (RFC 3339).

@@ -29,6 +29,7 @@ use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::api::respond::none_match_hits;
 use crate::db::Db;
 use crate::db::schema::{articles, content_version};
 use crate::error::AppError;
@@ -189,18 +190,6 @@ impl ResponseCache {
     }
 }
 
-fn none_match_hits(req: &ServiceRequest, etag: &HeaderValue) -> bool {
-    let Ok(etag) = etag.to_str() else {
-        return false;
-    };
-    req.headers()
-        .get_all(header::IF_NONE_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == etag)
-}
-
 const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
 /// Middleware (wrap the Content API with `from_fn`): serves cached responses and caches new ones.
@@ -232,7 +221,11 @@ pub async fn layer(
         q => format!("{}?{q}", req.path()),
     };
     if let Some(entry) = cache.get(&key) {
-        let mut res = if none_match_hits(&req, &entry.etag) {
+        let mut res = if entry
+            .etag
+            .to_str()
+            .is_ok_and(|etag| none_match_hits(req.headers(), etag))
+        {
             HttpResponse::NotModified().finish()
         } else {
             HttpResponse::Ok()

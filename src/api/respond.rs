@@ -69,9 +69,10 @@ fn etag_of(bytes: &[u8]) -> String {
     format!("\"{hex}\"")
 }
 
-/// Whether `If-None-Match` lists `etag` (or `*`).
-fn none_match_hits(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
+/// Whether `If-None-Match` in `headers` lists `etag` (or `*`); weak tags compare by value, as
+/// RFC 9110 asks for `If-None-Match`.
+pub fn none_match_hits(headers: &header::HeaderMap, etag: &str) -> bool {
+    headers
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
@@ -88,7 +89,7 @@ pub fn public<T: Serialize>(
     let bytes = serde_json::to_vec(body)?;
     let etag = etag_of(&bytes);
     let cache_control = format!("public, max-age={max_age}");
-    if none_match_hits(req, &etag) {
+    if none_match_hits(req.headers(), &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, cache_control))

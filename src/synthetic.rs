@@ -425,7 +425,6 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let now = now();
-    let mut conn = db.get()?;
 
     // Authors and topics first, in one transaction.
     let (first_author, first_topic) = db.write_content_blocking(|conn| {
@@ -478,6 +477,8 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
     })?;
 
     let cdf = zipf_cdf(plan.topics);
+    // Hold no connection across the writes below: a pool of one must do.
+    let mut conn = db.get()?;
     let first_article = next_id(&mut conn, "articles")?;
     let mut next_list = next_id(&mut conn, "lists")?;
     drop(conn);

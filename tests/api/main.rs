@@ -15,3 +15,4 @@ mod ops;
 mod roles;
 mod schema;
 mod search;
+mod synthetic;

@@ -4,6 +4,8 @@
 
 pub mod api; // HTTP handlers, request/response types, extractors
 pub mod auth; // passwords, JWTs, refresh tokens, CurrentUser, roles
+pub mod clock; // the moment visibility is decided at (movable in tests)
+
 pub mod config; // typed settings from the environment
 pub mod db; // the two-backend connection, pool, migrations, schema
 pub mod error; // AppError: the only place errors become HTTP

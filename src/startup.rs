@@ -30,6 +30,7 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     pub routes: KnownRoutes,
     pub cache: crate::api::cache::ResponseCache,
+    pub clock: crate::clock::Clock,
 }
 
 /// Errors that stop the process from starting.
@@ -140,6 +141,7 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         cache: crate::api::cache::ResponseCache::new(std::time::Duration::from_millis(
             settings.cache_sync_ms,
         )),
+        clock: crate::clock::Clock::system(),
         db,
         settings,
     }))

@@ -92,8 +92,7 @@ impl ResponseCache {
     /// Brings the cache up to date (emptying it when content changed) and returns the token
     /// of the state a response made now reflects. Asks the database only when the interval
     /// has passed, this instance wrote, or a scheduled article's time has come.
-    async fn refresh(&self, db: &Db) -> Result<(i64, u64), AppError> {
-        let now = crate::models::now();
+    async fn refresh(&self, db: &Db, now: NaiveDateTime) -> Result<(i64, u64), AppError> {
         let local_writes = db.local_content_writes();
         // Must this request sync (its own instance wrote, a scheduled time passed, or nothing
         // is known yet), or may one request sync for everyone (the interval passed)?
@@ -208,7 +207,7 @@ pub async fn layer(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let cache = &state.cache;
-    let token = match cache.refresh(&state.db).await {
+    let token = match cache.refresh(&state.db, state.clock.now()).await {
         Ok(token) => token,
         Err(e) => {
             // Without a known generation nothing may be served from the cache.

@@ -216,8 +216,46 @@ async fn two_instances_on_one_database_invalidate_each_other(app: TestApp) {
     );
 }
 
+/// A scheduled article becomes public with no write: the cache must let go of the responses
+/// made before its time. The reading instance syncs with the database only hourly, so only
+/// the scheduled-time expiry can empty it; its clock is moved instead of sleeping.
+async fn cached_responses_expire_when_a_scheduled_article_goes_live(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    published(&app, &token, "Old", "2024-01-01T00:00:00Z", json!({})).await;
+    let soon = draft(&app, &token, "Soon", json!({})).await;
+    let at = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let scheduled = publish(&app, &token, soon["id"].as_i64().unwrap(), Some(&at)).await;
+    assert_eq!(scheduled["status"], "scheduled");
+
+    let reader = app
+        .second_instance_with(|s| s.cache_sync_ms = 3_600_000)
+        .await;
+    assert_eq!(slugs(&cached(&reader, "/api/v1/articles").await), ["old"]);
+    assert_eq!(
+        app.get("/api/v1/articles/soon").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    reader.state.clock.advance(chrono::Duration::hours(2));
+    let (state, list) = fetch(&reader, "/api/v1/articles").await;
+    assert_eq!(state, "miss", "the cache let go at the scheduled time");
+    assert_eq!(slugs(&list), ["soon", "old"]);
+    assert_eq!(
+        reader.get("/api/v1/articles/soon").await.status(),
+        StatusCode::OK
+    );
+    // Served from the cache again afterwards, and the instance whose clock did not move still
+    // keeps the article back.
+    assert_eq!(
+        slugs(&cached(&reader, "/api/v1/articles").await),
+        ["soon", "old"]
+    );
+    assert_eq!(slugs(&fetch(&app, "/api/v1/articles").await.1), ["old"]);
+}
+
 crate::backend_tests!(
     every_kind_of_content_write_invalidates_cached_responses,
     cached_responses_revalidate_with_304_without_a_body,
     two_instances_on_one_database_invalidate_each_other,
+    cached_responses_expire_when_a_scheduled_article_goes_live,
 );

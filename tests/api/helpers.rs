@@ -148,17 +148,20 @@ impl TestApp {
 
     /// A second app instance over the same database (for multi-instance tests).
     pub async fn second_instance(&self) -> TestApp {
-        let settings = test_settings(&self.database_url);
+        self.second_instance_with(|_| {}).await
+    }
+
+    /// A second instance with its own tweaks to the test settings.
+    pub async fn second_instance_with(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = test_settings(&self.database_url);
+        tweak(&mut settings);
         let state = startup::prepare(settings).expect("second instance starts");
         Self::serve(state, self.backend, self.database_url.clone(), None, None)
     }
 
     /// A second instance that, like the first, generates no secret of its own.
     pub async fn second_instance_without_secret(&self) -> TestApp {
-        let mut settings = test_settings(&self.database_url);
-        settings.jwt_secret = None;
-        let state = startup::prepare(settings).expect("second instance starts");
-        Self::serve(state, self.backend, self.database_url.clone(), None, None)
+        self.second_instance_with(|s| s.jwt_secret = None).await
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -15,7 +15,7 @@ use crate::api::views::{
 };
 use crate::error::{AppError, FieldError};
 use crate::models::articles::{self, BySlug, Filter, Sort, Visibility};
-use crate::models::{authors, now, topics};
+use crate::models::{authors, topics};
 use crate::pagination::{self, Cursor};
 use crate::startup::AppState;
 
@@ -169,6 +169,7 @@ pub async fn list(
         query.published_before.map(|t| t.naive_utc()),
     );
 
+    let now = state.clock.now();
     let (page, rel) = state
         .db
         .run(move |conn| {
@@ -187,7 +188,7 @@ pub async fn list(
                 None => None,
             };
             let filter = Filter {
-                visibility: Visibility::Public(now()),
+                visibility: Visibility::Public(now),
                 topic_ids,
                 author_ids,
                 published_after,
@@ -312,10 +313,10 @@ pub async fn get(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
+    let now = state.clock.now();
     let found = state
         .db
         .run(move |conn| {
-            let now = now();
             let article = match articles::find_public_by_slug(conn, &slug, now)? {
                 BySlug::Found(article) => article,
                 BySlug::Moved(current) => return Ok(Err(current)),
@@ -384,10 +385,10 @@ pub async fn related(
     };
     let limit = usize::try_from(limit).unwrap_or(5);
     let slug = slug.into_inner();
+    let now = state.clock.now();
     let found = state
         .db
         .run(move |conn| {
-            let now = now();
             let article = match articles::find_public_by_slug(conn, &slug, now)? {
                 BySlug::Found(article) => article,
                 BySlug::Moved(current) => return Ok(Err(current)),

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use crate::api::respond::{Collection, Data, public};
 use crate::api::views::AuthorView;
 use crate::error::AppError;
-use crate::models::{authors, now};
+use crate::models::authors;
 use crate::pagination::{self, Cursor, KeyKind};
 use crate::startup::AppState;
 
@@ -54,12 +54,13 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let (limit, cursor) = query.parse()?;
+    let now = state.clock.now();
     let (page, counts) = state
         .db
         .run(move |conn| {
             let page = authors::list(conn, cursor.as_ref(), limit)?;
             let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
-            let counts = authors::published_counts(conn, &ids, now())?;
+            let counts = authors::published_counts(conn, &ids, now)?;
             Ok((page, counts))
         })
         .await?;
@@ -86,11 +87,12 @@ pub async fn get(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
+    let now = state.clock.now();
     let (author, count) = state
         .db
         .run(move |conn| {
             let author = authors::find_by_slug(conn, &slug)?;
-            let count = authors::published_counts(conn, &[author.id], now())?
+            let count = authors::published_counts(conn, &[author.id], now)?
                 .get(&author.id)
                 .copied()
                 .unwrap_or(0);

@@ -9,7 +9,7 @@ use crate::api::articles_common::summaries;
 use crate::api::respond::{Data, public};
 use crate::api::views::{ItemView, utc};
 use crate::error::AppError;
-use crate::models::{articles, lists, now};
+use crate::models::{articles, lists};
 use crate::startup::AppState;
 
 /// A curated list as the Content API shows it: unpublished articles are left out.
@@ -41,13 +41,14 @@ pub async fn get(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
+    let now = state.clock.now();
     let view = state
         .db
         .run(move |conn| {
             let list = lists::find_by_slug(conn, &slug)?;
             let items = lists::items(conn, list.id)?;
             let ids: Vec<i64> = items.iter().filter_map(|i| i.article_id).collect();
-            let briefs = articles::briefs_in_order(conn, &ids, now())?;
+            let briefs = articles::briefs_in_order(conn, &ids, now)?;
             let by_id: std::collections::HashMap<i64, _> = summaries(conn, briefs)?
                 .into_iter()
                 .map(|s| (s.id, s))

@@ -6,7 +6,7 @@ use crate::api::content::authors::{BY_NAME, PageQuery};
 use crate::api::respond::{Collection, Data, public};
 use crate::api::views::TopicView;
 use crate::error::AppError;
-use crate::models::{now, topics};
+use crate::models::topics;
 use crate::startup::AppState;
 
 /// Topics, by name.
@@ -25,6 +25,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let (limit, cursor) = query.parse()?;
+    let now = state.clock.now();
     let (page, parents, counts) = state
         .db
         .run(move |conn| {
@@ -32,7 +33,7 @@ pub async fn list(
             let ids: Vec<i64> = page.items.iter().map(|t| t.id).collect();
             let parent_ids: Vec<i64> = page.items.iter().filter_map(|t| t.parent_id).collect();
             let parents = topics::briefs(conn, &parent_ids)?;
-            let counts = topics::published_counts(conn, &ids, now())?;
+            let counts = topics::published_counts(conn, &ids, now)?;
             Ok((page, parents, counts))
         })
         .await?;
@@ -59,12 +60,13 @@ pub async fn get(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
+    let now = state.clock.now();
     let view = state
         .db
         .run(move |conn| {
             let topic = topics::find_by_slug(conn, &slug)?;
             let parents = topics::briefs(conn, &topic.parent_id.into_iter().collect::<Vec<_>>())?;
-            let count = topics::published_counts(conn, &[topic.id], now())?
+            let count = topics::published_counts(conn, &[topic.id], now)?
                 .get(&topic.id)
                 .copied()
                 .unwrap_or(0);

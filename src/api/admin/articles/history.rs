@@ -14,7 +14,6 @@ use crate::auth::CurrentUser;
 use crate::auth::policy::ArticleAction;
 use crate::error::AppError;
 use crate::models::articles::{self, ArticleDraft};
-use crate::models::now;
 use crate::startup::AppState;
 
 /// One saved version of an article.
@@ -81,6 +80,7 @@ pub async fn restore(
 ) -> Result<HttpResponse, AppError> {
     let (id, version) = path.into_inner();
     let if_match = if_match_version(&req)?;
+    let now = state.clock.now();
     let view = state
         .db
         .write_content(move |conn| {
@@ -93,7 +93,7 @@ pub async fn restore(
             super::write::validate_draft(&draft, &user)?;
             super::write::check_references(conn, &draft)?;
             let saved = articles::save(conn, &current, expected, &draft, None, Some(user.id))?;
-            admin_view(conn, saved, now())
+            admin_view(conn, saved, now)
         })
         .await?;
     Ok(versioned(

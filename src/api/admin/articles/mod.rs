@@ -30,7 +30,7 @@ use crate::error::{AppError, FieldError};
 use crate::models::articles::{
     self, Article, ArticleDraft, Filter, Sort, StatusFilter, Visibility, display_status,
 };
-use crate::models::{authors, now, topics};
+use crate::models::{authors, topics};
 use crate::pagination::{self, Cursor};
 use crate::startup::AppState;
 
@@ -245,10 +245,10 @@ pub async fn list(
     let topic_slugs = query.topic.as_deref().map(comma_list);
     let author_slug = query.author;
     let count = query.count.unwrap_or(false);
-    let (page, rel, now) = state
+    let now = state.clock.now();
+    let (page, rel) = state
         .db
         .run(move |conn| {
-            let now = now();
             let author_ids = match author_slug {
                 Some(slug) => Some(match authors::find_by_slug(conn, &slug) {
                     Ok(a) => vec![a.id],
@@ -269,7 +269,7 @@ pub async fn list(
             };
             let page = articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?;
             let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
-            Ok((page, relations(conn, &ids, Includes::BOTH)?, now))
+            Ok((page, relations(conn, &ids, Includes::BOTH)?))
         })
         .await?;
     let body = Collection::from_page(page, limit, sort.name(), |a| AdminArticleSummary {
@@ -293,11 +293,12 @@ pub async fn get(
     id: IdPath,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let now = state.clock.now();
     let view = state
         .db
         .run(move |conn| {
             let article = articles::find(conn, id)?;
-            admin_view(conn, article, now())
+            admin_view(conn, article, now)
         })
         .await?;
     Ok(versioned(

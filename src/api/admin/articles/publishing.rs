@@ -14,7 +14,6 @@ use crate::auth::CurrentUser;
 use crate::auth::policy::ArticleAction;
 use crate::error::AppError;
 use crate::models::articles::{self, ARCHIVED, DRAFT, PUBLISHED};
-use crate::models::now;
 use crate::startup::AppState;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -55,10 +54,10 @@ pub async fn publish(
     let id = id.into_inner();
     let if_match = if_match_version(&req)?;
     let input = body.0.unwrap_or_default();
+    let now = state.clock.now();
     let view = state
         .db
         .write_content(move |conn| {
-            let now = now();
             let Editing {
                 current,
                 mut draft,
@@ -119,6 +118,7 @@ pub async fn unpublish(
         Some("archived") => ARCHIVED,
         Some(_) => return Err(AppError::invalid("status", "must be draft or archived")),
     };
+    let now = state.clock.now();
     let view = state
         .db
         .write_content(move |conn| {
@@ -142,7 +142,7 @@ pub async fn unpublish(
                 Some(status),
                 Some(user.id),
             )?;
-            admin_view(conn, saved, now())
+            admin_view(conn, saved, now)
         })
         .await?;
     Ok(versioned(

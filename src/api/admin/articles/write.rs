@@ -15,7 +15,7 @@ use crate::auth::policy::{self, ArticleAction};
 use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::articles::{self, ArticleDraft, FeatureImage};
-use crate::models::{authors, lists, now, topics};
+use crate::models::{authors, lists, topics};
 use crate::startup::AppState;
 use crate::text::slugify;
 use crate::validate::{self, Validator, clean};
@@ -310,6 +310,7 @@ pub async fn create(
         ));
     }
     validate_draft(&draft, &user)?;
+    let now = state.clock.now();
     let view = state
         .db
         .write_content(move |conn| {
@@ -318,7 +319,7 @@ pub async fn create(
                 draft.slug = articles::unique_slug(conn, &draft.slug)?;
             }
             let article = articles::create(conn, &draft, Some(user.id))?;
-            admin_view(conn, article, now())
+            admin_view(conn, article, now)
         })
         .await?;
     Ok(created(
@@ -347,6 +348,7 @@ pub async fn update(
     let id = id.into_inner();
     let if_match = if_match_version(&req)?;
     let patch = body.0;
+    let now = state.clock.now();
     let view = state
         .db
         .write_content(move |conn| {
@@ -366,7 +368,7 @@ pub async fn update(
             validate_draft(&draft, &user)?;
             check_references(conn, &draft)?;
             let saved = articles::save(conn, &current, expected, &draft, None, Some(user.id))?;
-            admin_view(conn, saved, now())
+            admin_view(conn, saved, now)
         })
         .await?;
     Ok(versioned(

@@ -90,6 +90,16 @@ pub struct Settings {
     )]
     pub cache_sync_ms: u64,
 
+    /// Memory for cached response bodies, in MiB; past it the least recently used go first.
+    #[arg(
+        long,
+        env = "HEADLINE_CACHE_MAX_MB",
+        default_value_t = 64,
+        value_parser = clap::value_parser!(u32).range(1..=65_536),
+        global = true
+    )]
+    pub cache_max_mb: u32,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "HEADLINE_BODY_LIMIT", default_value_t = 10 * 1024 * 1024, global = true)]
     pub body_limit: usize,
@@ -141,6 +151,8 @@ impl Settings {
             cache_max_age: 60,
             cache: true,
             cache_sync_ms: 0,
+            cache_max_mb: 64,
+
             body_limit: 10 * 1024 * 1024,
             pool_size: 4,
             pool_timeout_ms: 5000,

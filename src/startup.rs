@@ -138,9 +138,11 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         jwt: JwtKeys::new(&secret, settings.access_token_ttl),
         login_limiter: LoginLimiter::new(settings.login_rate_per_minute),
         routes: KnownRoutes::from_doc(&doc),
-        cache: crate::api::cache::ResponseCache::new(std::time::Duration::from_millis(
-            settings.cache_sync_ms,
-        )),
+        cache: crate::api::cache::ResponseCache::new(
+            std::time::Duration::from_millis(settings.cache_sync_ms),
+            settings.cache_max_mb as usize * 1024 * 1024,
+        ),
+
         clock: crate::clock::Clock::system(),
         db,
         settings,

@@ -14,10 +14,13 @@
 //!
 //! So a write is visible at once on the instance that made it and within the sync interval on
 //! the others — well inside the `Cache-Control: max-age` the same responses carry.
+//!
+//! Memory is bounded by `HEADLINE_CACHE_MAX_MB`: when full, the least recently used responses
+//! are dropped (down to three quarters of the budget).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -36,8 +39,6 @@ use crate::error::AppError;
 use crate::models::articles::PUBLISHED;
 use crate::startup::AppState;
 
-/// Bytes of bodies kept at most; past it, new responses are not cached until the next change.
-const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// Largest single body worth keeping.
 const MAX_ENTRY: usize = 1024 * 1024;
 
@@ -45,6 +46,47 @@ struct Entry {
     body: web::Bytes,
     etag: HeaderValue,
     cache_control: HeaderValue,
+    /// The cache's tick at the last hit (or the insert): eviction takes the oldest first.
+    last_used: AtomicU64,
+}
+
+/// The entries and the bytes they hold (bodies and keys), changed together under one lock.
+#[derive(Default)]
+struct Store {
+    map: HashMap<String, Arc<Entry>>,
+    bytes: usize,
+}
+
+impl Store {
+    fn clear(&mut self) {
+        self.map.clear();
+        self.bytes = 0;
+    }
+
+    /// Drops least recently used entries until `bytes <= target`. An approximate LRU: ticks
+    /// are stamped without a lock and eviction sorts the whole map, which is cheap because it
+    /// frees a quarter of the budget each time and so runs rarely.
+    fn evict_to(&mut self, target: usize) {
+        let mut by_age: Vec<(u64, usize, String)> = self
+            .map
+            .iter()
+            .map(|(k, e)| {
+                (
+                    e.last_used.load(Ordering::Relaxed),
+                    k.len() + e.body.len(),
+                    k.clone(),
+                )
+            })
+            .collect();
+        by_age.sort_unstable_by_key(|(tick, _, _)| *tick);
+        for (_, size, key) in by_age {
+            if self.bytes <= target {
+                break;
+            }
+            self.map.remove(&key);
+            self.bytes -= size;
+        }
+    }
 }
 
 /// Where this instance stands against the database.
@@ -56,8 +98,10 @@ struct Sync {
 }
 
 pub struct ResponseCache {
-    entries: RwLock<HashMap<String, std::sync::Arc<Entry>>>,
-    bytes: AtomicUsize,
+    store: RwLock<Store>,
+    max_bytes: usize,
+    /// A logical clock of hits, for least-recently-used eviction.
+    ticks: AtomicU64,
     /// Set while one request checks the database for the interval's sync; the others go on
     /// with the state they have instead of all asking at once.
     syncing: AtomicBool,
@@ -66,10 +110,13 @@ pub struct ResponseCache {
 }
 
 impl ResponseCache {
-    pub fn new(interval: Duration) -> Self {
+    /// A cache that syncs with the database every `interval` and keeps at most `max_bytes` of
+    /// bodies and keys.
+    pub fn new(interval: Duration, max_bytes: usize) -> Self {
         ResponseCache {
-            entries: RwLock::new(HashMap::new()),
-            bytes: AtomicUsize::new(0),
+            store: RwLock::new(Store::default()),
+            max_bytes,
+            ticks: AtomicU64::new(0),
             syncing: AtomicBool::new(false),
             sync: Mutex::new(Sync {
                 generation: -1,
@@ -82,11 +129,10 @@ impl ResponseCache {
     }
 
     fn clear(&self) {
-        self.entries
+        self.store
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
-        self.bytes.store(0, Ordering::SeqCst);
     }
 
     /// Brings the cache up to date (emptying it when content changed) and returns the token
@@ -161,31 +207,56 @@ impl ResponseCache {
         Ok((generation, local_writes))
     }
 
-    fn get(&self, key: &str) -> Option<std::sync::Arc<Entry>> {
-        self.entries
+    fn get(&self, key: &str) -> Option<Arc<Entry>> {
+        let entry = self
+            .store
             .read()
             .unwrap_or_else(|e| e.into_inner())
+            .map
             .get(key)
-            .cloned()
+            .cloned()?;
+        let tick = self.ticks.fetch_add(1, Ordering::Relaxed);
+        entry.last_used.store(tick, Ordering::Relaxed);
+        Some(entry)
     }
 
-    /// Keeps a response made at `token`, unless content changed while it was being made.
-    fn put(&self, key: String, entry: Entry, token: (i64, u64), db: &Db) {
-        {
-            let sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
-            if (sync.generation, sync.local_writes) != token || db.local_content_writes() != token.1
-            {
-                return;
-            }
-        }
-        let size = entry.body.len() + key.len();
-        if size > MAX_ENTRY || self.bytes.load(Ordering::SeqCst) + size > MAX_BYTES {
+    /// Keeps a response made at `token`, unless content changed while it was being made
+    /// (`local_writes` is this instance's count of content writes now). When the budget is
+    /// full, the least recently used entries make room down to three quarters of it.
+    fn put(
+        &self,
+        key: String,
+        (body, etag, cache_control): (web::Bytes, HeaderValue, HeaderValue),
+        token: (i64, u64),
+        local_writes: u64,
+    ) {
+        let size = body.len() + key.len();
+        if size > MAX_ENTRY.min(self.max_bytes) {
             return;
         }
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.insert(key, std::sync::Arc::new(entry)).is_none() {
-            self.bytes.fetch_add(size, Ordering::SeqCst);
+        // Held while inserting, so a sync cannot empty the cache between the check and the
+        // insert and leave this (then stale) response behind. Lock order: sync, then store.
+        let sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
+        if (sync.generation, sync.local_writes) != token || local_writes != token.1 {
+            return;
         }
+        let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
+        if store.bytes + size > self.max_bytes {
+            store.evict_to((self.max_bytes / 4 * 3).saturating_sub(size));
+        }
+        let entry = Arc::new(Entry {
+            body,
+            etag,
+            cache_control,
+            last_used: AtomicU64::new(self.ticks.fetch_add(1, Ordering::Relaxed)),
+        });
+        let key_len = key.len();
+        if let Some(old) = store.map.insert(key, entry) {
+            store.bytes -= key_len + old.body.len();
+        }
+        store.bytes += size;
+        drop(store);
+        drop(sync);
     }
 }
 
@@ -263,13 +334,9 @@ pub async fn layer(
     ) {
         cache.put(
             key,
-            Entry {
-                body: body.clone(),
-                etag,
-                cache_control,
-            },
+            (body.clone(), etag, cache_control),
             token,
-            &state.db,
+            state.db.local_content_writes(),
         );
     }
     head.headers_mut()
@@ -278,4 +345,57 @@ pub async fn layer(
         http_req,
         head.set_body(BoxBody::new(body)),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(len: usize) -> (web::Bytes, HeaderValue, HeaderValue) {
+        (
+            web::Bytes::from(vec![b'x'; len]),
+            HeaderValue::from_static("\"e\""),
+            HeaderValue::from_static("public, max-age=60"),
+        )
+    }
+
+    /// The state a fresh cache accepts entries at.
+    const FRESH: (i64, u64) = (-1, 0);
+
+    #[test]
+    fn a_full_cache_drops_the_least_recently_used_first() {
+        // Keys are 1 byte: each entry weighs 100 bytes against a budget of 300.
+        let cache = ResponseCache::new(Duration::ZERO, 300);
+        for key in ["a", "b", "c"] {
+            cache.put(key.into(), response(99), FRESH, 0);
+        }
+        assert!(cache.get("a").is_some(), "a is now the most recently used");
+        cache.put("d".into(), response(99), FRESH, 0);
+        // Room was made down to 3/4 of the budget: b and c (least recently used) went.
+        assert!(cache.get("b").is_none());
+        assert!(cache.get("c").is_none());
+        assert!(cache.get("a").is_some());
+        assert!(cache.get("d").is_some());
+        let store = cache.store.read().expect("lock");
+        assert_eq!(store.bytes, 200);
+    }
+
+    #[test]
+    fn replacing_an_entry_keeps_the_byte_count_right() {
+        let cache = ResponseCache::new(Duration::ZERO, 1000);
+        cache.put("a".into(), response(99), FRESH, 0);
+        cache.put("a".into(), response(49), FRESH, 0);
+        assert_eq!(cache.store.read().expect("lock").bytes, 50);
+    }
+
+    #[test]
+    fn responses_made_before_a_change_are_not_kept() {
+        let cache = ResponseCache::new(Duration::ZERO, 1000);
+        // Made before this instance's latest write, or at another generation.
+        cache.put("a".into(), response(10), FRESH, 1);
+        cache.put("b".into(), response(10), (7, 0), 0);
+        // Too large for the budget.
+        cache.put("c".into(), response(2000), FRESH, 0);
+        assert!(cache.get("a").is_none() && cache.get("b").is_none() && cache.get("c").is_none());
+    }
 }

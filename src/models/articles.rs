@@ -638,83 +638,134 @@ fn filtered(filter: &Filter) -> articles::BoxedQuery<'static, MultiBackend> {
     query
 }
 
-/// Topics an index-driven listing merges at most; more go the general way.
-const MAX_DRIVING_TOPICS: usize = 10;
+/// Topics or authors an index-driven listing merges at most; more go the general way.
+const MAX_DRIVING_IDS: usize = 10;
 
-/// The newest (or oldest, `asc`) public articles in any of `topic_ids`, as (id, published_at),
-/// strictly after `after_key` in that order: one index range scan per topic on
-/// `article_topics_newest`, merged. The cost depends on `limit`, not on the archive's size.
-#[expect(clippy::too_many_arguments, reason = "one flat query description")]
-pub fn public_in_topics(
-    conn: &mut AnyConnection,
-    topic_ids: &[i64],
-    now: NaiveDateTime,
-    asc: bool,
-    after_key: Option<(NaiveDateTime, i64)>,
-    published_after: Option<NaiveDateTime>,
-    published_before: Option<NaiveDateTime>,
-    limit: i64,
-) -> Result<Vec<(i64, NaiveDateTime)>, AppError> {
-    use article_topics::dsl as at;
-    let mut merged: Vec<(i64, NaiveDateTime)> = Vec::new();
-    for topic in topic_ids {
-        let mut query = at::article_topics
-            .filter(at::topic_id.eq(topic))
-            .filter(at::status.eq(PUBLISHED))
-            .filter(at::published_at.le(now))
-            .select((at::article_id, at::published_at.assume_not_null()))
+/// The junction whose `*_newest` index (key, status, published_at, article_id) drives a listing
+/// in publication order: the articles of any of these topics, or of any of these authors.
+#[derive(Debug, Clone, Copy)]
+pub enum Driver<'a> {
+    Topics(&'a [i64]),
+    Authors(&'a [i64]),
+}
+
+/// One publication-order scan: public at `now`, strictly after `after` (a cursor's
+/// (published_at, id)) in that order, within the optional bounds, `limit` rows at most.
+#[derive(Debug, Clone, Copy)]
+pub struct Scan {
+    pub now: NaiveDateTime,
+    pub asc: bool,
+    pub after: Option<(NaiveDateTime, i64)>,
+    pub published_after: Option<NaiveDateTime>,
+    pub published_before: Option<NaiveDateTime>,
+    pub limit: i64,
+}
+
+impl Scan {
+    /// The newest `limit` public articles.
+    pub fn newest(now: NaiveDateTime, limit: i64) -> Scan {
+        Scan {
+            now,
+            asc: false,
+            after: None,
+            published_after: None,
+            published_before: None,
+            limit,
+        }
+    }
+}
+
+/// One index range scan of a junction table (`article_topics` or `article_authors`, which have
+/// the same shape) for one key.
+macro_rules! scan_junction {
+    ($conn:expr, $table:ident, $key:ident, $id:expr, $scan:expr) => {{
+        use crate::db::schema::$table::dsl as j;
+        let scan: &Scan = $scan;
+        let mut query = j::$table
+            .filter(j::$key.eq($id))
+            .filter(j::status.eq(PUBLISHED))
+            .filter(j::published_at.le(scan.now))
+            .select((j::article_id, j::published_at.assume_not_null()))
             .into_boxed();
-        if let Some(t) = published_after {
-            query = query.filter(at::published_at.gt(t));
+        if let Some(t) = scan.published_after {
+            query = query.filter(j::published_at.gt(t));
         }
-        if let Some(t) = published_before {
-            query = query.filter(at::published_at.lt(t));
+        if let Some(t) = scan.published_before {
+            query = query.filter(j::published_at.lt(t));
         }
-        query = match (asc, after_key) {
+        query = match (scan.asc, scan.after) {
             (false, Some((t, id))) => query.filter(
-                at::published_at
+                j::published_at
                     .lt(t)
-                    .or(at::published_at.eq(t).and(at::article_id.lt(id))),
+                    .or(j::published_at.eq(t).and(j::article_id.lt(id))),
             ),
             (true, Some((t, id))) => query.filter(
-                at::published_at
+                j::published_at
                     .gt(t)
-                    .or(at::published_at.eq(t).and(at::article_id.gt(id))),
+                    .or(j::published_at.eq(t).and(j::article_id.gt(id))),
             ),
             (_, None) => query,
         };
-        query = if asc {
-            query.order((at::published_at.asc(), at::article_id.asc()))
+        query = if scan.asc {
+            query.order((j::published_at.asc(), j::article_id.asc()))
         } else {
-            query.order((at::published_at.desc(), at::article_id.desc()))
+            query.order((j::published_at.desc(), j::article_id.desc()))
         };
-        merged.extend(query.limit(limit).load::<(i64, NaiveDateTime)>(conn)?);
+        query
+            .limit(scan.limit)
+            .load::<(i64, NaiveDateTime)>($conn)?
+    }};
+}
+
+/// The public articles of `driver`'s topics or authors in publication order, as
+/// (id, published_at): one index range scan per key, merged. The cost depends on the limit,
+/// not on the archive's size.
+pub fn public_newest(
+    conn: &mut AnyConnection,
+    driver: Driver<'_>,
+    scan: &Scan,
+) -> Result<Vec<(i64, NaiveDateTime)>, AppError> {
+    let mut merged: Vec<(i64, NaiveDateTime)> = Vec::new();
+    match driver {
+        Driver::Topics(ids) => {
+            for id in ids {
+                merged.extend(scan_junction!(conn, article_topics, topic_id, id, scan));
+            }
+        }
+        Driver::Authors(ids) => {
+            for id in ids {
+                merged.extend(scan_junction!(conn, article_authors, author_id, id, scan));
+            }
+        }
     }
     merged.sort_by(|a, b| {
-        if asc {
+        if scan.asc {
             (a.1, a.0).cmp(&(b.1, b.0))
         } else {
             (b.1, b.0).cmp(&(a.1, a.0))
         }
     });
     merged.dedup_by_key(|(id, _)| *id);
-    merged.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    merged.truncate(usize::try_from(scan.limit).unwrap_or(usize::MAX));
     Ok(merged)
 }
 
-/// A public listing by topic in publication order is served from the topic index alone.
-fn topic_driven(filter: &Filter, sort: Sort) -> Option<(NaiveDateTime, &[i64])> {
-    match (filter.visibility, &filter.topic_ids, sort) {
-        (Visibility::Public(now), Some(ids), Sort::PublishedDesc | Sort::PublishedAsc)
-            if filter.author_ids.is_none()
-                && filter.search.is_none()
-                && !ids.is_empty()
-                && ids.len() <= MAX_DRIVING_TOPICS =>
-        {
-            Some((now, ids))
-        }
-        _ => None,
+/// A public listing in publication order filtered by topics or by authors (not both, and no
+/// search) is served from that junction's index alone.
+fn index_driven(filter: &Filter, sort: Sort) -> Option<(NaiveDateTime, Driver<'_>)> {
+    let Visibility::Public(now) = filter.visibility else {
+        return None;
+    };
+    if !matches!(sort, Sort::PublishedDesc | Sort::PublishedAsc) || filter.search.is_some() {
+        return None;
     }
+    let driver = match (&filter.topic_ids, &filter.author_ids) {
+        (Some(ids), None) => Driver::Topics(ids),
+        (None, Some(ids)) => Driver::Authors(ids),
+        _ => return None,
+    };
+    let (Driver::Topics(ids) | Driver::Authors(ids)) = driver;
+    (!ids.is_empty() && ids.len() <= MAX_DRIVING_IDS).then_some((now, driver))
 }
 
 /// One page of article summaries.
@@ -726,8 +777,8 @@ pub fn list(
     limit: i64,
     count: bool,
 ) -> Result<Page<ArticleBrief>, AppError> {
-    if let Some((now, topic_ids)) = topic_driven(filter, sort) {
-        let after_key = match cursor {
+    if let Some((now, driver)) = index_driven(filter, sort) {
+        let after = match cursor {
             Some(Cursor {
                 key: Key::Time(t),
                 id,
@@ -740,20 +791,18 @@ pub fn list(
             }
             None => None,
         };
-        let asc = sort == Sort::PublishedAsc;
-        let ids: Vec<i64> = public_in_topics(
-            conn,
-            topic_ids,
+        let scan = Scan {
             now,
-            asc,
-            after_key,
-            filter.published_after,
-            filter.published_before,
-            limit + 1,
-        )?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+            asc: sort == Sort::PublishedAsc,
+            after,
+            published_after: filter.published_after,
+            published_before: filter.published_before,
+            limit: limit + 1,
+        };
+        let ids: Vec<i64> = public_newest(conn, driver, &scan)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         let briefs = briefs_in_order(conn, &ids, now)?;
         let mut page = Page::from_rows(briefs, limit, |a| sort.cursor_of(a, 0.0));
         if count {

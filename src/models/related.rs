@@ -62,15 +62,10 @@ pub fn of_article(
         // index range scan each; then the exact number of topics each shares with the article.
         let mut candidates: Vec<(i64, NaiveDateTime)> = Vec::new();
         for topic in topic_ids {
-            let newest = articles::public_in_topics(
+            let newest = articles::public_newest(
                 conn,
-                &[*topic],
-                now,
-                false,
-                None,
-                None,
-                None,
-                CANDIDATES_PER_TOPIC,
+                articles::Driver::Topics(&[*topic]),
+                &articles::Scan::newest(now, CANDIDATES_PER_TOPIC),
             )?;
             candidates.extend(newest.into_iter().filter(|(id, _)| !seen.contains(id)));
         }

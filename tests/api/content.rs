@@ -31,8 +31,15 @@ async fn draft_and_scheduled_articles_are_invisible_on_the_content_api(app: Test
     )
     .await;
 
-    let list = get_json(&app, "/api/v1/articles").await;
-    assert_eq!(slugs(&list), vec!["visible-story"]);
+    for path in [
+        "/api/v1/articles",
+        "/api/v1/articles?topic=xiaomi",
+        "/api/v1/articles?author=andy-boxall",
+        "/api/v1/articles?author=andy-boxall&sort=published_at",
+        "/api/v1/articles?q=story",
+    ] {
+        assert_eq!(slugs(&get_json(&app, path).await), vec!["visible-story"]);
+    }
     for slug in ["secret-draft", "future-story"] {
         let res = app.get(&format!("/api/v1/articles/{slug}")).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{slug} must be hidden");
@@ -62,31 +69,34 @@ async fn draft_and_scheduled_articles_are_invisible_on_the_content_api(app: Test
 
 async fn a_scheduled_article_appears_when_its_time_comes(app: TestApp) {
     let (token, _) = editor(&app).await;
-    let article = draft(&app, &token, "Embargoed", json!({})).await;
+    let nokia = topic(&app, &token, "Nokia", None).await;
+    let article = draft(&app, &token, "Embargoed", json!({"topic_ids": [nokia]})).await;
     let id = article["id"].as_i64().unwrap();
-    publish(&app, &token, id, Some("2999-01-01T00:00:00Z")).await;
+    let at = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    publish(&app, &token, id, Some(&at)).await;
+    let listings = [
+        "/api/v1/articles",
+        "/api/v1/articles?topic=nokia",
+        "/api/v1/articles?author=andy-boxall",
+        "/api/v1/articles?sort=published_at",
+    ];
+    for path in listings {
+        assert_eq!(slugs(&get_json(&app, path).await), Vec::<String>::new());
+    }
     assert_eq!(
         app.get("/api/v1/articles/embargoed").await.status(),
         StatusCode::NOT_FOUND
     );
 
-    // Let the embargo pass without waiting: move its time into the past behind the API's back,
-    // as the clock would. Nothing else changes and no job runs.
-    let past = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1);
-    app.state
-        .db
-        .run(move |conn| {
-            use diesel::prelude::*;
-            use headline::db::schema::articles::dsl;
-            diesel::update(dsl::articles.find(id))
-                .set(dsl::published_at.eq(Some(past)))
-                .execute(conn)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    // Let the embargo pass without waiting: nothing is written and no job runs.
+    app.state.clock.advance(chrono::Duration::hours(2));
     let shown = get_json(&app, "/api/v1/articles/embargoed").await;
     assert_eq!(shown["data"]["title"], "Embargoed");
+    for path in listings {
+        assert_eq!(slugs(&get_json(&app, path).await), ["embargoed"], "{path}");
+    }
+    let topic = get_json(&app, "/api/v1/topics/nokia").await;
+    assert_eq!(topic["data"]["article_count"], 1);
 }
 
 /// Six published articles over two topics and two authors, one a day.
@@ -206,10 +216,30 @@ async fn every_sort_orders_and_cursor_walks_see_each_article_once(app: TestApp) 
     let updated = walk(&app, "/api/v1/articles?sort=-updated_at").await;
     assert_eq!(updated.first().map(String::as_str), Some("bravo"));
     assert_eq!(updated.len(), 6);
-    // Filters and cursors combine.
+    // Filters and cursors combine, in both directions.
     assert_eq!(
         walk(&app, "/api/v1/articles?topic=nokia").await,
         ["delta", "charlie", "bravo"]
+    );
+    assert_eq!(
+        walk(&app, "/api/v1/articles?author=andy-boxall").await,
+        ["foxtrot", "delta", "charlie", "alpha"]
+    );
+    assert_eq!(
+        walk(
+            &app,
+            "/api/v1/articles?author=andy-boxall&sort=published_at"
+        )
+        .await,
+        ["alpha", "charlie", "delta", "foxtrot"]
+    );
+    assert_eq!(
+        walk(
+            &app,
+            "/api/v1/articles?author=andy-boxall&published_after=2024-01-01T10:00:00Z&published_before=2024-01-06T10:00:00Z"
+        )
+        .await,
+        ["delta", "charlie"]
     );
 }
 

@@ -93,8 +93,14 @@ for backend in $BACKENDS; do
     # A SQLite file deleted to save disk is generated again.
     if [ "$backend" = sqlite ] && [ ! -f "${url}" ]; then rm -f "$marker"; fi
     if [ ! -f "$marker" ]; then
-
       echo "generating $size articles on $backend…"
+      # Start from empty: an interrupted generation leaves a partial data set.
+      case $backend in
+        sqlite) rm -f "$url" "$url-wal" "$url-shm" ;;
+        postgres)
+          pg "$PG_BIN/dropdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres --if-exists "headline_bench_$size"
+          pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "headline_bench_$size" ;;
+      esac
       DATABASE_URL=$url HEADLINE_DEMO=false RUST_LOG=warn "$HEADLINE" seed --synthetic --articles "$size" --seed 42
       touch "$marker"
     fi

@@ -8,7 +8,6 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::db::schema::{article_authors, authors};
 use crate::error::AppError;
-use crate::pagination::{Cursor, Key, Page};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = authors)]
@@ -63,40 +62,8 @@ impl Author {
     }
 }
 
-pub fn insert(conn: &mut AnyConnection, fields: &AuthorFields) -> Result<Author, AppError> {
-    let now = super::now();
-    let id: i64 = diesel::insert_into(authors::table)
-        .values((
-            fields,
-            authors::version.eq(1),
-            authors::created_at.eq(now),
-            authors::updated_at.eq(now),
-        ))
-        .returning(authors::id)
-        .get_result(conn)?;
-    find(conn, id)
-}
-
-pub fn update(
-    conn: &mut AnyConnection,
-    id: i64,
-    expected: i64,
-    fields: &AuthorFields,
-) -> Result<Author, AppError> {
-    let n = diesel::update(
-        authors::table.filter(authors::id.eq(id).and(authors::version.eq(expected))),
-    )
-    .set((
-        fields,
-        authors::version.eq(expected + 1),
-        authors::updated_at.eq(super::now()),
-    ))
-    .execute(conn)?;
-    if n == 0 {
-        return Err(super::stale("author"));
-    }
-    find(conn, id)
-}
+// insert, update, find, find_by_slug, missing, list (by name)
+super::resource::versioned_resource!(table: authors, row: Author, fields: AuthorFields, noun: "author", by: name);
 
 pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     let bylines: i64 = article_authors::table
@@ -114,65 +81,6 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
         return Err(AppError::not_found("author"));
     }
     Ok(())
-}
-
-pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Author, AppError> {
-    authors::table
-        .find(id)
-        .select(Author::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("author"))
-}
-
-pub fn find_by_slug(conn: &mut AnyConnection, slug: &str) -> Result<Author, AppError> {
-    authors::table
-        .filter(authors::slug.eq(slug))
-        .select(Author::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("author"))
-}
-
-/// The ids among `ids` that do not exist.
-pub fn missing(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>, AppError> {
-    let found: Vec<i64> = authors::table
-        .filter(authors::id.eq_any(ids))
-        .select(authors::id)
-        .load(conn)?;
-    Ok(ids
-        .iter()
-        .copied()
-        .filter(|id| !found.contains(id))
-        .collect())
-}
-
-/// Authors ordered by name, then id.
-pub fn list(
-    conn: &mut AnyConnection,
-    cursor: Option<&Cursor>,
-    limit: i64,
-) -> Result<Page<Author>, AppError> {
-    let mut query = authors::table
-        .select(Author::as_select())
-        .order((authors::name, authors::id))
-        .into_boxed();
-    if let Some(Cursor {
-        key: Key::Text(name),
-        id,
-    }) = cursor
-    {
-        query = query.filter(
-            authors::name
-                .gt(name.clone())
-                .or(authors::name.eq(name.clone()).and(authors::id.gt(*id))),
-        );
-    }
-    let rows = query.limit(limit + 1).load(conn)?;
-    Ok(Page::from_rows(rows, limit, |a: &Author| Cursor {
-        key: Key::Text(a.name.clone()),
-        id: a.id,
-    }))
 }
 
 /// Published article counts per author, for `ids`.

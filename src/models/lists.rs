@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::db::schema::{articles, list_items, lists};
 use crate::error::AppError;
-use crate::pagination::{Cursor, Key, Page};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = lists)]
@@ -38,6 +37,9 @@ impl List {
     }
 }
 
+// insert, update, find, find_by_slug, missing, list (by title)
+super::resource::versioned_resource!(table: lists, row: List, fields: ListFields, noun: "list", by: title);
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = list_items)]
 pub struct ListItem {
@@ -66,39 +68,6 @@ pub enum NewItem {
     },
 }
 
-pub fn insert(conn: &mut AnyConnection, fields: &ListFields) -> Result<List, AppError> {
-    let now = super::now();
-    let id: i64 = diesel::insert_into(lists::table)
-        .values((
-            fields,
-            lists::version.eq(1),
-            lists::created_at.eq(now),
-            lists::updated_at.eq(now),
-        ))
-        .returning(lists::id)
-        .get_result(conn)?;
-    find(conn, id)
-}
-
-pub fn update(
-    conn: &mut AnyConnection,
-    id: i64,
-    expected: i64,
-    fields: &ListFields,
-) -> Result<List, AppError> {
-    let n = diesel::update(lists::table.filter(lists::id.eq(id).and(lists::version.eq(expected))))
-        .set((
-            fields,
-            lists::version.eq(expected + 1),
-            lists::updated_at.eq(super::now()),
-        ))
-        .execute(conn)?;
-    if n == 0 {
-        return Err(super::stale("list"));
-    }
-    find(conn, id)
-}
-
 /// Bumps the version of a list whose items changed.
 pub fn touch(conn: &mut AnyConnection, id: i64, expected: i64) -> Result<List, AppError> {
     let n = diesel::update(lists::table.filter(lists::id.eq(id).and(lists::version.eq(expected))))
@@ -121,54 +90,8 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> Result<List, AppError> {
-    lists::table
-        .find(id)
-        .select(List::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("list"))
-}
-
-pub fn find_by_slug(conn: &mut AnyConnection, slug: &str) -> Result<List, AppError> {
-    lists::table
-        .filter(lists::slug.eq(slug))
-        .select(List::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("list"))
-}
-
 pub fn exists(conn: &mut AnyConnection, id: i64) -> Result<bool, AppError> {
     Ok(diesel::select(diesel::dsl::exists(lists::table.find(id))).get_result(conn)?)
-}
-
-/// Lists ordered by title, then id.
-pub fn list(
-    conn: &mut AnyConnection,
-    cursor: Option<&Cursor>,
-    limit: i64,
-) -> Result<Page<List>, AppError> {
-    let mut query = lists::table
-        .select(List::as_select())
-        .order((lists::title, lists::id))
-        .into_boxed();
-    if let Some(Cursor {
-        key: Key::Text(title),
-        id,
-    }) = cursor
-    {
-        query = query.filter(
-            lists::title
-                .gt(title.clone())
-                .or(lists::title.eq(title.clone()).and(lists::id.gt(*id))),
-        );
-    }
-    let rows = query.limit(limit + 1).load(conn)?;
-    Ok(Page::from_rows(rows, limit, |l: &List| Cursor {
-        key: Key::Text(l.title.clone()),
-        id: l.id,
-    }))
 }
 
 /// The items of a list, in order.

@@ -5,6 +5,7 @@ pub mod articles;
 pub mod authors;
 pub mod lists;
 pub mod related;
+mod resource;
 pub mod search;
 pub mod secrets;
 pub mod tokens;

@@ -8,7 +8,6 @@ use diesel::prelude::*;
 use crate::db::AnyConnection;
 use crate::db::schema::{article_topics, topics};
 use crate::error::AppError;
-use crate::pagination::{Cursor, Key, Page};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = topics)]
@@ -52,39 +51,8 @@ impl Topic {
     }
 }
 
-pub fn insert(conn: &mut AnyConnection, fields: &TopicFields) -> Result<Topic, AppError> {
-    let now = super::now();
-    let id: i64 = diesel::insert_into(topics::table)
-        .values((
-            fields,
-            topics::version.eq(1),
-            topics::created_at.eq(now),
-            topics::updated_at.eq(now),
-        ))
-        .returning(topics::id)
-        .get_result(conn)?;
-    find(conn, id)
-}
-
-pub fn update(
-    conn: &mut AnyConnection,
-    id: i64,
-    expected: i64,
-    fields: &TopicFields,
-) -> Result<Topic, AppError> {
-    let n =
-        diesel::update(topics::table.filter(topics::id.eq(id).and(topics::version.eq(expected))))
-            .set((
-                fields,
-                topics::version.eq(expected + 1),
-                topics::updated_at.eq(super::now()),
-            ))
-            .execute(conn)?;
-    if n == 0 {
-        return Err(super::stale("topic"));
-    }
-    find(conn, id)
-}
+// insert, update, find, find_by_slug, missing, list (by name)
+super::resource::versioned_resource!(table: topics, row: Topic, fields: TopicFields, noun: "topic", by: name);
 
 /// Deletes a topic; articles lose the tag and child topics lose their parent.
 pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
@@ -94,42 +62,12 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Topic, AppError> {
-    topics::table
-        .find(id)
-        .select(Topic::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("topic"))
-}
-
-pub fn find_by_slug(conn: &mut AnyConnection, slug: &str) -> Result<Topic, AppError> {
-    topics::table
-        .filter(topics::slug.eq(slug))
-        .select(Topic::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("topic"))
-}
-
 /// Ids of the topics with these slugs (unknown slugs are skipped).
 pub fn ids_for_slugs(conn: &mut AnyConnection, slugs: &[String]) -> Result<Vec<i64>, AppError> {
     Ok(topics::table
         .filter(topics::slug.eq_any(slugs))
         .select(topics::id)
         .load(conn)?)
-}
-
-pub fn missing(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>, AppError> {
-    let found: Vec<i64> = topics::table
-        .filter(topics::id.eq_any(ids))
-        .select(topics::id)
-        .load(conn)?;
-    Ok(ids
-        .iter()
-        .copied()
-        .filter(|id| !found.contains(id))
-        .collect())
 }
 
 /// Whether making `parent` the parent of `id` would create a cycle.
@@ -152,34 +90,6 @@ pub fn would_cycle(conn: &mut AnyConnection, id: i64, parent: i64) -> Result<boo
             .flatten();
     }
     Ok(false)
-}
-
-/// Topics ordered by name, then id.
-pub fn list(
-    conn: &mut AnyConnection,
-    cursor: Option<&Cursor>,
-    limit: i64,
-) -> Result<Page<Topic>, AppError> {
-    let mut query = topics::table
-        .select(Topic::as_select())
-        .order((topics::name, topics::id))
-        .into_boxed();
-    if let Some(Cursor {
-        key: Key::Text(name),
-        id,
-    }) = cursor
-    {
-        query = query.filter(
-            topics::name
-                .gt(name.clone())
-                .or(topics::name.eq(name.clone()).and(topics::id.gt(*id))),
-        );
-    }
-    let rows = query.limit(limit + 1).load(conn)?;
-    Ok(Page::from_rows(rows, limit, |t: &Topic| Cursor {
-        key: Key::Text(t.name.clone()),
-        id: t.id,
-    }))
 }
 
 /// Brief rows for `ids` (parents of a page of topics), by id.

@@ -1,0 +1,125 @@
+//! The queries authors, topics and lists share. Each is a row with a unique `slug`, an
+//! optimistic-concurrency `version`, `created_at`/`updated_at`, and a text column it is listed
+//! by. The queries are the same but for the table, so one macro writes them into each
+//! resource's module: a generic function over diesel's table types would be harder to read than
+//! the queries themselves.
+
+/// Defines, in the calling module:
+/// - `insert(conn, &fields)`: a new row at version 1;
+/// - `update(conn, id, expected, &fields)`: writes `fields` and bumps the version if the row
+///   is still at `expected` (409 `version_conflict` otherwise);
+/// - `find(conn, id)` and `find_by_slug(conn, slug)`: the row, or 404;
+/// - `missing(conn, &ids)`: which of `ids` do not exist (for references in request bodies);
+/// - `list(conn, cursor, limit)`: a keyset page ordered by `by`, then id.
+///
+/// `row` is the `Selectable` row (with a `by` field), `fields` the `Insertable + AsChangeset`
+/// editable columns, and `noun` how errors name the resource.
+macro_rules! versioned_resource {
+    (table: $table:ident, row: $Row:ident, fields: $Fields:ident, noun: $noun:literal, by: $by:ident) => {
+        pub fn insert(
+            conn: &mut $crate::db::AnyConnection,
+            fields: &$Fields,
+        ) -> Result<$Row, $crate::error::AppError> {
+            let now = $crate::models::now();
+            let id: i64 = diesel::insert_into($table::table)
+                .values((
+                    fields,
+                    $table::version.eq(1),
+                    $table::created_at.eq(now),
+                    $table::updated_at.eq(now),
+                ))
+                .returning($table::id)
+                .get_result(conn)?;
+            find(conn, id)
+        }
+
+        pub fn update(
+            conn: &mut $crate::db::AnyConnection,
+            id: i64,
+            expected: i64,
+            fields: &$Fields,
+        ) -> Result<$Row, $crate::error::AppError> {
+            let current = $table::id.eq(id).and($table::version.eq(expected));
+            let n = diesel::update($table::table.filter(current))
+                .set((
+                    fields,
+                    $table::version.eq(expected + 1),
+                    $table::updated_at.eq($crate::models::now()),
+                ))
+                .execute(conn)?;
+            if n == 0 {
+                return Err($crate::models::stale($noun));
+            }
+            find(conn, id)
+        }
+
+        pub fn find(
+            conn: &mut $crate::db::AnyConnection,
+            id: i64,
+        ) -> Result<$Row, $crate::error::AppError> {
+            $table::table
+                .find(id)
+                .select($Row::as_select())
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| $crate::error::AppError::not_found($noun))
+        }
+
+        pub fn find_by_slug(
+            conn: &mut $crate::db::AnyConnection,
+            slug: &str,
+        ) -> Result<$Row, $crate::error::AppError> {
+            $table::table
+                .filter($table::slug.eq(slug))
+                .select($Row::as_select())
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| $crate::error::AppError::not_found($noun))
+        }
+
+        pub fn missing(
+            conn: &mut $crate::db::AnyConnection,
+            ids: &[i64],
+        ) -> Result<Vec<i64>, $crate::error::AppError> {
+            let found: Vec<i64> = $table::table
+                .filter($table::id.eq_any(ids))
+                .select($table::id)
+                .load(conn)?;
+            Ok(ids
+                .iter()
+                .copied()
+                .filter(|id| !found.contains(id))
+                .collect())
+        }
+
+        pub fn list(
+            conn: &mut $crate::db::AnyConnection,
+            cursor: Option<&$crate::pagination::Cursor>,
+            limit: i64,
+        ) -> Result<$crate::pagination::Page<$Row>, $crate::error::AppError> {
+            use $crate::pagination::{Cursor, Key, Page};
+            let mut query = $table::table
+                .select($Row::as_select())
+                .order(($table::$by, $table::id))
+                .into_boxed();
+            if let Some(Cursor {
+                key: Key::Text(after),
+                id,
+            }) = cursor
+            {
+                query = query.filter(
+                    $table::$by
+                        .gt(after.clone())
+                        .or($table::$by.eq(after.clone()).and($table::id.gt(*id))),
+                );
+            }
+            let rows = query.limit(limit + 1).load(conn)?;
+            Ok(Page::from_rows(rows, limit, |row: &$Row| Cursor {
+                key: Key::Text(row.$by.clone()),
+                id: row.id,
+            }))
+        }
+    };
+}
+
+pub(crate) use versioned_resource;

@@ -15,6 +15,10 @@
 //! So a write is visible at once on the instance that made it and within the sync interval on
 //! the others — well inside the `Cache-Control: max-age` the same responses carry.
 //!
+//! Concurrent misses on one key are coalesced: the first request makes the response and the
+//! others wait for it, so a burst after a write (or at start) costs the database one query per
+//! URL, not one per request.
+//!
 //! Memory is bounded by `HEADLINE_CACHE_MAX_MB`: when full, the least recently used responses
 //! are dropped (down to three quarters of the budget).
 
@@ -31,6 +35,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use tokio::sync::watch;
 
 use crate::api::respond::none_match_hits;
 use crate::db::Db;
@@ -107,6 +112,34 @@ pub struct ResponseCache {
     syncing: AtomicBool,
     sync: Mutex<Sync>,
     interval: Duration,
+    /// Keys whose response one request is making now; the receiver wakes when it is done.
+    in_flight: Mutex<HashMap<String, watch::Receiver<()>>>,
+}
+
+/// A request's turn on a missed key.
+enum Turn<'a> {
+    /// Make the response; others wait until this guard drops.
+    Lead(Flight<'a>),
+    /// Another request is making it: wait, then look again.
+    Follow(watch::Receiver<()>),
+}
+
+/// The leader's claim on a key. Dropping it (done, failed or cancelled) frees the key and then,
+/// as `_done` drops, wakes the followers.
+struct Flight<'a> {
+    cache: &'a ResponseCache,
+    key: String,
+    _done: watch::Sender<()>,
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        self.cache
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+    }
 }
 
 impl ResponseCache {
@@ -125,7 +158,23 @@ impl ResponseCache {
                 next_scheduled: None,
             }),
             interval,
+            in_flight: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Leads the making of `key`'s response, or follows the request already making it.
+    fn turn(&self, key: &str) -> Turn<'_> {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(rx) = in_flight.get(key) {
+            return Turn::Follow(rx.clone());
+        }
+        let (tx, rx) = watch::channel(());
+        in_flight.insert(key.to_owned(), rx);
+        Turn::Lead(Flight {
+            cache: self,
+            key: key.to_owned(),
+            _done: tx,
+        })
     }
 
     fn clear(&self) {
@@ -262,6 +311,26 @@ impl ResponseCache {
 
 const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
+/// The cached response: its body, or a 304 when `If-None-Match` matches its ETag.
+fn hit(req: ServiceRequest, entry: &Entry) -> ServiceResponse<BoxBody> {
+    let mut res = if entry
+        .etag
+        .to_str()
+        .is_ok_and(|etag| none_match_hits(req.headers(), etag))
+    {
+        HttpResponse::NotModified().finish()
+    } else {
+        HttpResponse::Ok()
+            .content_type("application/json")
+            .body(entry.body.clone())
+    };
+    let headers = res.headers_mut();
+    headers.insert(header::ETAG, entry.etag.clone());
+    headers.insert(header::CACHE_CONTROL, entry.cache_control.clone());
+    headers.insert(X_CACHE, HeaderValue::from_static("hit"));
+    req.into_response(res)
+}
+
 /// Middleware (wrap the Content API with `from_fn`): serves cached responses and caches new ones.
 pub async fn layer(
     req: ServiceRequest,
@@ -291,23 +360,20 @@ pub async fn layer(
         q => format!("{}?{q}", req.path()),
     };
     if let Some(entry) = cache.get(&key) {
-        let mut res = if entry
-            .etag
-            .to_str()
-            .is_ok_and(|etag| none_match_hits(req.headers(), etag))
-        {
-            HttpResponse::NotModified().finish()
-        } else {
-            HttpResponse::Ok()
-                .content_type("application/json")
-                .body(entry.body.clone())
-        };
-        let headers = res.headers_mut();
-        headers.insert(header::ETAG, entry.etag.clone());
-        headers.insert(header::CACHE_CONTROL, entry.cache_control.clone());
-        headers.insert(X_CACHE, HeaderValue::from_static("hit"));
-        return Ok(req.into_response(res));
+        return Ok(hit(req, &entry));
     }
+    let _flight = match cache.turn(&key) {
+        Turn::Lead(flight) => Some(flight),
+        Turn::Follow(mut done) => {
+            // Wakes when the leader's claim drops; its response is cached by then, unless it
+            // was not cacheable (an error) or content changed meanwhile: then make our own.
+            let _ = done.changed().await;
+            if let Some(entry) = cache.get(&key) {
+                return Ok(hit(req, &entry));
+            }
+            None
+        }
+    };
 
     let res = next.call(req).await?;
     let cacheable = res.status() == StatusCode::OK

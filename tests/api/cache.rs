@@ -253,7 +253,25 @@ async fn cached_responses_expire_when_a_scheduled_article_goes_live(app: TestApp
     assert_eq!(slugs(&fetch(&app, "/api/v1/articles").await.1), ["old"]);
 }
 
+/// A burst of requests for one cold URL is answered by one of them: the others wait for its
+/// response instead of each querying the database.
+async fn concurrent_misses_on_one_url_are_answered_once(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    published(&app, &token, "Only", "2024-01-01T00:00:00Z", json!({})).await;
+    let burst = (0..8).map(|_| fetch(&app, "/api/v1/articles?limit=5"));
+    let results = futures_util::future::join_all(burst).await;
+    let misses = results.iter().filter(|(state, _)| state == "miss").count();
+    assert_eq!(
+        misses,
+        1,
+        "{:?}",
+        results.iter().map(|r| &r.0).collect::<Vec<_>>()
+    );
+    assert!(results.iter().all(|(_, body)| *body == results[0].1));
+}
+
 crate::backend_tests!(
+    concurrent_misses_on_one_url_are_answered_once,
     every_kind_of_content_write_invalidates_cached_responses,
     cached_responses_revalidate_with_304_without_a_body,
     two_instances_on_one_database_invalidate_each_other,

@@ -15,6 +15,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Bylines on articles with status `published` (scheduled included), kept by triggers.
+        published_count -> BigInt,
     }
 }
 
@@ -42,6 +44,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Articles with status `published` (scheduled included) filed here, kept by triggers.
+        published_count -> BigInt,
     }
 }
 

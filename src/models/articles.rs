@@ -806,7 +806,23 @@ pub fn list(
         let briefs = briefs_in_order(conn, &ids, now)?;
         let mut page = Page::from_rows(briefs, limit, |a| sort.cursor_of(a, 0.0));
         if count {
-            page.total = Some(filtered(filter).count().get_result(conn)?);
+            let unbounded = filter.published_after.is_none() && filter.published_before.is_none();
+            // One topic or author, no date bounds: its kept count, not a count of its rows.
+            page.total = Some(match driver {
+                Driver::Topics(&[id]) if unbounded => {
+                    super::topics::published_counts(conn, &[id], now)?
+                        .get(&id)
+                        .copied()
+                        .unwrap_or(0)
+                }
+                Driver::Authors(&[id]) if unbounded => {
+                    super::authors::published_counts(conn, &[id], now)?
+                        .get(&id)
+                        .copied()
+                        .unwrap_or(0)
+                }
+                _ => filtered(filter).count().get_result(conn)?,
+            });
         }
         return Ok(page);
     }

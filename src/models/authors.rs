@@ -83,7 +83,9 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Published article counts per author, for `ids`.
+/// Public article counts per author, for `ids`: the trigger-kept count of published articles
+/// minus those scheduled after `now` (few, and found by an index range scan), so the cost does
+/// not grow with the archive.
 pub fn published_counts(
     conn: &mut AnyConnection,
     ids: &[i64],
@@ -92,15 +94,25 @@ pub fn published_counts(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    // Index-only: the junction rows carry the article's status and publication time.
-    let rows: Vec<(i64, i64)> = article_authors::table
+    let mut counts: HashMap<i64, i64> = authors::table
+        .filter(authors::id.eq_any(ids))
+        .select((authors::id, authors::published_count))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let scheduled: Vec<(i64, i64)> = article_authors::table
         .filter(article_authors::author_id.eq_any(ids))
         .filter(article_authors::status.eq(super::articles::PUBLISHED))
-        .filter(article_authors::published_at.le(now))
+        .filter(article_authors::published_at.gt(now))
         .group_by(article_authors::author_id)
         .select((article_authors::author_id, diesel::dsl::count_star()))
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    for (id, n) in scheduled {
+        if let Some(count) = counts.get_mut(&id) {
+            *count -= n;
+        }
+    }
+    Ok(counts)
 }
 
 /// The bylines of `article_ids`, in byline order.

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::search::{self, Search};
+use super::search::Search;
 use crate::db::schema::{
     article_authors, article_revisions, article_slugs, article_topics, articles,
 };
@@ -902,15 +902,13 @@ fn relevance_page(
         }
         None => None,
     };
-    let candidates: Vec<i64> = filtered(filter)
-        .select(articles::id)
-        .order((articles::published_at.desc(), articles::id.desc()))
-        .limit(search::CANDIDATES)
-        .load(conn)?;
-    let scores = search.scores(conn, &candidates)?;
-    let mut ranked: Vec<(f64, i64)> = candidates
+    let scores: std::collections::HashMap<i64, f64> = search
+        .ranked_candidates(conn, filtered(filter))?
+        .into_iter()
+        .collect();
+    let mut ranked: Vec<(f64, i64)> = scores
         .iter()
-        .map(|id| (scores.get(id).copied().unwrap_or(0.0), *id))
+        .map(|(id, score)| (*score, *id))
         .filter(|(score, id)| after.is_none_or(|(s, i)| *score < s || (*score == s && *id < i)))
         .collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));

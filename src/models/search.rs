@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Double, Text};
+use diesel::sql_types::{BigInt, Bool, Double, Text};
 
 use crate::db::schema::articles;
 use crate::db::{AnyConnection, Backend, MultiBackend};
@@ -231,9 +231,40 @@ impl Search {
         }
     }
 
-    /// Relevance scores (higher is better) of `ids`, all of which match: one query, whatever
-    /// the size of the archive.
-    pub fn scores(
+    /// The newest [`CANDIDATES`] rows of `matching` (a filtered listing that includes this
+    /// search), as (id, relevance score; higher is better), newest first.
+    pub fn ranked_candidates(
+        &self,
+        conn: &mut AnyConnection,
+        matching: articles::BoxedQuery<'static, MultiBackend>,
+    ) -> Result<Vec<(i64, f64)>, AppError> {
+        let newest = matching
+            .order((articles::published_at.desc(), articles::id.desc()))
+            .limit(CANDIDATES);
+        match self.backend {
+            // Scored in the same scan that finds them: a second query by id fetched and
+            // decompressed every candidate's tsvector again (3x the cost).
+            Backend::Postgres => {
+                let score =
+                    sql::<Double>("CAST(ts_rank_cd(articles.search, plainto_tsquery('english', ")
+                        .bind::<Text, _>(self.text())
+                        .sql(")) AS DOUBLE PRECISION)");
+                Ok(newest.select((articles::id, score)).load(conn)?)
+            }
+            // bm25() exists only in a query over the FTS table itself: a second query.
+            Backend::Sqlite => {
+                let ids: Vec<i64> = newest.select(articles::id).load(conn)?;
+                let scores = self.fts_scores(conn, &ids)?;
+                Ok(ids
+                    .into_iter()
+                    .map(|id| (id, scores.get(&id).copied().unwrap_or(0.0)))
+                    .collect())
+            }
+        }
+    }
+
+    /// BM25 scores of `ids` (all of which match) on SQLite: one query over the FTS table.
+    fn fts_scores(
         &self,
         conn: &mut AnyConnection,
         ids: &[i64],
@@ -245,33 +276,24 @@ impl Search {
             #[diesel(sql_type = Double)]
             score: f64,
         }
+        let AnyConnection::Sqlite(c) = conn else {
+            return Err(AppError::internal("FTS5 scores asked of PostgreSQL"));
+        };
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows: Vec<Score> = match conn {
-            // `+rowid`: score the match list's rows that are candidates, rather than run the
-            // match once per candidate (70 times slower).
-            AnyConnection::Sqlite(c) => {
-                let list = serde_json::to_string(ids)?;
-                diesel::sql_query(
-                    "SELECT rowid AS id, -bm25(articles_fts, 10.0, 5.0, 1.0) AS score FROM articles_fts \
-                     WHERE articles_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?)) \
-                     ORDER BY rowid DESC LIMIT ?",
-                )
-                .bind::<Text, _>(self.text())
-                .bind::<Text, _>(list)
-                // Candidates lie in the newest rowids: the walk stops once it has them all.
-                .bind::<BigInt, _>(i64::try_from(ids.len()).unwrap_or(i64::MAX))
-                .load(c)?
-            }
-            AnyConnection::Postgresql(c) => diesel::sql_query(
-                "SELECT id, CAST(ts_rank_cd(search, plainto_tsquery('english', $1)) AS DOUBLE PRECISION) AS score \
-                 FROM articles WHERE id = ANY($2)",
-            )
-            .bind::<Text, _>(self.text())
-            .bind::<Array<BigInt>, _>(ids)
-            .load(c)?,
-        };
+        // `+rowid`: score the match list's rows that are candidates, rather than run the
+        // match once per candidate (70 times slower).
+        let rows: Vec<Score> = diesel::sql_query(
+            "SELECT rowid AS id, -bm25(articles_fts, 10.0, 5.0, 1.0) AS score FROM articles_fts \
+             WHERE articles_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?)) \
+             ORDER BY rowid DESC LIMIT ?",
+        )
+        .bind::<Text, _>(self.text())
+        .bind::<Text, _>(serde_json::to_string(ids)?)
+        // Candidates lie in the newest rowids: the walk stops once it has them all.
+        .bind::<BigInt, _>(i64::try_from(ids.len()).unwrap_or(i64::MAX))
+        .load(c)?;
         Ok(rows.into_iter().map(|r| (r.id, r.score)).collect())
     }
 }

@@ -118,9 +118,10 @@ for backend in $BACKENDS; do
       [article]="/api/v1/articles/$newest"
       [related]="/api/v1/articles/$newest/related"
       [search]="/api/v1/articles?q=camera+battery"
+      [topics]="/api/v1/topics"
       [revalidate]="/api/v1/articles"
     )
-    order="newest topic_big topic_small article related search revalidate"
+    order="newest topic_big topic_small article related search topics revalidate"
     bodies="$OUT/bodies-$backend-$size"; rm -rf "$bodies"; mkdir -p "$bodies"
     for name in $order; do curl -sf "http://$HL_ADDR${paths[$name]}" -o "$bodies/$name.json"; done
     etag=$(curl -sf -D - -o /dev/null "http://$HL_ADDR/api/v1/articles" | awk 'tolower($1)=="etag:" {print $2}' | tr -d '\r')

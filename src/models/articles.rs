@@ -902,8 +902,12 @@ fn relevance_page(
         }
         None => None,
     };
+    let others = Filter {
+        search: None,
+        ..filter.clone()
+    };
     let scores: std::collections::HashMap<i64, f64> = search
-        .ranked_candidates(conn, filtered(filter))?
+        .ranked_candidates(conn, || filtered(&others))?
         .into_iter()
         .collect();
     let mut ranked: Vec<(f64, i64)> = scores

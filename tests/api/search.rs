@@ -208,7 +208,69 @@ async fn bad_searches_are_a_400(app: TestApp) {
     .await;
 }
 
+/// Walks every page of `path` (100 a page) and returns the ids in order.
+async fn walk_ids(app: &TestApp, path: &str) -> Vec<i64> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}&limit=100&cursor={c}"),
+            None => format!("{path}&limit=100"),
+        };
+        let page = get_json(app, &url).await;
+        ids.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_i64().unwrap()),
+        );
+        match page["meta"]["pagination"]["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return ids,
+        }
+    }
+}
+
+/// In an archive of thousands, a common word within a small topic: relevance gathers its
+/// candidates across many chunks of matches and ranks every one of them (there are fewer
+/// than the candidate limit), so it finds the same articles as the listing by date.
+async fn relevance_finds_sparse_matches_in_a_large_archive(app: TestApp) {
+    let db = app.state.db.clone();
+    actix_web::web::block(move || {
+        headline::synthetic::generate(
+            &db,
+            headline::synthetic::Plan {
+                articles: 6_000,
+                seed: 7,
+                topics: 60,
+                authors: 30,
+            },
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let topics = get_json(&app, "/api/v1/topics?limit=100").await;
+    let small = topics["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| (20..200).contains(&t["article_count"].as_i64().unwrap()))
+        .map(|t| t["slug"].as_str().unwrap().to_owned())
+        .next()
+        .expect("a small topic");
+    let base = format!("/api/v1/articles?q=camera&topic={small}");
+    let mut by_date = walk_ids(&app, &format!("{base}&sort=-published_at")).await;
+    let mut by_relevance = walk_ids(&app, &format!("{base}&sort=relevance")).await;
+    assert!(by_date.len() >= 10, "{} matches", by_date.len());
+    by_date.sort_unstable();
+    by_relevance.sort_unstable();
+    assert_eq!(by_relevance, by_date);
+}
+
 crate::backend_tests!(
+    relevance_finds_sparse_matches_in_a_large_archive,
     title_matches_rank_above_excerpt_matches_above_body_matches,
     search_combines_with_filters_and_cursor_walks,
     the_index_follows_every_write,

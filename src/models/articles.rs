@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::search::Search;
 use crate::db::schema::{
-    article_authors, article_revisions, article_slugs, article_topics, articles,
+    article_authors, article_revisions, article_slugs, article_topics, articles, authors, topics,
 };
 use crate::db::{AnyConnection, MultiBackend};
 use crate::error::AppError;
@@ -594,7 +594,62 @@ pub struct Filter {
     pub search: Option<Search>,
 }
 
+/// How a topic or byline filter is checked. As a list of the articles filed there, which the
+/// database may drive the query from: cheap for small topics and authors, but a big one (Xiaomi,
+/// 360,000 articles at 1M) makes SQLite read every id first. Or as a probe of the junction's key
+/// for each article walked: cheap when matches are dense, a long walk when they are sparse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    List,
+    Exists,
+}
+
+/// Above this many published articles in the filter's topics (or authors), probe instead of
+/// listing: a walk then meets a match every few dozen rows at most.
+const LIST_AT_MOST: i64 = 20_000;
+
+/// The probes suited to `filter`'s topics and authors, from their kept counts (two key lookups).
+fn probes_for(conn: &mut AnyConnection, filter: &Filter) -> Result<(Probe, Probe), AppError> {
+    let pick = |published: i64| {
+        if published > LIST_AT_MOST {
+            Probe::Exists
+        } else {
+            Probe::List
+        }
+    };
+    let topics = match &filter.topic_ids {
+        Some(ids) if !ids.is_empty() => pick(
+            topics::table
+                .filter(topics::id.eq_any(ids))
+                .select(topics::published_count)
+                .load::<i64>(conn)?
+                .iter()
+                .sum(),
+        ),
+        _ => Probe::List,
+    };
+    let authors = match &filter.author_ids {
+        Some(ids) if !ids.is_empty() => pick(
+            authors::table
+                .filter(authors::id.eq_any(ids))
+                .select(authors::published_count)
+                .load::<i64>(conn)?
+                .iter()
+                .sum(),
+        ),
+        _ => Probe::List,
+    };
+    Ok((topics, authors))
+}
+
 fn filtered(filter: &Filter) -> articles::BoxedQuery<'static, MultiBackend> {
+    filtered_with(filter, (Probe::List, Probe::List))
+}
+
+fn filtered_with(
+    filter: &Filter,
+    (topic_probe, author_probe): (Probe, Probe),
+) -> articles::BoxedQuery<'static, MultiBackend> {
     let mut query = articles::table.into_boxed();
     query = match filter.visibility {
         Visibility::Public(now) => query.filter(is_public(now)),
@@ -608,23 +663,27 @@ fn filtered(filter: &Filter) -> articles::BoxedQuery<'static, MultiBackend> {
             .filter(articles::status.eq(PUBLISHED))
             .filter(articles::published_at.gt(now)),
     };
-    if let Some(ids) = &filter.topic_ids {
-        query = query.filter(
-            articles::id.eq_any(
-                article_topics::table
-                    .filter(article_topics::topic_id.eq_any(ids.clone()))
-                    .select(article_topics::article_id),
-            ),
-        );
+    if let Some(ids) = filter.topic_ids.clone() {
+        let filed = article_topics::table.filter(article_topics::topic_id.eq_any(ids));
+        query = match topic_probe {
+            Probe::List => {
+                query.filter(articles::id.eq_any(filed.select(article_topics::article_id)))
+            }
+            Probe::Exists => query.filter(diesel::dsl::exists(
+                filed.filter(article_topics::article_id.eq(articles::id)),
+            )),
+        };
     }
-    if let Some(ids) = &filter.author_ids {
-        query = query.filter(
-            articles::id.eq_any(
-                article_authors::table
-                    .filter(article_authors::author_id.eq_any(ids.clone()))
-                    .select(article_authors::article_id),
-            ),
-        );
+    if let Some(ids) = filter.author_ids.clone() {
+        let credited = article_authors::table.filter(article_authors::author_id.eq_any(ids));
+        query = match author_probe {
+            Probe::List => {
+                query.filter(articles::id.eq_any(credited.select(article_authors::article_id)))
+            }
+            Probe::Exists => query.filter(diesel::dsl::exists(
+                credited.filter(article_authors::article_id.eq(articles::id)),
+            )),
+        };
     }
     if let Some(after) = filter.published_after {
         query = query.filter(articles::published_at.gt(after));
@@ -829,7 +888,8 @@ pub fn list(
     if sort == Sort::Relevance {
         return relevance_page(conn, filter, cursor, limit, count);
     }
-    let mut query = filtered(filter).select(ArticleBrief::as_select());
+    let probes = probes_for(conn, filter)?;
+    let mut query = filtered_with(filter, probes).select(ArticleBrief::as_select());
     query = match sort {
         Sort::PublishedDesc => query.order((articles::published_at.desc(), articles::id.desc())),
         Sort::PublishedAsc => query.order((articles::published_at.asc(), articles::id.asc())),
@@ -902,35 +962,15 @@ fn relevance_page(
         }
         None => None,
     };
-    // The other filters, checked per candidate: topics and bylines as EXISTS probes of the
-    // junction keys, since an IN list would read every article of a big topic (360,000 for
-    // Xiaomi at 1M) for each chunk of candidates.
+    // The other filters, checked per candidate: topics and bylines by probing their keys, since
+    // a list would hold every article of a big topic for each chunk of candidates.
     let others = Filter {
         search: None,
-        topic_ids: None,
-        author_ids: None,
         ..filter.clone()
     };
-    let with_relations = || {
-        let mut query = filtered(&others);
-        if let Some(ids) = filter.topic_ids.clone() {
-            query = query.filter(diesel::dsl::exists(
-                article_topics::table
-                    .filter(article_topics::article_id.eq(articles::id))
-                    .filter(article_topics::topic_id.eq_any(ids)),
-            ));
-        }
-        if let Some(ids) = filter.author_ids.clone() {
-            query = query.filter(diesel::dsl::exists(
-                article_authors::table
-                    .filter(article_authors::article_id.eq(articles::id))
-                    .filter(article_authors::author_id.eq_any(ids)),
-            ));
-        }
-        query
-    };
+    let with_others = || filtered_with(&others, (Probe::Exists, Probe::Exists));
     let scores: std::collections::HashMap<i64, f64> = search
-        .ranked_candidates(conn, with_relations)?
+        .ranked_candidates(conn, with_others)?
         .into_iter()
         .collect();
     let mut ranked: Vec<(f64, i64)> = scores

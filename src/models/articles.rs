@@ -929,7 +929,7 @@ pub fn list(
     let rows = query.limit(limit + 1).load(conn)?;
     let mut page = Page::from_rows(rows, limit, |a| sort.cursor_of(a, 0.0));
     if count {
-        page.total = Some(filtered(filter).count().get_result(conn)?);
+        page.total = Some(filtered_with(filter, probes).count().get_result(conn)?);
     }
     Ok(page)
 }
@@ -991,7 +991,8 @@ fn relevance_page(
         Sort::Relevance.cursor_of(a, score_of(a.id))
     });
     if count {
-        page.total = Some(filtered(filter).count().get_result(conn)?);
+        let probes = probes_for(conn, filter)?;
+        page.total = Some(filtered_with(filter, probes).count().get_result(conn)?);
     }
     Ok(page)
 }

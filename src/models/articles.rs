@@ -5,6 +5,8 @@
 //! `published_at` is still in the future is *scheduled*: it is derived, not stored, so the
 //! Content API shows it the moment its time comes, with no job to run.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -809,6 +811,45 @@ pub fn public_newest(
     Ok(merged)
 }
 
+/// Public article counts per topic or author of `driver`: the trigger-kept count of published
+/// articles minus those scheduled after `now` (few, and an index range scan each), so the cost
+/// does not grow with the archive.
+pub fn public_counts(
+    conn: &mut AnyConnection,
+    driver: Driver<'_>,
+    now: NaiveDateTime,
+) -> Result<HashMap<i64, i64>, AppError> {
+    // (key, kept count) and (key, scheduled rows) for one parent table and its junction.
+    macro_rules! counts {
+        ($parent:ident, $junction:ident, $key:ident, $ids:expr) => {{
+            let kept: Vec<(i64, i64)> = $parent::table
+                .filter($parent::id.eq_any($ids))
+                .select(($parent::id, $parent::published_count))
+                .load(conn)?;
+            let scheduled: Vec<(i64, i64)> = $junction::table
+                .filter($junction::$key.eq_any($ids))
+                .filter($junction::status.eq(PUBLISHED))
+                .filter($junction::published_at.gt(now))
+                .group_by($junction::$key)
+                .select(($junction::$key, diesel::dsl::count_star()))
+                .load(conn)?;
+            (kept, scheduled)
+        }};
+    }
+    let (kept, scheduled) = match driver {
+        Driver::Topics([]) | Driver::Authors([]) => return Ok(HashMap::new()),
+        Driver::Topics(ids) => counts!(topics, article_topics, topic_id, ids),
+        Driver::Authors(ids) => counts!(authors, article_authors, author_id, ids),
+    };
+    let mut counts: HashMap<i64, i64> = kept.into_iter().collect();
+    for (id, n) in scheduled {
+        if let Some(count) = counts.get_mut(&id) {
+            *count -= n;
+        }
+    }
+    Ok(counts)
+}
+
 /// A public listing in publication order filtered by topics or by authors (not both, and no
 /// search) is served from that junction's index alone.
 fn index_driven(filter: &Filter, sort: Sort) -> Option<(NaiveDateTime, Driver<'_>)> {
@@ -868,14 +909,8 @@ pub fn list(
             let unbounded = filter.published_after.is_none() && filter.published_before.is_none();
             // One topic or author, no date bounds: its kept count, not a count of its rows.
             page.total = Some(match driver {
-                Driver::Topics(&[id]) if unbounded => {
-                    super::topics::published_counts(conn, &[id], now)?
-                        .get(&id)
-                        .copied()
-                        .unwrap_or(0)
-                }
-                Driver::Authors(&[id]) if unbounded => {
-                    super::authors::published_counts(conn, &[id], now)?
+                Driver::Topics(&[id]) | Driver::Authors(&[id]) if unbounded => {
+                    public_counts(conn, driver, now)?
                         .get(&id)
                         .copied()
                         .unwrap_or(0)

@@ -83,38 +83,6 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Public article counts per author, for `ids`: the trigger-kept count of published articles
-/// minus those scheduled after `now` (few, and found by an index range scan), so the cost does
-/// not grow with the archive.
-pub fn published_counts(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-    now: NaiveDateTime,
-) -> Result<HashMap<i64, i64>, AppError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut counts: HashMap<i64, i64> = authors::table
-        .filter(authors::id.eq_any(ids))
-        .select((authors::id, authors::published_count))
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let scheduled: Vec<(i64, i64)> = article_authors::table
-        .filter(article_authors::author_id.eq_any(ids))
-        .filter(article_authors::status.eq(super::articles::PUBLISHED))
-        .filter(article_authors::published_at.gt(now))
-        .group_by(article_authors::author_id)
-        .select((article_authors::author_id, diesel::dsl::count_star()))
-        .load(conn)?;
-    for (id, n) in scheduled {
-        if let Some(count) = counts.get_mut(&id) {
-            *count -= n;
-        }
-    }
-    Ok(counts)
-}
-
 /// The bylines of `article_ids`, in byline order.
 pub fn of_articles(
     conn: &mut AnyConnection,

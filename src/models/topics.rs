@@ -104,38 +104,6 @@ pub fn briefs(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Topi
     Ok(rows.into_iter().map(|t| (t.id, t)).collect())
 }
 
-/// Public article counts per topic, for `ids`: the trigger-kept count of published articles
-/// minus those scheduled after `now` (few, and found by an index range scan), so the cost does
-/// not grow with the archive.
-pub fn published_counts(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-    now: NaiveDateTime,
-) -> Result<HashMap<i64, i64>, AppError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut counts: HashMap<i64, i64> = topics::table
-        .filter(topics::id.eq_any(ids))
-        .select((topics::id, topics::published_count))
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let scheduled: Vec<(i64, i64)> = article_topics::table
-        .filter(article_topics::topic_id.eq_any(ids))
-        .filter(article_topics::status.eq(super::articles::PUBLISHED))
-        .filter(article_topics::published_at.gt(now))
-        .group_by(article_topics::topic_id)
-        .select((article_topics::topic_id, diesel::dsl::count_star()))
-        .load(conn)?;
-    for (id, n) in scheduled {
-        if let Some(count) = counts.get_mut(&id) {
-            *count -= n;
-        }
-    }
-    Ok(counts)
-}
-
 /// The topics of `article_ids`, in filing order (the first is primary).
 pub fn of_articles(
     conn: &mut AnyConnection,

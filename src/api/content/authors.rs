@@ -7,6 +7,7 @@ use utoipa::IntoParams;
 use crate::api::respond::{Collection, Data, public};
 use crate::api::views::AuthorView;
 use crate::error::AppError;
+use crate::models::articles::{self, Driver};
 use crate::models::authors;
 use crate::pagination::{self, Cursor, KeyKind};
 use crate::startup::AppState;
@@ -60,7 +61,7 @@ pub async fn list(
         .run(move |conn| {
             let page = authors::list(conn, cursor.as_ref(), limit)?;
             let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
-            let counts = authors::published_counts(conn, &ids, now)?;
+            let counts = articles::public_counts(conn, Driver::Authors(&ids), now)?;
             Ok((page, counts))
         })
         .await?;
@@ -92,7 +93,7 @@ pub async fn get(
         .db
         .run(move |conn| {
             let author = authors::find_by_slug(conn, &slug)?;
-            let count = authors::published_counts(conn, &[author.id], now)?
+            let count = articles::public_counts(conn, Driver::Authors(&[author.id]), now)?
                 .get(&author.id)
                 .copied()
                 .unwrap_or(0);

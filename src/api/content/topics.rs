@@ -6,6 +6,7 @@ use crate::api::content::authors::{BY_NAME, PageQuery};
 use crate::api::respond::{Collection, Data, public};
 use crate::api::views::TopicView;
 use crate::error::AppError;
+use crate::models::articles::{self, Driver};
 use crate::models::topics;
 use crate::startup::AppState;
 
@@ -33,7 +34,7 @@ pub async fn list(
             let ids: Vec<i64> = page.items.iter().map(|t| t.id).collect();
             let parent_ids: Vec<i64> = page.items.iter().filter_map(|t| t.parent_id).collect();
             let parents = topics::briefs(conn, &parent_ids)?;
-            let counts = topics::published_counts(conn, &ids, now)?;
+            let counts = articles::public_counts(conn, Driver::Topics(&ids), now)?;
             Ok((page, parents, counts))
         })
         .await?;
@@ -66,7 +67,7 @@ pub async fn get(
         .run(move |conn| {
             let topic = topics::find_by_slug(conn, &slug)?;
             let parents = topics::briefs(conn, &topic.parent_id.into_iter().collect::<Vec<_>>())?;
-            let count = topics::published_counts(conn, &[topic.id], now)?
+            let count = articles::public_counts(conn, Driver::Topics(&[topic.id]), now)?
                 .get(&topic.id)
                 .copied()
                 .unwrap_or(0);

@@ -23,6 +23,7 @@ use crate::db::schema::{
 };
 use crate::db::{AnyConnection, Db};
 use crate::error::AppError;
+use crate::models::articles::{ArticleColumns, ArticleDraft, FeatureImage};
 use crate::models::now;
 use crate::text;
 
@@ -61,25 +62,15 @@ impl Report {
 
 const BATCH: usize = 1_000;
 
+/// An article with an explicit id (for multi-row inserts): the columns an editor's draft
+/// renders to, plus what the generator decides itself.
 #[derive(Insertable)]
 #[diesel(table_name = articles)]
 struct ArticleRow {
     id: i64,
-    slug: String,
-    title: String,
-    subtitle: Option<String>,
-    excerpt: String,
-    excerpt_custom: bool,
-    body_markdown: String,
-    body_html: String,
-    reading_time_minutes: i32,
+    #[diesel(embed)]
+    columns: ArticleColumns,
     status: String,
-    published_at: Option<NaiveDateTime>,
-    feature_image_url: Option<String>,
-    feature_image_alt: Option<String>,
-    feature_image_caption: Option<String>,
-    feature_image_credit: Option<String>,
-    related_list_id: Option<i64>,
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
@@ -370,25 +361,30 @@ fn render(d: Draft, now: NaiveDateTime) -> (ArticleRow, Vec<BylineRow>, Vec<Topi
             published_at: d.published_at,
         })
         .collect();
-    let row = ArticleRow {
-        id: d.id,
+    let draft = ArticleDraft {
         slug: format!("{}-{}", text::slugify(&d.title), d.id),
-        excerpt: text::derive_excerpt(&d.body),
-        excerpt_custom: false,
-        body_html: text::render_markdown(&d.body),
-        reading_time_minutes: text::reading_time_minutes(&d.body),
-        body_markdown: d.body,
         title: d.title,
         subtitle: None,
-        status: d.status.to_owned(),
-        published_at: d.published_at,
-        feature_image_url: d
-            .has_image
-            .then(|| format!("https://images.example.com/synthetic/{}.jpg", d.id)),
-        feature_image_alt: d.has_image.then(|| "A synthetic photo".to_owned()),
-        feature_image_caption: None,
-        feature_image_credit: d.has_image.then(|| "Headline".to_owned()),
+        excerpt: None,
+        body_markdown: d.body,
+        feature_image: d.has_image.then(|| FeatureImage {
+            url: format!("https://images.example.com/synthetic/{}.jpg", d.id),
+            alt: Some("A synthetic photo".to_owned()),
+            caption: None,
+            credit: Some("Headline".to_owned()),
+        }),
+        seo_meta_title: None,
+        seo_meta_description: None,
+        seo_canonical_url: None,
         related_list_id: d.related_list_id,
+        published_at: d.published_at,
+        author_ids: d.authors,
+        topic_ids: d.topics,
+    };
+    let row = ArticleRow {
+        id: d.id,
+        columns: draft.columns(),
+        status: d.status.to_owned(),
         version: 1,
         created_at: d.published_at.unwrap_or(now),
         updated_at: d.published_at.unwrap_or(now),

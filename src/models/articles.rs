@@ -115,9 +115,10 @@ pub struct ArticleDraft {
 }
 
 /// The stored columns of a draft, derived ones (HTML, excerpt, reading time) rendered once here.
+/// The synthetic generator embeds them in its own rows (which carry explicit ids).
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = articles, treat_none_as_null = true)]
-struct ArticleColumns {
+pub(crate) struct ArticleColumns {
     slug: String,
     title: String,
     subtitle: Option<String>,
@@ -138,7 +139,7 @@ struct ArticleColumns {
 }
 
 impl ArticleDraft {
-    fn columns(&self) -> ArticleColumns {
+    pub(crate) fn columns(&self) -> ArticleColumns {
         let image = self.feature_image.clone();
         ArticleColumns {
             slug: self.slug.clone(),

@@ -869,6 +869,12 @@ fn index_driven(filter: &Filter, sort: Sort) -> Option<(NaiveDateTime, Driver<'_
     (!ids.is_empty() && ids.len() <= MAX_DRIVING_IDS).then_some((now, driver))
 }
 
+/// A cursor whose key is not the kind the sort uses (cursors carry their sort's name, so only a
+/// forged or corrupted one gets here).
+fn cursor_mismatch() -> AppError {
+    AppError::bad_request("invalid_cursor", "cursor does not match the sort")
+}
+
 /// One page of article summaries.
 pub fn list(
     conn: &mut AnyConnection,
@@ -885,10 +891,7 @@ pub fn list(
                 id,
             }) => Some((*t, *id)),
             Some(_) => {
-                return Err(AppError::bad_request(
-                    "invalid_cursor",
-                    "cursor does not match the sort",
-                ));
+                return Err(cursor_mismatch());
             }
             None => None,
         };
@@ -955,10 +958,7 @@ pub fn list(
                     .or(articles::title.eq(s).and(articles::id.gt(id))),
             ),
             _ => {
-                return Err(AppError::bad_request(
-                    "invalid_cursor",
-                    "cursor does not match the sort",
-                ));
+                return Err(cursor_mismatch());
             }
         };
     }
@@ -991,10 +991,7 @@ fn relevance_page(
             id,
         }) => Some((*score, *id)),
         Some(_) => {
-            return Err(AppError::bad_request(
-                "invalid_cursor",
-                "cursor does not match the sort",
-            ));
+            return Err(cursor_mismatch());
         }
         None => None,
     };

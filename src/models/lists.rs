@@ -90,10 +90,6 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-pub fn exists(conn: &mut AnyConnection, id: i64) -> Result<bool, AppError> {
-    Ok(diesel::select(diesel::dsl::exists(lists::table.find(id))).get_result(conn)?)
-}
-
 /// The items of a list, in order.
 pub fn items(conn: &mut AnyConnection, list_id: i64) -> Result<Vec<ListItem>, AppError> {
     Ok(list_items::table

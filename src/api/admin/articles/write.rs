@@ -259,7 +259,7 @@ pub(super) fn check_references(
         v.error("topic_ids", format!("no topic with id {missing:?}"));
     }
     if let Some(list) = draft.related_list_id
-        && !lists::exists(conn, list)?
+        && !lists::missing(conn, &[list])?.is_empty()
     {
         v.error("related_list_id", format!("no list with id {list}"));
     }

@@ -73,6 +73,7 @@ fn bad_credentials() -> AppError {
 
 /// Exchanges e-mail and password for an access token and a refresh token.
 #[utoipa::path(
+    operation_id = "logIn",
     tag = "Auth",
     request_body = LoginRequest,
     responses(
@@ -122,6 +123,7 @@ pub async fn login(
 /// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a used
 /// one again revokes every token of that login.
 #[utoipa::path(
+    operation_id = "refreshSession",
     tag = "Auth",
     request_body = RefreshRequest,
     responses(
@@ -174,6 +176,7 @@ pub async fn refresh(
 
 /// Revokes a refresh token and the rest of its login.
 #[utoipa::path(
+    operation_id = "logOut",
     tag = "Auth",
     request_body = RefreshRequest,
     responses((status = 204, description = "Logged out (also when the token was already invalid)"))
@@ -210,6 +213,7 @@ pub struct MeView {
 
 /// The authenticated caller: user, role and linked author.
 #[utoipa::path(
+    operation_id = "getCurrentUser",
     tag = "Admin",
     responses((status = 200, description = "The caller", body = Data<MeView>))
 )]

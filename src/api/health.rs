@@ -18,7 +18,8 @@ pub struct Health {
 }
 
 /// Liveness: the process is up and serving.
-#[utoipa::path(tag = "Operations", responses((status = 200, description = "Up", body = Health)))]
+#[utoipa::path(
+    operation_id = "getHealth",tag = "Operations", responses((status = 200, description = "Up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
@@ -30,7 +31,8 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// Readiness: the database is reachable.
-#[utoipa::path(tag = "Operations", responses(
+#[utoipa::path(
+    operation_id = "getReadiness",tag = "Operations", responses(
     (status = 200, description = "Ready", body = Health),
     (status = 503, description = "The database is unreachable", body = crate::error::Problem, content_type = "application/problem+json"),
 ))]

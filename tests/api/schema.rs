@@ -113,6 +113,28 @@ async fn the_committed_openapi_document_matches_the_code() {
     }
 }
 
+/// Generators name client methods after `operationId`: a missing or repeated one breaks them
+/// (Swagger UI opens the wrong operation, typed clients mix up their responses).
+#[test]
+fn every_operation_has_its_own_operation_id() {
+    let doc = serde_json::to_value(headline::openapi::document()).unwrap();
+    let mut seen = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(
+                id.chars().all(|c| c.is_ascii_alphanumeric())
+                    && id.starts_with(|c: char| c.is_ascii_lowercase()),
+                "{method} {path}: operationId {id:?} is not camelCase"
+            );
+            assert!(seen.insert(id.to_owned()), "operationId {id} is used twice");
+        }
+    }
+    assert!(seen.len() >= 44, "only {} operations", seen.len());
+}
+
 #[actix_web::test]
 async fn instances_sharing_a_database_share_the_generated_signing_secret() {
     for backend in [Backend::Sqlite, Backend::Postgres] {

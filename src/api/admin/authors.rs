@@ -154,7 +154,8 @@ fn view(conn: &mut AnyConnection, row: Author) -> Result<AdminAuthor, AppError> 
 }
 
 /// Author profiles, by name.
-#[utoipa::path(tag = "Admin: authors", params(AdminPageQuery),
+#[utoipa::path(
+    operation_id = "adminListAuthors",tag = "Admin: authors", params(AdminPageQuery),
     responses((status = 200, description = "A page of authors", body = Collection<AdminAuthor>)))]
 #[get("/authors")]
 pub async fn list(
@@ -176,7 +177,8 @@ pub async fn list(
 }
 
 /// Creates an author profile (editors and admins).
-#[utoipa::path(tag = "Admin: authors", request_body = CreateAuthor,
+#[utoipa::path(
+    operation_id = "adminCreateAuthor",tag = "Admin: authors", request_body = CreateAuthor,
     responses((status = 201, description = "Created", body = Data<AdminAuthor>, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/authors")]
 pub async fn create(
@@ -214,7 +216,8 @@ pub async fn create(
 }
 
 /// One author profile.
-#[utoipa::path(tag = "Admin: authors", params(("id" = i64, Path, description = "Author id")),
+#[utoipa::path(
+    operation_id = "adminGetAuthor",tag = "Admin: authors", params(("id" = i64, Path, description = "Author id")),
     responses((status = 200, description = "The author", body = Data<AdminAuthor>, headers(("ETag" = String)))))]
 #[get("/authors/{id}")]
 pub async fn get(
@@ -238,7 +241,8 @@ pub async fn get(
 }
 
 /// Edits an author profile (editors, admins, or the user linked to it).
-#[utoipa::path(tag = "Admin: authors",
+#[utoipa::path(
+    operation_id = "adminUpdateAuthor",tag = "Admin: authors",
     params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = UpdateAuthor,
     responses((status = 200, description = "The updated author", body = Data<AdminAuthor>, headers(("ETag" = String)))))]
@@ -296,7 +300,8 @@ pub async fn update(
 }
 
 /// Deletes an author profile that is on no byline (409 otherwise).
-#[utoipa::path(tag = "Admin: authors",
+#[utoipa::path(
+    operation_id = "adminDeleteAuthor",tag = "Admin: authors",
     params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
     responses((status = 204, description = "Deleted")))]
 #[delete("/authors/{id}")]

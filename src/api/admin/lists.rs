@@ -214,7 +214,8 @@ fn load(conn: &mut AnyConnection, id: i64) -> Result<AdminList, AppError> {
 }
 
 /// Lists, by title.
-#[utoipa::path(tag = "Admin: lists", params(AdminPageQuery),
+#[utoipa::path(
+    operation_id = "adminListLists",tag = "Admin: lists", params(AdminPageQuery),
     responses((status = 200, description = "A page of lists (items not included)", body = Collection<AdminList>)))]
 #[get("/lists")]
 pub async fn list(
@@ -233,7 +234,8 @@ pub async fn list(
 }
 
 /// Creates a list, with items if given (editors and admins).
-#[utoipa::path(tag = "Admin: lists", request_body = CreateList,
+#[utoipa::path(
+    operation_id = "adminCreateList",tag = "Admin: lists", request_body = CreateList,
     responses((status = 201, description = "Created", body = Data<AdminList>, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/lists")]
 pub async fn create(
@@ -267,7 +269,8 @@ pub async fn create(
 }
 
 /// One list with its items.
-#[utoipa::path(tag = "Admin: lists", params(("id" = i64, Path, description = "List id")),
+#[utoipa::path(
+    operation_id = "adminGetList",tag = "Admin: lists", params(("id" = i64, Path, description = "List id")),
     responses((status = 200, description = "The list", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[get("/lists/{id}")]
 pub async fn get(
@@ -285,7 +288,8 @@ pub async fn get(
 }
 
 /// Edits a list's title, slug or description.
-#[utoipa::path(tag = "Admin: lists",
+#[utoipa::path(
+    operation_id = "adminUpdateList",tag = "Admin: lists",
     params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = UpdateList,
     responses((status = 200, description = "The updated list", body = Data<AdminList>, headers(("ETag" = String)))))]
@@ -329,7 +333,8 @@ pub async fn update(
 }
 
 /// Replaces a list's items, in order, in one transaction: all or nothing.
-#[utoipa::path(tag = "Admin: lists",
+#[utoipa::path(
+    operation_id = "adminReplaceListItems",tag = "Admin: lists",
     params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = PutItems,
     responses((status = 200, description = "The list with its new items", body = Data<AdminList>, headers(("ETag" = String)))))]
@@ -364,7 +369,8 @@ pub async fn put_items(
 }
 
 /// Deletes a list; articles that used it as their related list lose it.
-#[utoipa::path(tag = "Admin: lists",
+#[utoipa::path(
+    operation_id = "adminDeleteList",tag = "Admin: lists",
     params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
     responses((status = 204, description = "Deleted")))]
 #[delete("/lists/{id}")]

@@ -118,7 +118,8 @@ fn check_parent(
 }
 
 /// Topics, by name.
-#[utoipa::path(tag = "Admin: topics", params(AdminPageQuery),
+#[utoipa::path(
+    operation_id = "adminListTopics",tag = "Admin: topics", params(AdminPageQuery),
     responses((status = 200, description = "A page of topics", body = Collection<AdminTopic>)))]
 #[get("/topics")]
 pub async fn list(
@@ -140,7 +141,8 @@ pub async fn list(
 }
 
 /// Creates a topic (editors and admins).
-#[utoipa::path(tag = "Admin: topics", request_body = CreateTopic,
+#[utoipa::path(
+    operation_id = "adminCreateTopic",tag = "Admin: topics", request_body = CreateTopic,
     responses((status = 201, description = "Created", body = Data<AdminTopic>, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/topics")]
 pub async fn create(
@@ -174,7 +176,8 @@ pub async fn create(
 }
 
 /// One topic.
-#[utoipa::path(tag = "Admin: topics", params(("id" = i64, Path, description = "Topic id")),
+#[utoipa::path(
+    operation_id = "adminGetTopic",tag = "Admin: topics", params(("id" = i64, Path, description = "Topic id")),
     responses((status = 200, description = "The topic", body = Data<AdminTopic>, headers(("ETag" = String)))))]
 #[get("/topics/{id}")]
 pub async fn get(
@@ -194,7 +197,8 @@ pub async fn get(
 }
 
 /// Edits a topic (editors and admins).
-#[utoipa::path(tag = "Admin: topics",
+#[utoipa::path(
+    operation_id = "adminUpdateTopic",tag = "Admin: topics",
     params(("id" = i64, Path, description = "Topic id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = UpdateTopic,
     responses((status = 200, description = "The updated topic", body = Data<AdminTopic>, headers(("ETag" = String)))))]
@@ -243,7 +247,8 @@ pub async fn update(
 }
 
 /// Deletes a topic: articles lose the tag, child topics lose their parent.
-#[utoipa::path(tag = "Admin: topics",
+#[utoipa::path(
+    operation_id = "adminDeleteTopic",tag = "Admin: topics",
     params(("id" = i64, Path, description = "Topic id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
     responses((status = 204, description = "Deleted")))]
 #[delete("/topics/{id}")]

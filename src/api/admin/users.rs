@@ -97,7 +97,8 @@ fn keep_an_admin(
 }
 
 /// Staff accounts, by id.
-#[utoipa::path(tag = "Admin: users", params(AdminPageQuery),
+#[utoipa::path(
+    operation_id = "adminListUsers",tag = "Admin: users", params(AdminPageQuery),
     responses((status = 200, description = "A page of users", body = Collection<UserView>)))]
 #[get("/users")]
 pub async fn list(
@@ -125,7 +126,8 @@ pub async fn list(
 }
 
 /// Creates a staff account.
-#[utoipa::path(tag = "Admin: users", request_body = CreateUser,
+#[utoipa::path(
+    operation_id = "adminCreateUser",tag = "Admin: users", request_body = CreateUser,
     responses((status = 201, description = "Created", body = Data<UserView>, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/users")]
 pub async fn create(
@@ -156,7 +158,8 @@ pub async fn create(
 }
 
 /// One staff account.
-#[utoipa::path(tag = "Admin: users", params(("id" = i64, Path, description = "User id")),
+#[utoipa::path(
+    operation_id = "adminGetUser",tag = "Admin: users", params(("id" = i64, Path, description = "User id")),
     responses((status = 200, description = "The user", body = Data<UserView>, headers(("ETag" = String)))))]
 #[get("/users/{id}")]
 pub async fn get(
@@ -177,7 +180,8 @@ pub async fn get(
 }
 
 /// Edits a staff account.
-#[utoipa::path(tag = "Admin: users",
+#[utoipa::path(
+    operation_id = "adminUpdateUser",tag = "Admin: users",
     params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = UpdateUser,
     responses((status = 200, description = "The updated user", body = Data<UserView>, headers(("ETag" = String)))))]
@@ -249,7 +253,8 @@ pub async fn update(
 }
 
 /// Deletes a staff account. The last active admin cannot be deleted.
-#[utoipa::path(tag = "Admin: users",
+#[utoipa::path(
+    operation_id = "adminDeleteUser",tag = "Admin: users",
     params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
     responses((status = 204, description = "Deleted")))]
 #[delete("/users/{id}")]

@@ -123,6 +123,7 @@ fn parse_fields(raw: Option<&str>) -> Result<Option<Vec<String>>, AppError> {
 
 /// Published articles, newest first.
 #[utoipa::path(
+    operation_id = "listArticles",
     tag = "Content",
     params(ListQuery),
     responses(
@@ -297,6 +298,7 @@ fn moved(max_age: u32, location: String) -> HttpResponse {
 
 /// One published article by slug. A former slug answers 308 with the current location.
 #[utoipa::path(
+    operation_id = "getArticleBySlug",
     tag = "Content",
     params(("slug" = String, Path, description = "The article's slug", example = "new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans")),
     responses(
@@ -363,6 +365,7 @@ pub struct RelatedQuery {
 /// Related items of a published article: its curated list first, then automatic picks by shared
 /// topics and recency. No duplicates, never the article itself, published only.
 #[utoipa::path(
+    operation_id = "listRelatedArticles",
     tag = "Content",
     params(("slug" = String, Path, description = "The article's slug"), RelatedQuery),
     responses(

@@ -40,6 +40,7 @@ impl PageQuery {
 
 /// Author profiles, by name.
 #[utoipa::path(
+    operation_id = "listAuthors",
     tag = "Content",
     params(PageQuery),
     responses(
@@ -74,6 +75,7 @@ pub async fn list(
 
 /// One author profile by slug.
 #[utoipa::path(
+    operation_id = "getAuthorBySlug",
     tag = "Content",
     params(("slug" = String, Path, description = "The author's slug", example = "andy-boxall")),
     responses(

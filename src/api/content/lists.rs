@@ -27,6 +27,7 @@ pub struct ListView {
 
 /// One list by slug, items in order.
 #[utoipa::path(
+    operation_id = "getListBySlug",
     tag = "Content",
     params(("slug" = String, Path, description = "The list's slug", example = "recommended-videos")),
     responses(

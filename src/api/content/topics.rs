@@ -12,6 +12,7 @@ use crate::startup::AppState;
 
 /// Topics, by name.
 #[utoipa::path(
+    operation_id = "listTopics",
     tag = "Content",
     params(PageQuery),
     responses(
@@ -47,6 +48,7 @@ pub async fn list(
 
 /// One topic by slug.
 #[utoipa::path(
+    operation_id = "getTopicBySlug",
     tag = "Content",
     params(("slug" = String, Path, description = "The topic's slug", example = "xiaomi")),
     responses(

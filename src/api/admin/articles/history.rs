@@ -30,6 +30,7 @@ pub struct RevisionView {
 
 /// Every saved version of an article, newest first.
 #[utoipa::path(
+    operation_id = "adminListArticleRevisions",
     tag = "Admin: articles",
     params(("id" = i64, Path, description = "Article id")),
     responses((status = 200, description = "Revisions, newest first", body = Data<Vec<RevisionView>>))
@@ -66,6 +67,7 @@ pub async fn revisions(
 
 /// Restores the content of an old version as a new version (status is unchanged).
 #[utoipa::path(
+    operation_id = "adminRestoreArticleRevision",
     tag = "Admin: articles",
     params(("id" = i64, Path, description = "Article id"), ("version" = i64, Path, description = "The version to restore"),
            ("If-Match" = Option<String>, Header, description = "The ETag of the current version", pattern = r#"^(\*|"v[0-9]+")$"#)),

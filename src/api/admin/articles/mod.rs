@@ -218,6 +218,7 @@ fn parse_status(raw: &str) -> Result<StatusFilter, AppError> {
 
 /// Articles of every status, most recently updated first.
 #[utoipa::path(
+    operation_id = "adminListArticles",
     tag = "Admin: articles",
     params(AdminListQuery),
     responses((status = 200, description = "A page of articles", body = Collection<AdminArticleSummary>))
@@ -282,6 +283,7 @@ pub async fn list(
 
 /// One article, any status. The `ETag` carries its version, for `If-Match`.
 #[utoipa::path(
+    operation_id = "adminGetArticle",
     tag = "Admin: articles",
     params(("id" = i64, Path, description = "Article id")),
     responses((status = 200, description = "The article", body = Data<AdminArticle>, headers(("ETag" = String, description = "The version, as \"v<version>\""))))

@@ -38,6 +38,7 @@ pub struct UnpublishRequest {
 
 /// Publishes an article now, or schedules it with `publish_at`. The body is optional.
 #[utoipa::path(
+    operation_id = "adminPublishArticle",
     tag = "Admin: articles",
     params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body(content = Option<PublishRequest>, description = "Optional"),
@@ -97,6 +98,7 @@ pub async fn publish(
 
 /// Takes an article off the Content API: back to `draft`, or `archived`. The body is optional.
 #[utoipa::path(
+    operation_id = "adminUnpublishArticle",
     tag = "Admin: articles",
     params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body(content = Option<UnpublishRequest>, description = "Optional"),

@@ -268,6 +268,7 @@ pub(super) fn check_references(
 
 /// Creates a draft article.
 #[utoipa::path(
+    operation_id = "adminCreateArticle",
     tag = "Admin: articles",
     request_body = CreateArticle,
     responses((status = 201, description = "Created; `Location` names it", body = Data<AdminArticle>,
@@ -332,6 +333,7 @@ pub async fn create(
 /// Edits an article. Send `If-Match: "v<version>"` (stale: 412) or a body `version` (stale: 409);
 /// either way a stale edit changes nothing.
 #[utoipa::path(
+    operation_id = "adminUpdateArticle",
     tag = "Admin: articles",
     params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
     request_body = UpdateArticle,
@@ -380,6 +382,7 @@ pub async fn update(
 
 /// Deletes an article with its history. Honors `If-Match`.
 #[utoipa::path(
+    operation_id = "adminDeleteArticle",
     tag = "Admin: articles",
     params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
     responses((status = 204, description = "Deleted"))

@@ -104,8 +104,8 @@ pub struct Settings {
     #[arg(long, env = "HEADLINE_BODY_LIMIT", default_value_t = 10 * 1024 * 1024, global = true)]
     pub body_limit: usize,
 
-    /// Database connections in the pool.
-    #[arg(long, env = "HEADLINE_POOL_SIZE", default_value_t = 8, global = true)]
+    /// Database connections in the pool (0: twice the CPU cores, at least 4).
+    #[arg(long, env = "HEADLINE_POOL_SIZE", default_value_t = 0, global = true)]
     pub pool_size: u32,
 
     /// How long a request waits for a pooled connection before a 503, in milliseconds.
@@ -162,7 +162,30 @@ impl Settings {
         }
     }
 
+    /// HTTP workers: `workers`, or one per CPU core.
+    pub fn worker_count(&self) -> usize {
+        match self.workers {
+            0 => cores(),
+            n => n,
+        }
+    }
+
+    /// Pooled connections: `pool_size`, or twice the cores (at least 4). Each request holds one
+    /// only while its queries run, on a blocking thread; twice the cores keeps every core busy
+    /// while some requests wait on the disk or on PostgreSQL.
+    pub fn pool_connections(&self) -> u32 {
+        match self.pool_size {
+            0 => u32::try_from(cores() * 2).unwrap_or(u32::MAX).max(4),
+            n => n,
+        }
+    }
+
     pub fn pool_timeout(&self) -> Duration {
         Duration::from_millis(self.pool_timeout_ms)
     }
+}
+
+/// The CPU cores this process may use.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }

@@ -52,7 +52,7 @@ pub enum StartupError {
 pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
     let db = Db::connect(
         &settings.database_url,
-        settings.pool_size,
+        settings.pool_connections(),
         settings.pool_timeout(),
     )?;
     let mut conn = db.get()?;
@@ -142,7 +142,6 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
             std::time::Duration::from_millis(settings.cache_sync_ms),
             settings.cache_max_mb as usize * 1024 * 1024,
         ),
-
         clock: crate::clock::Clock::system(),
         db,
         settings,
@@ -182,10 +181,11 @@ fn cors(origins: &str) -> actix_cors::Cors {
 pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, StartupError> {
     let data = web::Data::from(state.clone());
     let doc = crate::openapi::document();
-    let workers = match state.settings.workers {
-        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
-        n => n,
-    };
+    let workers = state.settings.worker_count();
+    // Each worker runs its queries on its own blocking threads. Together they match the pool:
+    // fewer would leave connections idle, more would only queue on the pool's lock.
+    let pool = state.settings.pool_connections() as usize;
+    let blocking = pool.div_ceil(workers).max(2);
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
@@ -228,9 +228,7 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
             .wrap(TracingLogger::default())
     })
     .workers(workers)
-    // Requests wait for a pooled connection on blocking threads: more threads than connections
-    // only add memory.
-    .worker_max_blocking_threads((state.settings.pool_size as usize * 2).max(4))
+    .worker_max_blocking_threads(blocking)
     .shutdown_timeout(10)
     .listen(listener)
     .map_err(|e| StartupError::Bind(addr, e))?

@@ -655,9 +655,9 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
     bar.finish_and_clear();
     let mut conn = db.get()?;
     fix_sequences(&mut conn)?;
-    if let AnyConnection::Postgresql(c) = &mut *conn {
+    if let AnyConnection::Postgresql(c) = &mut **conn {
         c.batch_execute("ANALYZE")?;
-    } else if let AnyConnection::Sqlite(c) = &mut *conn {
+    } else if let AnyConnection::Sqlite(c) = &mut **conn {
         c.batch_execute("ANALYZE")?;
     }
     Ok(Report {

@@ -85,32 +85,63 @@ impl ConnectionManager {
     }
 }
 
+/// A pooled connection and whether its last use failed. The pool does not test connections
+/// before each use (r2d2's default runs `SELECT 1` on every checkout, a round trip per request
+/// on PostgreSQL); a connection is pinged only when it comes back after an error, and dropped
+/// if that ping fails.
+pub struct Pooled {
+    conn: AnyConnection,
+    suspect: bool,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
 impl ManageConnection for ConnectionManager {
-    type Connection = AnyConnection;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
-        match self.backend {
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let conn = match self.backend {
             Backend::Postgres => diesel::PgConnection::establish(&self.url)
                 .map(AnyConnection::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+                .map_err(r2d2::Error::ConnectionError)?,
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))
                     .map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_PRAGMAS)
                     .map_err(r2d2::Error::QueryError)?;
-                Ok(AnyConnection::Sqlite(conn))
+                AnyConnection::Sqlite(conn)
             }
-        }
+        };
+        Ok(Pooled {
+            conn,
+            suspect: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
+        conn.conn
+            .batch_execute("SELECT 1")
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        if conn.conn.is_broken() {
+            return true;
+        }
+        std::mem::take(&mut conn.suspect) && conn.conn.batch_execute("SELECT 1").is_err()
     }
 }
 
@@ -158,6 +189,7 @@ impl Db {
         }
         let pool = r2d2::Pool::builder()
             .max_size(size.max(1))
+            .test_on_check_out(false)
             .connection_timeout(timeout)
             .build(ConnectionManager::new(url))?;
         Ok(Self {
@@ -186,7 +218,9 @@ impl Db {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            let out = f(&mut conn);
+            conn.suspect = out.is_err();
+            out
         })
         .await?
     }
@@ -246,7 +280,8 @@ impl Db {
             Backend::Sqlite => Some(self.write_lock.lock().unwrap_or_else(|e| e.into_inner())),
             Backend::Postgres => None,
         };
-        let conn: &mut AnyConnection = &mut conn;
-        conn.transaction(f)
+        let out = conn.conn.transaction(f);
+        conn.suspect = out.is_err();
+        out
     }
 }

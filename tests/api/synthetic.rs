@@ -29,20 +29,20 @@ fn shape(url: &str, plan: Plan) -> (Vec<String>, Vec<(String, i64)>) {
     let titles = articles::table
         .order(articles::id)
         .select(articles::title)
-        .load(&mut *conn)
+        .load(&mut **conn)
         .expect("titles");
     let statuses = articles::table
         .group_by(articles::status)
         .select((articles::status, diesel::dsl::count_star()))
         .order(articles::status)
-        .load(&mut *conn)
+        .load(&mut **conn)
         .expect("statuses");
     // Every article has 1–5 topics whose copies of status and time match the article's.
     let mismatched: i64 = article_topics::table
         .inner_join(articles::table)
         .filter(article_topics::status.ne(articles::status))
         .count()
-        .get_result(&mut *conn)
+        .get_result(&mut **conn)
         .expect("count");
     assert_eq!(mismatched, 0);
     (titles, statuses)

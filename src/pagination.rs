@@ -1,7 +1,8 @@
 //! Keyset pagination: opaque cursors that carry the sort, the last row's sort key and its id.
 //!
-//! A cursor is `base64url("<sort>\n<key>\n<id>")`. It is opaque to clients; a cursor made for
-//! another sort is rejected with a 400 instead of returning a wrong page.
+//! A cursor is `base64url("<sort>\n<id>\n<key>")`: the key comes last, so a title holding a
+//! newline round-trips. It is opaque to clients; a cursor made for another sort is rejected with
+//! a 400 instead of returning a wrong page.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -43,7 +44,7 @@ impl Cursor {
             // Display of f64 is the shortest text that parses back to the same value.
             Key::Number(n) => n.to_string(),
         };
-        URL_SAFE_NO_PAD.encode(format!("{sort}\n{key}\n{}", self.id))
+        URL_SAFE_NO_PAD.encode(format!("{sort}\n{}\n{key}", self.id))
     }
 
     /// Decodes a cursor made for `sort`, whose keys are of `kind`.
@@ -57,7 +58,7 @@ impl Cursor {
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
         let mut parts = text.splitn(3, '\n');
-        let (Some(cursor_sort), Some(key), Some(id)) = (parts.next(), parts.next(), parts.next())
+        let (Some(cursor_sort), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(bad());
         };
@@ -128,6 +129,15 @@ impl<T> Page<T> {
         }
     }
 
+    /// Keeps the items `f` maps to `Some`; the cursor still follows the last row fetched.
+    pub fn filter_map<U>(self, f: impl FnMut(T) -> Option<U>) -> Page<U> {
+        Page {
+            items: self.items.into_iter().filter_map(f).collect(),
+            next: self.next,
+            total: self.total,
+        }
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),
@@ -157,6 +167,16 @@ mod tests {
         );
         assert!(Cursor::decode(&raw, "title", KeyKind::Text).is_err());
         assert!(Cursor::decode("%%%", "title", KeyKind::Text).is_err());
+    }
+
+    #[test]
+    fn text_keys_with_newlines_round_trip() {
+        let c = Cursor {
+            key: Key::Text("Two\nlines\n\nand more".to_owned()),
+            id: 7,
+        };
+        let raw = c.encode("title");
+        assert_eq!(Cursor::decode(&raw, "title", KeyKind::Text).ok(), Some(c));
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     pub routes: KnownRoutes,
     pub cache: crate::api::cache::ResponseCache,
+    /// The Content API's in-memory copies of authors, topics and topic heads.
+    pub read_model: crate::api::content::read_model::ReadModel,
     pub clock: crate::clock::Clock,
 }
 
@@ -127,6 +129,10 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
     let db = open_database(&settings)?;
     let secret = jwt_secret(&settings, &db)?;
     bootstrap_admin(&settings, &db)?;
+    let rendered = crate::models::cards::backfill(&db)?;
+    if rendered > 0 {
+        tracing::info!(articles = rendered, "rendered the read model of articles");
+    }
     if settings.demo {
         let loaded = crate::seed::load_demo_if_empty(&db)?;
         if loaded {
@@ -142,6 +148,7 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
             std::time::Duration::from_millis(settings.cache_sync_ms),
             settings.cache_max_mb as usize * 1024 * 1024,
         ),
+        read_model: crate::api::content::read_model::ReadModel::new(),
         clock: crate::clock::Clock::system(),
         db,
         settings,

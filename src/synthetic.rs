@@ -469,6 +469,7 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
                 .values(chunk)
                 .execute(c))?;
         }
+        crate::models::cards::taxonomy_changed(conn)?;
         Ok((first_author, first_topic))
     })?;
 
@@ -653,6 +654,7 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
         bar.set_position(done);
     }
     bar.finish_and_clear();
+    crate::models::cards::backfill(db)?;
     let mut conn = db.get()?;
     fix_sequences(&mut conn)?;
     if let AnyConnection::Postgresql(c) = &mut **conn {

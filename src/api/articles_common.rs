@@ -1,12 +1,9 @@
 //! Building article views from rows: relations in a fixed number of queries, related items.
 
-use chrono::NaiveDateTime;
-
-use super::views::{ArticleSummary, Includes, ItemView, RelatedSource, Relations};
+use super::views::{ArticleSummary, Includes, Relations};
 use crate::db::AnyConnection;
 use crate::error::{AppError, FieldError};
-use crate::models::articles::{self, Article, ArticleBrief, Sort};
-use crate::models::related::{self, Related};
+use crate::models::articles::{ArticleBrief, Sort};
 use crate::models::search::{self, Search};
 use crate::models::{authors, topics};
 
@@ -40,45 +37,6 @@ pub fn summaries(
     Ok(briefs
         .into_iter()
         .map(|a| ArticleSummary::build(a, &rel, Includes::BOTH))
-        .collect())
-}
-
-/// The related items of `article`, rendered: five queries at most, whatever the limit.
-pub fn related_items(
-    conn: &mut AnyConnection,
-    article: &Article,
-    topic_ids: &[i64],
-    limit: usize,
-    now: NaiveDateTime,
-) -> Result<Vec<ItemView>, AppError> {
-    let picks = related::of_article(conn, article, topic_ids, limit, now)?;
-    let ids: Vec<i64> = picks
-        .iter()
-        .filter_map(|p| match p {
-            Related::Curated(item) => item.article_id,
-            Related::Automatic(id) => Some(*id),
-        })
-        .collect();
-    let briefs = articles::briefs_in_order(conn, &ids, now)?;
-    let mut by_id: std::collections::HashMap<i64, ArticleSummary> = summaries(conn, briefs)?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    Ok(picks
-        .into_iter()
-        .filter_map(|p| match p {
-            Related::Curated(item) => match item.article_id {
-                Some(id) => by_id.remove(&id).map(|article| ItemView::Article {
-                    article,
-                    source: Some(RelatedSource::Curated),
-                }),
-                None => Some(ItemView::external(item, Some(RelatedSource::Curated))),
-            },
-            Related::Automatic(id) => by_id.remove(&id).map(|article| ItemView::Article {
-                article,
-                source: Some(RelatedSource::Automatic),
-            }),
-        })
         .collect())
 }
 

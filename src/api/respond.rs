@@ -86,7 +86,15 @@ pub fn public<T: Serialize>(
     max_age: u32,
     body: &T,
 ) -> Result<HttpResponse, AppError> {
-    let bytes = serde_json::to_vec(body)?;
+    public_json(req, max_age, serde_json::to_vec(body)?)
+}
+
+/// [`public`] for a body already serialised.
+pub fn public_json(
+    req: &HttpRequest,
+    max_age: u32,
+    bytes: Vec<u8>,
+) -> Result<HttpResponse, AppError> {
     let etag = etag_of(&bytes);
     let cache_control = format!("public, max-age={max_age}");
     if none_match_hits(req.headers(), &etag) {

@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -11,105 +10,9 @@ use crate::models::authors::{Author, AuthorBrief};
 use crate::models::lists::ListItem;
 use crate::models::topics::{Topic, TopicBrief};
 
-pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
-
-/// An author as credited on an article.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AuthorSummary {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(example = "andy-boxall")]
-    pub slug: String,
-    #[schema(example = "Andy Boxall")]
-    pub name: String,
-    #[schema(example = "Senior Writer")]
-    pub job_title: Option<String>,
-    pub avatar_url: Option<String>,
-}
-
-impl From<AuthorBrief> for AuthorSummary {
-    fn from(a: AuthorBrief) -> Self {
-        Self {
-            id: a.id,
-            slug: a.slug,
-            name: a.name,
-            job_title: a.job_title,
-            avatar_url: a.avatar_url,
-        }
-    }
-}
-
-/// A topic as filed on an article.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TopicSummary {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(example = "xiaomi")]
-    pub slug: String,
-    #[schema(example = "Xiaomi")]
-    pub name: String,
-}
-
-impl From<TopicBrief> for TopicSummary {
-    fn from(t: TopicBrief) -> Self {
-        Self {
-            id: t.id,
-            slug: t.slug,
-            name: t.name,
-        }
-    }
-}
-
-/// The feature image of an article.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FeatureImageView {
-    #[schema(example = "https://images.example.com/xiaomi-nokia.jpg")]
-    pub url: String,
-    pub alt: Option<String>,
-    pub caption: Option<String>,
-    #[schema(example = "Andy Boxall/Digital Trends")]
-    pub credit: Option<String>,
-}
-
-pub fn feature_image(
-    url: Option<String>,
-    alt: Option<String>,
-    caption: Option<String>,
-    credit: Option<String>,
-) -> Option<FeatureImageView> {
-    url.map(|url| FeatureImageView {
-        url,
-        alt,
-        caption,
-        credit,
-    })
-}
-
-/// A published article in a list: no body.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ArticleSummary {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(example = "new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans")]
-    pub slug: String,
-    #[schema(example = "New deal with Nokia may accelerate Xiaomi's stalled global launch plans")]
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub excerpt: String,
-    pub published_at: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
-    #[schema(example = 3)]
-    pub reading_time_minutes: i32,
-    pub feature_image: Option<FeatureImageView>,
-    /// Bylines in order, the first primary. Present unless `include` leaves it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub authors: Option<Vec<AuthorSummary>>,
-    /// Topics in order, the first primary. Present unless `include` leaves it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub topics: Option<Vec<TopicSummary>>,
-}
+pub use crate::models::cards::{
+    ArticleSummary, AuthorSummary, FeatureImageView, TopicSummary, feature_image, utc,
+};
 
 /// Which relations to embed in article summaries.
 #[derive(Debug, Clone, Copy)]

@@ -4,8 +4,11 @@
 //! Handlers never hold a connection on an async thread: [`Db::run`] and [`Db::write`] check a
 //! connection out and run the closure on actix's blocking thread pool.
 
+pub mod ids;
 pub mod migrations;
 pub mod schema;
+
+pub use ids::in_ids;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

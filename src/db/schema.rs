@@ -157,7 +157,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Each article's public summary, rendered at write time (see `models::cards`). `slug`,
+    /// `status` and `published_at` copy the article's.
+    article_cards (article_id) {
+        article_id -> BigInt,
+        slug -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        related_list_id -> Nullable<BigInt>,
+        format -> Integer,
+        author_ids -> Text,
+        topic_ids -> Text,
+        card -> Text,
+    }
+}
+
+diesel::table! {
+    /// The rest of each article's public view, rendered at write time.
+    article_pages (article_id) {
+        article_id -> BigInt,
+        page -> Text,
+    }
+}
+
 diesel::joinable!(users -> authors (author_id));
+diesel::joinable!(article_cards -> articles (article_id));
+diesel::joinable!(article_pages -> article_cards (article_id));
+diesel::joinable!(article_topics -> article_cards (article_id));
 diesel::joinable!(articles -> lists (related_list_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
@@ -187,6 +214,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_revisions,
     list_items,
     refresh_tokens,
+    article_cards,
+    article_pages,
 );
 
 diesel::table! {
@@ -201,5 +230,7 @@ diesel::table! {
     content_version (id) {
         id -> BigInt,
         generation -> BigInt,
+        /// Bumped by every write to an author or a topic.
+        taxonomy -> BigInt,
     }
 }

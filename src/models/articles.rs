@@ -253,37 +253,19 @@ pub fn relation_ids(conn: &mut AnyConnection, id: i64) -> Result<(Vec<i64>, Vec<
     Ok((authors, topics))
 }
 
-/// A published article by its slug.
-pub enum BySlug {
-    Found(Box<Article>),
-    /// The slug is a former slug of a published article: its current slug.
-    Moved(String),
-}
-
-pub fn find_public_by_slug(
+/// The current slug of the article public at `now` that `slug` used to name.
+pub fn public_slug_for_former(
     conn: &mut AnyConnection,
     slug: &str,
     now: NaiveDateTime,
-) -> Result<BySlug, AppError> {
-    let found = articles::table
-        .filter(articles::slug.eq(slug))
-        .filter(is_public(now))
-        .select(Article::as_select())
-        .first(conn)
-        .optional()?;
-    if let Some(article) = found {
-        return Ok(BySlug::Found(Box::new(article)));
-    }
-    let moved: Option<String> = article_slugs::table
+) -> Result<Option<String>, AppError> {
+    Ok(article_slugs::table
         .inner_join(articles::table)
         .filter(article_slugs::slug.eq(slug))
         .filter(is_public(now))
         .select(articles::slug)
         .first(conn)
-        .optional()?;
-    moved
-        .map(BySlug::Moved)
-        .ok_or_else(|| AppError::not_found("article"))
+        .optional()?)
 }
 
 /// The id of a published article by slug (current slugs only).
@@ -424,7 +406,9 @@ pub fn create(
         .get_result(conn)?;
     replace_relations(conn, id, draft, DRAFT)?;
     record_revision(conn, id, 1, draft, user_id)?;
-    find(conn, id)
+    let article = find(conn, id)?;
+    super::cards::store(conn, &article, &draft.author_ids, &draft.topic_ids)?;
+    Ok(article)
 }
 
 /// Saves a new state of `current` when its version is still `expected`: the columns, bylines,
@@ -469,7 +453,9 @@ pub fn save(
     }
     replace_relations(conn, id, draft, status.unwrap_or(&current.status))?;
     record_revision(conn, id, version, draft, user_id)?;
-    find(conn, id)
+    let article = find(conn, id)?;
+    super::cards::store(conn, &article, &draft.author_ids, &draft.topic_ids)?;
+    Ok(article)
 }
 
 pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
@@ -553,18 +539,50 @@ impl Sort {
         }
     }
 
-    fn cursor_of(self, a: &ArticleBrief, rank: f64) -> Cursor {
+    /// The cursor key of a row with these columns under this sort.
+    fn key_of(self, (id, published_at, created_at, updated_at, title): KeyColumns) -> ArticleKey {
         let key = match self {
-            Sort::Relevance => Key::Number(rank),
             // Only public listings sort by publication time, where it is never null.
             Sort::PublishedDesc | Sort::PublishedAsc => {
-                Key::Time(a.published_at.unwrap_or(a.created_at))
+                Key::Time(published_at.unwrap_or(created_at))
             }
-            Sort::UpdatedDesc => Key::Time(a.updated_at),
-            Sort::Title => Key::Text(a.title.clone()),
+            Sort::UpdatedDesc => Key::Time(updated_at),
+            Sort::Title | Sort::Relevance => Key::Text(title),
         };
-        Cursor { key, id: a.id }
+        ArticleKey { id, key }
     }
+}
+
+/// The columns a row's cursor key may come from: id, published_at, created_at, updated_at,
+/// title.
+type KeyColumns = (
+    i64,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+    NaiveDateTime,
+    String,
+);
+
+/// An article in a listing: its id and its sort key (what the next page's cursor carries).
+/// Callers load what they show by id: cards on the Content API, briefs on the Admin API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleKey {
+    pub id: i64,
+    pub key: Key,
+}
+
+impl ArticleKey {
+    fn cursor(&self) -> Cursor {
+        Cursor {
+            key: self.key.clone(),
+            id: self.id,
+        }
+    }
+}
+
+/// The ids of `keys`, in order.
+pub fn ids_of(keys: &[ArticleKey]) -> Vec<i64> {
+    keys.iter().map(|k| k.id).collect()
 }
 
 /// A staff-side status filter.
@@ -883,7 +901,7 @@ pub fn list(
     cursor: Option<&Cursor>,
     limit: i64,
     count: bool,
-) -> Result<Page<ArticleBrief>, AppError> {
+) -> Result<Page<ArticleKey>, AppError> {
     if let Some((now, driver)) = index_driven(filter, sort) {
         let after = match cursor {
             Some(Cursor {
@@ -903,12 +921,14 @@ pub fn list(
             published_before: filter.published_before,
             limit: limit + 1,
         };
-        let ids: Vec<i64> = public_newest(conn, driver, &scan)?
+        let keys: Vec<ArticleKey> = public_newest(conn, driver, &scan)?
             .into_iter()
-            .map(|(id, _)| id)
+            .map(|(id, t)| ArticleKey {
+                id,
+                key: Key::Time(t),
+            })
             .collect();
-        let briefs = briefs_in_order(conn, &ids, now)?;
-        let mut page = Page::from_rows(briefs, limit, |a| sort.cursor_of(a, 0.0));
+        let mut page = Page::from_rows(keys, limit, ArticleKey::cursor);
         if count {
             let unbounded = filter.published_after.is_none() && filter.published_before.is_none();
             // One topic or author, no date bounds: its kept count, not a count of its rows.
@@ -928,7 +948,13 @@ pub fn list(
         return relevance_page(conn, filter, cursor, limit, count);
     }
     let probes = probes_for(conn, filter)?;
-    let mut query = filtered_with(filter, probes).select(ArticleBrief::as_select());
+    let mut query = filtered_with(filter, probes).select((
+        articles::id,
+        articles::published_at,
+        articles::created_at,
+        articles::updated_at,
+        articles::title,
+    ));
     query = match sort {
         Sort::PublishedDesc => query.order((articles::published_at.desc(), articles::id.desc())),
         Sort::PublishedAsc => query.order((articles::published_at.asc(), articles::id.asc())),
@@ -962,8 +988,9 @@ pub fn list(
             }
         };
     }
-    let rows = query.limit(limit + 1).load(conn)?;
-    let mut page = Page::from_rows(rows, limit, |a| sort.cursor_of(a, 0.0));
+    let rows: Vec<KeyColumns> = query.limit(limit + 1).load(conn)?;
+    let keys = rows.into_iter().map(|r| sort.key_of(r)).collect();
+    let mut page = Page::from_rows(keys, limit, ArticleKey::cursor);
     if count {
         page.total = Some(filtered_with(filter, probes).count().get_result(conn)?);
     }
@@ -978,7 +1005,7 @@ fn relevance_page(
     cursor: Option<&Cursor>,
     limit: i64,
     count: bool,
-) -> Result<Page<ArticleBrief>, AppError> {
+) -> Result<Page<ArticleKey>, AppError> {
     let Some(search) = filter.search.as_ref() else {
         return Err(AppError::bad_request(
             "invalid_sort",
@@ -1013,16 +1040,14 @@ fn relevance_page(
         .collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
     ranked.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
-    let ids: Vec<i64> = ranked.iter().map(|(_, id)| *id).collect();
-    let mut briefs: Vec<ArticleBrief> = articles::table
-        .filter(articles::id.eq_any(&ids))
-        .select(ArticleBrief::as_select())
-        .load(conn)?;
-    briefs.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
-    let score_of = |id: i64| scores.get(&id).copied().unwrap_or(0.0);
-    let mut page = Page::from_rows(briefs, limit, |a| {
-        Sort::Relevance.cursor_of(a, score_of(a.id))
-    });
+    let keys = ranked
+        .into_iter()
+        .map(|(score, id)| ArticleKey {
+            id,
+            key: Key::Number(score),
+        })
+        .collect();
+    let mut page = Page::from_rows(keys, limit, ArticleKey::cursor);
     if count {
         let probes = probes_for(conn, filter)?;
         page.total = Some(filtered_with(filter, probes).count().get_result(conn)?);
@@ -1046,6 +1071,14 @@ pub fn briefs_in_order(
         .load(conn)?;
     rows.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
     Ok(rows)
+}
+
+/// Summaries of `ids` whatever their status, in no particular order (the Admin API's listings).
+pub fn briefs(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<ArticleBrief>, AppError> {
+    Ok(articles::table
+        .filter(crate::db::in_ids(articles::id, ids))
+        .select(ArticleBrief::as_select())
+        .load(conn)?)
 }
 
 pub fn count(conn: &mut AnyConnection) -> Result<i64, AppError> {

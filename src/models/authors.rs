@@ -63,7 +63,7 @@ impl Author {
 }
 
 // insert, update, find, find_by_slug, missing, list (by name)
-super::resource::versioned_resource!(table: authors, row: Author, fields: AuthorFields, noun: "author", by: name);
+super::resource::versioned_resource!(table: authors, row: Author, fields: AuthorFields, noun: "author", by: name, on_write: super::cards::taxonomy_changed);
 
 pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     let bylines: i64 = article_authors::table
@@ -80,7 +80,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     if diesel::delete(authors::table.find(id)).execute(conn)? == 0 {
         return Err(AppError::not_found("author"));
     }
-    Ok(())
+    super::cards::taxonomy_changed(conn)
 }
 
 /// The bylines of `article_ids`, in byline order.

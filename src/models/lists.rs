@@ -38,7 +38,7 @@ impl List {
 }
 
 // insert, update, find, find_by_slug, missing, list (by title)
-super::resource::versioned_resource!(table: lists, row: List, fields: ListFields, noun: "list", by: title);
+super::resource::versioned_resource!(table: lists, row: List, fields: ListFields, noun: "list", by: title, on_write: super::unchanged);
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = list_items)]

@@ -3,8 +3,8 @@
 
 pub mod articles;
 pub mod authors;
+pub mod cards;
 pub mod lists;
-pub mod related;
 mod resource;
 pub mod search;
 pub mod secrets;
@@ -17,6 +17,11 @@ use chrono::{NaiveDateTime, SubsecRound, Utc};
 /// The current UTC time at the precision both backends store (microseconds).
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// An `on_write` hook that does nothing (see `resource::versioned_resource`).
+pub fn unchanged(_: &mut crate::db::AnyConnection) -> Result<(), crate::error::AppError> {
+    Ok(())
 }
 
 /// The error of a write whose expected version is no longer current.

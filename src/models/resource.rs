@@ -13,9 +13,10 @@
 /// - `list(conn, cursor, limit)`: a keyset page ordered by `by`, then id.
 ///
 /// `row` is the `Selectable` row (with a `by` field), `fields` the `Insertable + AsChangeset`
-/// editable columns, and `noun` how errors name the resource.
+/// editable columns, `noun` how errors name the resource, and `on_write` a function run in the
+/// transaction of every insert and update (authors and topics tell readers' copies).
 macro_rules! versioned_resource {
-    (table: $table:ident, row: $Row:ident, fields: $Fields:ident, noun: $noun:literal, by: $by:ident) => {
+    (table: $table:ident, row: $Row:ident, fields: $Fields:ident, noun: $noun:literal, by: $by:ident, on_write: $on_write:path) => {
         pub fn insert(
             conn: &mut $crate::db::AnyConnection,
             fields: &$Fields,
@@ -30,6 +31,7 @@ macro_rules! versioned_resource {
                 ))
                 .returning($table::id)
                 .get_result(conn)?;
+            $on_write(conn)?;
             find(conn, id)
         }
 
@@ -50,6 +52,7 @@ macro_rules! versioned_resource {
             if n == 0 {
                 return Err($crate::models::stale($noun));
             }
+            $on_write(conn)?;
             find(conn, id)
         }
 

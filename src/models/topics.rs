@@ -52,14 +52,14 @@ impl Topic {
 }
 
 // insert, update, find, find_by_slug, missing, list (by name)
-super::resource::versioned_resource!(table: topics, row: Topic, fields: TopicFields, noun: "topic", by: name);
+super::resource::versioned_resource!(table: topics, row: Topic, fields: TopicFields, noun: "topic", by: name, on_write: super::cards::taxonomy_changed);
 
 /// Deletes a topic; articles lose the tag and child topics lose their parent.
 pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     if diesel::delete(topics::table.find(id)).execute(conn)? == 0 {
         return Err(AppError::not_found("topic"));
     }
-    Ok(())
+    super::cards::taxonomy_changed(conn)
 }
 
 /// Ids of the topics with these slugs (unknown slugs are skipped).

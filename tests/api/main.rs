@@ -12,6 +12,7 @@ mod errors;
 mod factories;
 mod lists;
 mod ops;
+mod read_model;
 mod roles;
 mod schema;
 mod search;

@@ -1,21 +1,25 @@
 //! `GET /api/v1/articles`, `/articles/{slug}`, `/articles/{slug}/related`.
 
+use std::collections::{HashMap, HashSet};
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::articles_common::{
-    comma_list, prepare_search, related_items, relations, sort_and_query,
-};
-use crate::api::respond::{Collection, Data, public};
+use super::read_model::{ReadModel, Taxonomy, Versions};
+use crate::api::articles_common::{comma_list, prepare_search, sort_and_query};
+use crate::api::respond::{Collection, Data, Meta, Pagination, public_json};
 use crate::api::views::{
-    ArticleSummary, AuthorSummary, FeatureImageView, Includes, ItemView, TopicSummary,
+    ArticleSummary, AuthorSummary, FeatureImageView, Includes, ItemView, RelatedSource,
+    TopicSummary,
 };
+use crate::db::AnyConnection;
 use crate::error::{AppError, FieldError};
-use crate::models::articles::{self, BySlug, Filter, Sort, Visibility};
-use crate::models::{authors, topics};
+use crate::models::articles::{self, Filter, Sort, Visibility};
+use crate::models::cards::{self, Card, SeoView};
+use crate::models::lists;
 use crate::pagination::{self, Cursor};
 use crate::startup::AppState;
 
@@ -171,42 +175,71 @@ pub async fn list(
     );
 
     let now = state.clock.now();
-    let (page, rel) = state
+    let st = state.clone();
+    let (page, tax, cards) = state
         .db
         .run(move |conn| {
-            let topic_ids = topic_slugs
-                .map(|s| topics::ids_for_slugs(conn, &s))
-                .transpose()?;
-            let author_ids = match author_slug {
-                Some(slug) => Some(
-                    authors::find_by_slug(conn, &slug)
-                        .map(|a| vec![a.id])
-                        .or_else(|e| match e {
-                            AppError::NotFound(_) => Ok(Vec::new()),
-                            other => Err(other),
-                        })?,
-                ),
-                None => None,
-            };
+            let v = ReadModel::versions(conn)?;
+            let tax = st.read_model.taxonomy(conn, v)?;
             let filter = Filter {
                 visibility: Visibility::Public(now),
-                topic_ids,
-                author_ids,
+                topic_ids: topic_slugs.map(|s| tax.topic_ids(&s)),
+                author_ids: author_slug.map(|s| tax.author_id(&s).into_iter().collect()),
                 published_after,
                 published_before,
                 search: prepare_search(conn, q.as_deref())?,
             };
             let page = articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?;
-            let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
-            let rel = relations(conn, &ids, inc)?;
-            Ok((page, rel))
+            let cards = cards::public_cards(conn, &articles::ids_of(&page.items), now)?;
+            Ok((page, tax, cards))
         })
         .await?;
 
-    let body = Collection::from_page(page, limit, sort.name(), |a| {
-        ArticleListItem::sparse(ArticleSummary::build(a, &rel, inc), fields.as_deref())
-    });
-    public(&req, state.settings.cache_max_age, &body)
+    let mut by_id: HashMap<i64, Card> = cards.into_iter().map(|c| (c.article_id, c)).collect();
+    let mut out = String::with_capacity(1024 * page.items.len() + 256);
+    out.push_str("{\"data\":[");
+    let mut first = true;
+    for key in &page.items {
+        // An article unpublished since the listing's query drops out.
+        let Some(card) = by_id.remove(&key.id) else {
+            continue;
+        };
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        match &fields {
+            None => tax.push_card(&mut out, &card, inc),
+            Some(fields) => push_sparse(&mut out, &tax, &card, inc, fields)?,
+        }
+    }
+    out.push_str("],\"meta\":");
+    let meta = Meta {
+        pagination: Pagination {
+            limit,
+            next_cursor: page.next.as_ref().map(|c| c.encode(sort.name())),
+            total: page.total,
+        },
+    };
+    out.push_str(&serde_json::to_string(&meta)?);
+    out.push('}');
+    public_json(&req, state.settings.cache_max_age, out.into_bytes())
+}
+
+/// Appends `card` with only the summary fields named in `fields`.
+fn push_sparse(
+    out: &mut String,
+    tax: &Taxonomy,
+    card: &Card,
+    inc: Includes,
+    fields: &[String],
+) -> Result<(), AppError> {
+    let mut full = String::with_capacity(card.card.len() + 256);
+    tax.push_card(&mut full, card, inc);
+    let mut value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&full)?;
+    value.retain(|k, _| fields.iter().any(|f| f == k));
+    out.push_str(&serde_json::to_string(&value)?);
+    Ok(())
 }
 
 /// An article summary in a listing. Every field is present unless `fields` leaves it out
@@ -243,38 +276,6 @@ pub struct ArticleListItem {
     pub topics: Option<Vec<TopicSummary>>,
 }
 
-impl ArticleListItem {
-    /// Keeps the fields named in `fields` (all when `None`).
-    fn sparse(s: ArticleSummary, fields: Option<&[String]>) -> Self {
-        let want = |name: &str| fields.is_none_or(|f| f.iter().any(|x| x == name));
-        ArticleListItem {
-            id: want("id").then_some(s.id),
-            slug: want("slug").then_some(s.slug),
-            title: want("title").then_some(s.title),
-            subtitle: want("subtitle").then_some(s.subtitle),
-            excerpt: want("excerpt").then_some(s.excerpt),
-            published_at: if want("published_at") {
-                s.published_at
-            } else {
-                None
-            },
-            updated_at: want("updated_at").then_some(s.updated_at),
-            reading_time_minutes: want("reading_time_minutes").then_some(s.reading_time_minutes),
-            feature_image: want("feature_image").then_some(s.feature_image),
-            authors: s.authors.filter(|_| want("authors")),
-            topics: s.topics.filter(|_| want("topics")),
-        }
-    }
-}
-
-/// SEO fields of an article.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SeoView {
-    pub meta_title: Option<String>,
-    pub meta_description: Option<String>,
-    pub canonical_url: Option<String>,
-}
-
 /// A published article with its body, SEO fields and related items.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleView {
@@ -294,6 +295,81 @@ fn moved(max_age: u32, location: String) -> HttpResponse {
         .insert_header((header::LOCATION, location))
         .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
         .finish()
+}
+
+/// A public article's related items as a JSON array: its curated list's visible items first,
+/// then automatic picks, `limit` in all. No duplicates, never the article itself.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one read, gathered by the caller"
+)]
+fn related_json(
+    conn: &mut AnyConnection,
+    model: &ReadModel,
+    tax: &Taxonomy,
+    v: Versions,
+    card: &Card,
+    related_list_id: Option<i64>,
+    limit: usize,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
+    let items = match related_list_id {
+        Some(list_id) => lists::items(conn, list_id)?,
+        None => Vec::new(),
+    };
+    let curated: Vec<i64> = items.iter().filter_map(|i| i.article_id).collect();
+    let topics: Vec<i64> = cards::split_ids(&card.topic_ids)
+        .filter(|t| tax.has_topic(*t))
+        .collect();
+    let mut exclude = curated.clone();
+    exclude.push(card.article_id);
+    let picks = model.related_picks(conn, &topics, &exclude, limit, v, now)?;
+    let wanted: Vec<i64> = curated.iter().chain(&picks).copied().collect();
+    let by_id: HashMap<i64, Card> = cards::public_cards(conn, &wanted, now)?
+        .into_iter()
+        .map(|c| (c.article_id, c))
+        .collect();
+
+    let article = |card: &Card, source: &str| {
+        let mut item = String::with_capacity(card.card.len() + 512);
+        item.push_str("{\"type\":\"article\",\"article\":");
+        tax.push_card(&mut item, card, Includes::BOTH);
+        item.push_str(",\"source\":\"");
+        item.push_str(source);
+        item.push_str("\"}");
+        item
+    };
+    let mut parts: Vec<String> = Vec::with_capacity(limit);
+    let mut seen = HashSet::from([card.article_id]);
+    for item in items {
+        if parts.len() == limit {
+            break;
+        }
+        match item.article_id {
+            Some(id) => {
+                if let Some(c) = by_id.get(&id)
+                    && seen.insert(id)
+                {
+                    parts.push(article(c, "curated"));
+                }
+            }
+            None => parts.push(serde_json::to_string(&ItemView::external(
+                item,
+                Some(RelatedSource::Curated),
+            ))?),
+        }
+    }
+    for id in picks {
+        if parts.len() == limit {
+            break;
+        }
+        if let Some(c) = by_id.get(&id)
+            && seen.insert(id)
+        {
+            parts.push(article(c, "automatic"));
+        }
+    }
+    Ok(format!("[{}]", parts.join(",")))
 }
 
 /// One published article by slug. A former slug answers 308 with the current location.
@@ -316,41 +392,55 @@ pub async fn get(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let now = state.clock.now();
+    let st = state.clone();
     let found = state
         .db
         .run(move |conn| {
-            let article = match articles::find_public_by_slug(conn, &slug, now)? {
-                BySlug::Found(article) => article,
-                BySlug::Moved(current) => return Ok(Err(current)),
+            let v = ReadModel::versions(conn)?;
+            let Some(row) = cards::public_page(conn, &slug, now)? else {
+                return Ok(Err(current_slug(conn, &slug, now)?));
             };
-            let (_, topic_ids) = articles::relation_ids(conn, article.id)?;
-            let items = related_items(conn, &article, &topic_ids, DETAIL_RELATED, now)?;
-            let rel = relations(conn, &[article.id], Includes::BOTH)?;
-            Ok(Ok((article, items, rel)))
+            let model = &st.read_model;
+            let tax = model.taxonomy(conn, v)?;
+            let items = related_json(
+                conn,
+                model,
+                &tax,
+                v,
+                &row.card,
+                row.related_list_id,
+                DETAIL_RELATED,
+                now,
+            )?;
+            let mut out =
+                String::with_capacity(row.card.card.len() + row.page.len() + items.len() + 1024);
+            out.push_str("{\"data\":");
+            tax.push_card(&mut out, &row.card, Includes::BOTH);
+            out.pop(); // the card's closing brace: the page's fields follow
+            out.push(',');
+            out.push_str(&row.page);
+            out.push_str(",\"related\":");
+            out.push_str(&items);
+            out.push_str("}}");
+            Ok(Ok(out))
         })
         .await?;
-    let (article, items, rel) = match found {
-        Ok(found) => found,
-        Err(current) => {
-            return Ok(moved(
-                state.settings.cache_max_age,
-                format!("/api/v1/articles/{current}"),
-            ));
-        }
-    };
-    let a = *article;
-    let brief = a.brief();
-    let view = ArticleView {
-        summary: ArticleSummary::build(brief, &rel, Includes::BOTH),
-        body_html: a.body_html,
-        seo: SeoView {
-            meta_title: a.seo_meta_title,
-            meta_description: a.seo_meta_description,
-            canonical_url: a.seo_canonical_url,
-        },
-        related: items,
-    };
-    public(&req, state.settings.cache_max_age, &Data { data: view })
+    match found {
+        Ok(body) => public_json(&req, state.settings.cache_max_age, body.into_bytes()),
+        Err(current) => Ok(moved(
+            state.settings.cache_max_age,
+            format!("/api/v1/articles/{current}"),
+        )),
+    }
+}
+
+/// The current slug of the public article that `slug` used to name, or 404.
+fn current_slug(
+    conn: &mut AnyConnection,
+    slug: &str,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
+    articles::public_slug_for_former(conn, slug, now)?.ok_or_else(|| AppError::not_found("article"))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -389,22 +479,41 @@ pub async fn related(
     let limit = usize::try_from(limit).unwrap_or(5);
     let slug = slug.into_inner();
     let now = state.clock.now();
+    let st = state.clone();
     let found = state
         .db
         .run(move |conn| {
-            let article = match articles::find_public_by_slug(conn, &slug, now)? {
-                BySlug::Found(article) => article,
-                BySlug::Moved(current) => return Ok(Err(current)),
+            let v = ReadModel::versions(conn)?;
+            let Some(row) = cards::public_page(conn, &slug, now)? else {
+                return Ok(Err(current_slug(conn, &slug, now)?));
             };
-            let (_, topic_ids) = articles::relation_ids(conn, article.id)?;
-            Ok(Ok(related_items(conn, &article, &topic_ids, limit, now)?))
+            let model = &st.read_model;
+            let tax = model.taxonomy(conn, v)?;
+            let items = related_json(
+                conn,
+                model,
+                &tax,
+                v,
+                &row.card,
+                row.related_list_id,
+                limit,
+                now,
+            )?;
+            Ok(Ok(format!("{{\"data\":{items}}}")))
         })
         .await?;
     match found {
-        Ok(items) => public(&req, state.settings.cache_max_age, &Data { data: items }),
-        Err(current) => Ok(moved(
-            state.settings.cache_max_age,
-            format!("/api/v1/articles/{current}/related"),
-        )),
+        Ok(body) => public_json(&req, state.settings.cache_max_age, body.into_bytes()),
+        Err(current) => {
+            // The redirect keeps the query (`limit`).
+            let query = match req.query_string() {
+                "" => String::new(),
+                q => format!("?{q}"),
+            };
+            Ok(moved(
+                state.settings.cache_max_age,
+                format!("/api/v1/articles/{current}/related{query}"),
+            ))
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod authors;
 pub mod lists;
+pub mod read_model;
 pub mod topics;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -269,7 +269,13 @@ pub async fn list(
                 search: prepare_search(conn, q.as_deref())?,
             };
             let page = articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?;
-            let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
+            let ids = articles::ids_of(&page.items);
+            let mut briefs: std::collections::HashMap<i64, _> = articles::briefs(conn, &ids)?
+                .into_iter()
+                .map(|b| (b.id, b))
+                .collect();
+            // An article deleted since the listing's query drops out.
+            let page = page.filter_map(|k| briefs.remove(&k.id));
             Ok((page, relations(conn, &ids, Includes::BOTH)?))
         })
         .await?;

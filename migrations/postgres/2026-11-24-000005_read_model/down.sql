@@ -1,0 +1,3 @@
+ALTER TABLE content_version DROP COLUMN taxonomy;
+DROP TABLE article_pages;
+DROP TABLE article_cards;

@@ -1,0 +1,245 @@
+//! What the Content API keeps in memory to assemble responses from stored cards
+//! (`models::cards`): a copy of every author's and topic's summary (to close cards with their
+//! bylines and topics, and to resolve slugs in filters), and each topic's newest articles (the
+//! candidates of automatic related picks).
+//!
+//! Both are checked against `content_version`, read by one small query at the start of every
+//! request:
+//! - the summaries against `taxonomy`, which every author and topic write bumps;
+//! - a topic's newest articles against `generation`, which every content write bumps, and
+//!   against the next publication scheduled in the topic.
+//!
+//! So a request that starts after a write has committed never shows what it changed, on any
+//! instance, and the steady state costs no query for authors, topics or related candidates.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::NaiveDateTime;
+
+use crate::api::views::{AuthorSummary, Includes, TopicSummary};
+use crate::db::AnyConnection;
+use crate::error::AppError;
+use crate::models::cards::{self, Candidate, Card};
+
+/// Newest articles kept per topic: the candidates of related picks.
+pub const CANDIDATES_PER_TOPIC: i64 = 50;
+
+/// Topics whose newest articles are kept at most; past it the copies start over.
+const MAX_TOPICS_KEPT: usize = 20_000;
+
+/// Where the database stands: read first by every request.
+#[derive(Debug, Clone, Copy)]
+pub struct Versions {
+    pub generation: i64,
+    pub taxonomy: i64,
+}
+
+/// Every author's and topic's summary as JSON, and their slugs.
+#[derive(Debug, Default)]
+pub struct Taxonomy {
+    version: i64,
+    authors: HashMap<i64, String>,
+    topics: HashMap<i64, String>,
+    author_slugs: HashMap<String, i64>,
+    topic_slugs: HashMap<String, i64>,
+}
+
+impl Taxonomy {
+    /// Ids of the topics named by `slugs` (unknown ones are left out).
+    pub fn topic_ids(&self, slugs: &[String]) -> Vec<i64> {
+        let mut ids: Vec<i64> = slugs
+            .iter()
+            .filter_map(|s| self.topic_slugs.get(s).copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The id of the author named by `slug`.
+    pub fn author_id(&self, slug: &str) -> Option<i64> {
+        self.author_slugs.get(slug).copied()
+    }
+
+    /// Whether `topic` exists.
+    pub fn has_topic(&self, topic: i64) -> bool {
+        self.topics.contains_key(&topic)
+    }
+
+    /// Appends `card`, closed with its bylines and topics as `inc` asks. Ids of authors or
+    /// topics deleted since the card was rendered are skipped, as a join would skip them.
+    pub fn push_card(&self, out: &mut String, card: &Card, inc: Includes) {
+        out.push_str(&card.card);
+        let mut relation = |name: &str, raw: &str, map: &HashMap<i64, String>| {
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push_str("\":[");
+            let mut first = true;
+            for json in cards::split_ids(raw).filter_map(|id| map.get(&id)) {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                out.push_str(json);
+            }
+            out.push(']');
+        };
+        if inc.authors {
+            relation("authors", &card.author_ids, &self.authors);
+        }
+        if inc.topics {
+            relation("topics", &card.topic_ids, &self.topics);
+        }
+        out.push('}');
+    }
+}
+
+/// The newest public articles of one topic, as loaded at `generation`.
+#[derive(Debug)]
+struct Head {
+    generation: i64,
+    /// When the next article of the topic is scheduled to go public: the head is out of date
+    /// from then on.
+    until: Option<NaiveDateTime>,
+    candidates: Vec<Candidate>,
+}
+
+impl Head {
+    fn current(&self, v: Versions, now: NaiveDateTime) -> bool {
+        self.generation == v.generation && self.until.is_none_or(|t| now < t)
+    }
+}
+
+/// The Content API's in-memory copies; one per process, shared by all workers.
+#[derive(Debug, Default)]
+pub struct ReadModel {
+    taxonomy: RwLock<Arc<Taxonomy>>,
+    heads: RwLock<HashMap<i64, Arc<Head>>>,
+}
+
+impl ReadModel {
+    pub fn new() -> Self {
+        ReadModel {
+            taxonomy: RwLock::new(Arc::new(Taxonomy {
+                version: -1,
+                ..Taxonomy::default()
+            })),
+            heads: RwLock::default(),
+        }
+    }
+
+    /// The database's versions; every request reads them first.
+    pub fn versions(conn: &mut AnyConnection) -> Result<Versions, AppError> {
+        let (generation, taxonomy) = cards::versions(conn)?;
+        Ok(Versions {
+            generation,
+            taxonomy,
+        })
+    }
+
+    /// The summaries as of `v` (or newer), loaded again when an author or topic changed.
+    pub fn taxonomy(
+        &self,
+        conn: &mut AnyConnection,
+        v: Versions,
+    ) -> Result<Arc<Taxonomy>, AppError> {
+        let held = self
+            .taxonomy
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if held.version >= v.taxonomy {
+            return Ok(held);
+        }
+        // Tagged with the version read before loading: a write in between makes the copy newer
+        // than its tag, never older, and the next request loads it again.
+        let (authors, topics) = cards::taxonomy(conn)?;
+        let mut t = Taxonomy {
+            version: v.taxonomy,
+            ..Taxonomy::default()
+        };
+        for a in authors {
+            t.author_slugs.insert(a.slug.clone(), a.id);
+            t.authors
+                .insert(a.id, serde_json::to_string(&AuthorSummary::from(a))?);
+        }
+        for topic in topics {
+            t.topic_slugs.insert(topic.slug.clone(), topic.id);
+            t.topics
+                .insert(topic.id, serde_json::to_string(&TopicSummary::from(topic))?);
+        }
+        let t = Arc::new(t);
+        let mut slot = self.taxonomy.write().unwrap_or_else(|e| e.into_inner());
+        if slot.version < t.version {
+            *slot = t.clone();
+        }
+        Ok(t)
+    }
+
+    /// The newest public articles of `topic` at `now`.
+    fn head(
+        &self,
+        conn: &mut AnyConnection,
+        topic: i64,
+        v: Versions,
+        now: NaiveDateTime,
+    ) -> Result<Arc<Head>, AppError> {
+        let held = self
+            .heads
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&topic)
+            .cloned();
+        if let Some(head) = held.filter(|h| h.current(v, now)) {
+            return Ok(head);
+        }
+        let (candidates, until) = cards::topic_head(conn, topic, now, CANDIDATES_PER_TOPIC)?;
+        let head = Arc::new(Head {
+            generation: v.generation,
+            until,
+            candidates,
+        });
+        let mut heads = self.heads.write().unwrap_or_else(|e| e.into_inner());
+        if heads.len() >= MAX_TOPICS_KEPT {
+            heads.clear();
+        }
+        heads.insert(topic, head.clone());
+        Ok(head)
+    }
+
+    /// Automatic related picks for an article filed under `topics` (existing ones only), best
+    /// first: most topics shared, then newest. Candidates are the newest articles of each of
+    /// its topics; `exclude` (the article itself, its curated picks) never appear.
+    pub fn related_picks(
+        &self,
+        conn: &mut AnyConnection,
+        topics: &[i64],
+        exclude: &[i64],
+        limit: usize,
+        v: Versions,
+        now: NaiveDateTime,
+    ) -> Result<Vec<i64>, AppError> {
+        let mut scored: HashMap<i64, (usize, NaiveDateTime)> = HashMap::new();
+        for topic in topics {
+            let head = self.head(conn, *topic, v, now)?;
+            for c in &head.candidates {
+                if exclude.contains(&c.id) || scored.contains_key(&c.id) {
+                    continue;
+                }
+                let shared = c.topic_ids.iter().filter(|t| topics.contains(t)).count();
+                scored.insert(c.id, (shared, c.published_at));
+            }
+        }
+        let mut ranked: Vec<(i64, usize, NaiveDateTime)> = scored
+            .into_iter()
+            .map(|(id, (shared, at))| (id, shared, at))
+            .collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
+        Ok(ranked
+            .into_iter()
+            .take(limit)
+            .map(|(id, _, _)| id)
+            .collect())
+    }
+}

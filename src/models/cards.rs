@@ -1,0 +1,422 @@
+//! The Content API's read model, stored: each article's public JSON, rendered by the write that
+//! changes the article ([`store`], in its transaction), so that a public read is a key lookup and
+//! a copy instead of a dozen queries and a serialisation.
+//!
+//! - A *card* is the article's summary ([`ArticleSummary`] without bylines and topics) as a JSON
+//!   object left open. Readers close it with the bylines and topics from their own copies of the
+//!   author and topic summaries, so renaming a topic rewrites no card (Xiaomi is on a third of
+//!   the archive). `author_ids` and `topic_ids` keep the order of the article's relations.
+//! - A *page* is the rest of the article's view: `"body_html":…,"seo":{…}`.
+//!
+//! The rows are derived data: [`backfill`] renders every article whose card is missing or was
+//! rendered by an older [`FORMAT`], at start-up and after a bulk load.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::articles::{Article, PUBLISHED};
+use super::authors::AuthorBrief;
+use super::topics::TopicBrief;
+use crate::db::schema::{article_cards, article_pages, article_topics, articles};
+use crate::db::{AnyConnection, Db, in_ids};
+use crate::error::AppError;
+
+/// The version of the rendering. Raise it whenever the JSON of a card or a page changes: rows
+/// rendered by an older version are rendered again at start-up.
+pub const FORMAT: i32 = 1;
+
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// An author as credited on an article.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuthorSummary {
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(example = "andy-boxall")]
+    pub slug: String,
+    #[schema(example = "Andy Boxall")]
+    pub name: String,
+    #[schema(example = "Senior Writer")]
+    pub job_title: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+impl From<AuthorBrief> for AuthorSummary {
+    fn from(a: AuthorBrief) -> Self {
+        Self {
+            id: a.id,
+            slug: a.slug,
+            name: a.name,
+            job_title: a.job_title,
+            avatar_url: a.avatar_url,
+        }
+    }
+}
+
+/// A topic as filed on an article.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TopicSummary {
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(example = "xiaomi")]
+    pub slug: String,
+    #[schema(example = "Xiaomi")]
+    pub name: String,
+}
+
+impl From<TopicBrief> for TopicSummary {
+    fn from(t: TopicBrief) -> Self {
+        Self {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+        }
+    }
+}
+
+/// The feature image of an article.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeatureImageView {
+    #[schema(example = "https://images.example.com/xiaomi-nokia.jpg")]
+    pub url: String,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    #[schema(example = "Andy Boxall/Digital Trends")]
+    pub credit: Option<String>,
+}
+
+pub fn feature_image(
+    url: Option<String>,
+    alt: Option<String>,
+    caption: Option<String>,
+    credit: Option<String>,
+) -> Option<FeatureImageView> {
+    url.map(|url| FeatureImageView {
+        url,
+        alt,
+        caption,
+        credit,
+    })
+}
+
+/// A published article in a list: no body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleSummary {
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(example = "new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans")]
+    pub slug: String,
+    #[schema(example = "New deal with Nokia may accelerate Xiaomi's stalled global launch plans")]
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub excerpt: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    #[schema(example = 3)]
+    pub reading_time_minutes: i32,
+    pub feature_image: Option<FeatureImageView>,
+    /// Bylines in order, the first primary. Present unless `include` leaves it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authors: Option<Vec<AuthorSummary>>,
+    /// Topics in order, the first primary. Present unless `include` leaves it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topics: Option<Vec<TopicSummary>>,
+}
+
+/// SEO fields of an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeoView {
+    pub meta_title: Option<String>,
+    pub meta_description: Option<String>,
+    pub canonical_url: Option<String>,
+}
+
+/// The tail of an article's view after its summary.
+#[derive(Serialize)]
+struct PageTail<'a> {
+    body_html: &'a str,
+    seo: SeoView,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = article_cards)]
+struct NewCard {
+    article_id: i64,
+    slug: String,
+    status: String,
+    published_at: Option<NaiveDateTime>,
+    related_list_id: Option<i64>,
+    format: i32,
+    author_ids: String,
+    topic_ids: String,
+    card: String,
+}
+
+/// `[1, 2]` → `"1,2"`: how cards keep their relations' ids.
+fn join_ids(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// The ids of a card's `author_ids` or `topic_ids`, in order.
+pub fn split_ids(raw: &str) -> impl Iterator<Item = i64> + '_ {
+    raw.split(',').filter_map(|s| s.parse().ok())
+}
+
+/// The card of `a`: its summary without bylines and topics, as a JSON object left open.
+fn render_card(a: &Article) -> Result<String, AppError> {
+    let summary = ArticleSummary {
+        id: a.id,
+        slug: a.slug.clone(),
+        title: a.title.clone(),
+        subtitle: a.subtitle.clone(),
+        excerpt: a.excerpt.clone(),
+        published_at: a.published_at.map(utc),
+        updated_at: utc(a.updated_at),
+        reading_time_minutes: a.reading_time_minutes,
+        feature_image: feature_image(
+            a.feature_image_url.clone(),
+            a.feature_image_alt.clone(),
+            a.feature_image_caption.clone(),
+            a.feature_image_credit.clone(),
+        ),
+        authors: None,
+        topics: None,
+    };
+    let mut card = serde_json::to_string(&summary)?;
+    card.pop(); // the closing brace: readers add the relations, then close it
+    Ok(card)
+}
+
+/// The page of `a`: `"body_html":…,"seo":{…}`.
+fn render_page(a: &Article) -> Result<String, AppError> {
+    let tail = serde_json::to_string(&PageTail {
+        body_html: &a.body_html,
+        seo: SeoView {
+            meta_title: a.seo_meta_title.clone(),
+            meta_description: a.seo_meta_description.clone(),
+            canonical_url: a.seo_canonical_url.clone(),
+        },
+    })?;
+    Ok(tail
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// Renders and stores the card and page of `a`, whose bylines and topics are `author_ids` and
+/// `topic_ids` in order. Every write of an article calls it in its transaction.
+pub fn store(
+    conn: &mut AnyConnection,
+    a: &Article,
+    author_ids: &[i64],
+    topic_ids: &[i64],
+) -> Result<(), AppError> {
+    let card = NewCard {
+        article_id: a.id,
+        slug: a.slug.clone(),
+        status: a.status.clone(),
+        published_at: a.published_at,
+        related_list_id: a.related_list_id,
+        format: FORMAT,
+        author_ids: join_ids(author_ids),
+        topic_ids: join_ids(topic_ids),
+        card: render_card(a)?,
+    };
+    let page = render_page(a)?;
+    diesel::delete(article_cards::table.find(a.id)).execute(conn)?;
+    diesel::delete(article_pages::table.find(a.id)).execute(conn)?;
+    diesel::insert_into(article_cards::table)
+        .values(&card)
+        .execute(conn)?;
+    diesel::insert_into(article_pages::table)
+        .values((
+            article_pages::article_id.eq(a.id),
+            article_pages::page.eq(page),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Articles rendered per transaction by [`backfill`].
+const BACKFILL_BATCH: i64 = 500;
+
+/// Renders the cards of every article that has none or an older [`FORMAT`], in batches (one
+/// transaction each, serialised with other writers). Returns how many it rendered.
+pub fn backfill(db: &Db) -> Result<usize, AppError> {
+    let mut total = 0;
+    loop {
+        let done = db.write_blocking(|conn| {
+            let stale: Vec<i64> = articles::table
+                .left_join(article_cards::table)
+                .filter(
+                    article_cards::article_id
+                        .is_null()
+                        .or(article_cards::format.lt(FORMAT)),
+                )
+                .select(articles::id)
+                .order(articles::id)
+                .limit(BACKFILL_BATCH)
+                .load(conn)?;
+            for id in &stale {
+                let a = super::articles::find(conn, *id)?;
+                let (authors, topics) = super::articles::relation_ids(conn, *id)?;
+                store(conn, &a, &authors, &topics)?;
+            }
+            Ok(stale.len())
+        })?;
+        total += done;
+        if done == 0 {
+            return Ok(total);
+        }
+    }
+}
+
+/// One article's card as read back: its relations' ids and the open JSON object.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = article_cards)]
+pub struct Card {
+    pub article_id: i64,
+    pub author_ids: String,
+    pub topic_ids: String,
+    pub card: String,
+}
+
+/// A public article's card and page.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = article_cards)]
+pub struct PageRow {
+    #[diesel(embed)]
+    pub card: Card,
+    pub related_list_id: Option<i64>,
+    #[diesel(select_expression = article_pages::page)]
+    pub page: String,
+}
+
+/// The card and page of the article public at `now` whose current slug is `slug`.
+pub fn public_page(
+    conn: &mut AnyConnection,
+    slug: &str,
+    now: NaiveDateTime,
+) -> Result<Option<PageRow>, AppError> {
+    Ok(article_cards::table
+        .inner_join(article_pages::table)
+        .filter(article_cards::slug.eq(slug))
+        .filter(article_cards::status.eq(PUBLISHED))
+        .filter(article_cards::published_at.le(now))
+        .select(PageRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The cards of those of `ids` public at `now`, in no particular order.
+pub fn public_cards(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> Result<Vec<Card>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(article_cards::table
+        .filter(in_ids(article_cards::article_id, ids))
+        .filter(article_cards::status.eq(PUBLISHED))
+        .filter(article_cards::published_at.le(now))
+        .select(Card::as_select())
+        .load(conn)?)
+}
+
+/// The cards of those of `ids` public at `now`, in the order of `ids`.
+pub fn public_cards_in_order(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> Result<Vec<Card>, AppError> {
+    let mut cards = public_cards(conn, ids, now)?;
+    cards.sort_by_key(|c| ids.iter().position(|id| *id == c.article_id));
+    Ok(cards)
+}
+
+/// A candidate for an article's automatic related picks: one of the newest public articles of
+/// a topic, with its topics (to count those it shares).
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: i64,
+    pub published_at: NaiveDateTime,
+    pub topic_ids: Vec<i64>,
+}
+
+/// The newest `limit` articles of `topic` public at `now`, newest first (one index range scan
+/// of the topic's junction rows, joined to the cards for their topics), and the next moment an
+/// article of the topic is scheduled to go public, after which the list is out of date.
+pub fn topic_head(
+    conn: &mut AnyConnection,
+    topic: i64,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<(Vec<Candidate>, Option<NaiveDateTime>), AppError> {
+    let rows: Vec<(i64, Option<NaiveDateTime>, String)> = article_topics::table
+        .inner_join(article_cards::table)
+        .filter(article_topics::topic_id.eq(topic))
+        .filter(article_topics::status.eq(PUBLISHED))
+        .filter(article_topics::published_at.le(now))
+        .order((
+            article_topics::published_at.desc(),
+            article_topics::article_id.desc(),
+        ))
+        .limit(limit)
+        .select((
+            article_topics::article_id,
+            article_topics::published_at,
+            article_cards::topic_ids,
+        ))
+        .load(conn)?;
+    let next: Option<NaiveDateTime> = article_topics::table
+        .filter(article_topics::topic_id.eq(topic))
+        .filter(article_topics::status.eq(PUBLISHED))
+        .filter(article_topics::published_at.gt(now))
+        .select(diesel::dsl::min(article_topics::published_at))
+        .first(conn)?;
+    let head = rows
+        .into_iter()
+        .filter_map(|(id, at, topics)| {
+            Some(Candidate {
+                id,
+                published_at: at?,
+                topic_ids: split_ids(&topics).collect(),
+            })
+        })
+        .collect();
+    Ok((head, next))
+}
+
+/// Tells readers that an author or a topic changed, in the writer's transaction: they reload
+/// their copies of the summaries when they next read `content_version.taxonomy`.
+pub fn taxonomy_changed(conn: &mut AnyConnection) -> Result<(), AppError> {
+    use crate::db::schema::content_version;
+    diesel::update(content_version::table)
+        .set(content_version::taxonomy.eq(content_version::taxonomy + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The content generation and the taxonomy version, read first by every public read.
+pub fn versions(conn: &mut AnyConnection) -> Result<(i64, i64), AppError> {
+    use crate::db::schema::content_version;
+    Ok(content_version::table
+        .select((content_version::generation, content_version::taxonomy))
+        .first(conn)?)
+}
+
+/// Every author's and topic's summary, for readers' copies.
+pub fn taxonomy(conn: &mut AnyConnection) -> Result<(Vec<AuthorBrief>, Vec<TopicBrief>), AppError> {
+    use crate::db::schema::{authors, topics};
+    Ok((
+        authors::table.select(AuthorBrief::as_select()).load(conn)?,
+        topics::table.select(TopicBrief::as_select()).load(conn)?,
+    ))
+}

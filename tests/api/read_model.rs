@@ -1,0 +1,175 @@
+//! The Content API's read model (cards rendered at write time, in-memory copies of authors,
+//! topics and topic heads): every read that embeds something shows its change at once, on
+//! another instance too. Reads go through a second instance with no response cache, so that
+//! only the read model stands between a write and what is served.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::factories::{draft, editor, publish, published, slugs, topic};
+use crate::helpers::{TestApp, json_of};
+
+async fn reader(app: &TestApp) -> TestApp {
+    app.second_instance_with(|s| s.cache = false).await
+}
+
+async fn get(app: &TestApp, path: &str) -> Value {
+    json_of(app.get(path).await, StatusCode::OK).await
+}
+
+async fn renamed_authors_and_topics_show_at_once_in_every_read_that_embeds_them(app: TestApp) {
+    let other = reader(&app).await;
+    let (token, andy) = editor(&app).await;
+    let nokia = topic(&app, &token, "Nokia", None).await;
+    let extra = json!({"topic_ids": [nokia], "author_ids": [andy]});
+    published(&app, &token, "Older", "2024-01-01T00:00:00Z", extra.clone()).await;
+    published(&app, &token, "Newer", "2024-01-02T00:00:00Z", extra).await;
+    let reads = [
+        "/api/v1/articles",
+        "/api/v1/articles?topic=nokia",
+        "/api/v1/articles?author=andy-boxall",
+        "/api/v1/articles/newer",
+        "/api/v1/articles/newer/related",
+    ];
+    for path in reads {
+        get(&other, path).await; // warm the reader's copies
+    }
+
+    let admin = app.admin_token().await;
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/authors/{andy}"),
+            &admin,
+            json!({"name": "Andrew Boxall"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/topics/{nokia}"),
+            &admin,
+            json!({"name": "Nokia Mobile"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    for path in reads {
+        let body = get(&other, path).await.to_string();
+        assert!(body.contains("Andrew Boxall"), "{path}: {body}");
+        assert!(body.contains("Nokia Mobile"), "{path}: {body}");
+        assert!(!body.contains("\"Andy Boxall\""), "{path}: {body}");
+    }
+}
+
+async fn related_follows_publish_unpublish_topic_changes_and_deletes(app: TestApp) {
+    let other = reader(&app).await;
+    let (token, _) = editor(&app).await;
+    let x = topic(&app, &token, "Xiaomi", None).await;
+    let y = topic(&app, &token, "Nokia", None).await;
+    let in_x = json!({"topic_ids": [x]});
+    published(&app, &token, "Anchor", "2024-01-01T00:00:00Z", in_x.clone()).await;
+    let b = published(&app, &token, "Bee", "2024-01-02T00:00:00Z", in_x.clone()).await;
+    let c = published(&app, &token, "Sea", "2024-01-03T00:00:00Z", in_x.clone()).await;
+    let related = "/api/v1/articles/anchor/related";
+    assert_eq!(slugs(&get(&other, related).await), ["sea", "bee"]);
+
+    // A newly published article in the topic comes first.
+    let d = draft(&app, &token, "Dee", in_x.clone()).await;
+    let d_id = d["id"].as_i64().unwrap();
+    publish(&app, &token, d_id, None).await;
+    assert_eq!(slugs(&get(&other, related).await), ["dee", "sea", "bee"]);
+    let view = get(&other, "/api/v1/articles/anchor").await;
+    assert_eq!(
+        slugs(&json!({"data": view["data"]["related"]})),
+        ["dee", "sea", "bee"]
+    );
+
+    // Unpublished: gone.
+    json_of(
+        app.post(
+            &format!("/api/v1/admin/articles/{d_id}/unpublish"),
+            &token,
+            json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(slugs(&get(&other, related).await), ["sea", "bee"]);
+
+    // Moved to another topic: no longer shares one.
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/articles/{}", c["id"]),
+            &token,
+            json!({"topic_ids": [y]}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(slugs(&get(&other, related).await), ["bee"]);
+
+    // Deleted: gone.
+    let admin = app.admin_token().await;
+    let res = app
+        .delete(&format!("/api/v1/admin/articles/{}", b["id"]), &admin)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(slugs(&get(&other, related).await).is_empty());
+}
+
+async fn title_cursors_round_trip_titles_with_newlines(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    for title in ["Alpha\nsecond line", "Alpha\nsecond line too", "Beta"] {
+        published(&app, &token, title, "2024-01-01T00:00:00Z", json!({})).await;
+    }
+    let first = get(&app, "/api/v1/articles?sort=title&limit=1").await;
+    let mut titles = vec![first["data"][0]["title"].as_str().unwrap().to_owned()];
+    let mut cursor = first["meta"]["pagination"]["next_cursor"].clone();
+    while let Some(c) = cursor.as_str() {
+        let page = get(
+            &app,
+            &format!("/api/v1/articles?sort=title&limit=1&cursor={c}"),
+        )
+        .await;
+        titles.push(page["data"][0]["title"].as_str().unwrap().to_owned());
+        cursor = page["meta"]["pagination"]["next_cursor"].clone();
+    }
+    assert_eq!(
+        titles,
+        ["Alpha\nsecond line", "Alpha\nsecond line too", "Beta"]
+    );
+}
+
+async fn a_former_slug_of_related_redirects_with_its_query(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    let a = published(&app, &token, "Before", "2024-01-01T00:00:00Z", json!({})).await;
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/articles/{}", a["id"]),
+            &token,
+            json!({"slug": "after"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let res = app.get("/api/v1/articles/before/related?limit=3").await;
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        res.headers()["location"],
+        "/api/v1/articles/after/related?limit=3"
+    );
+}
+
+crate::backend_tests!(
+    renamed_authors_and_topics_show_at_once_in_every_read_that_embeds_them,
+    related_follows_publish_unpublish_topic_changes_and_deletes,
+    title_cursors_round_trip_titles_with_newlines,
+    a_former_slug_of_related_redirects_with_its_query,
+);

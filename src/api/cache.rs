@@ -316,7 +316,7 @@ fn hit(req: ServiceRequest, entry: &Entry) -> ServiceResponse<BoxBody> {
     let mut res = if entry
         .etag
         .to_str()
-        .is_ok_and(|etag| none_match_hits(req.headers(), etag))
+        .is_ok_and(|etag| none_match_hits(req.headers().get_all(header::IF_NONE_MATCH), etag))
     {
         HttpResponse::NotModified().finish()
     } else {
@@ -375,6 +375,16 @@ pub async fn layer(
         }
     };
 
+    // The handler makes the full response even for a revalidation, so that it can be kept;
+    // the condition is answered here. (A 304 from the handler could not be cached, and a URL
+    // that clients only ever revalidate would never be cached again once evicted.)
+    let mut req = req;
+    let conditions: Vec<HeaderValue> = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .cloned()
+        .collect();
+    req.headers_mut().remove(header::IF_NONE_MATCH);
     let res = next.call(req).await?;
     let cacheable = res.status() == StatusCode::OK
         && res.headers().contains_key(header::ETAG)
@@ -394,10 +404,14 @@ pub async fn layer(
     let body = actix_web::body::to_bytes(body)
         .await
         .map_err(|_| AppError::internal("response body could not be read"))?;
+    let mut not_modified = false;
     if let (Some(etag), Some(cache_control)) = (
         head.headers().get(header::ETAG).cloned(),
         head.headers().get(header::CACHE_CONTROL).cloned(),
     ) {
+        not_modified = etag
+            .to_str()
+            .is_ok_and(|etag| none_match_hits(&conditions, etag));
         cache.put(
             key,
             (body.clone(), etag, cache_control),
@@ -407,6 +421,14 @@ pub async fn layer(
     }
     head.headers_mut()
         .insert(X_CACHE, HeaderValue::from_static("miss"));
+    if not_modified {
+        *head.status_mut() = StatusCode::NOT_MODIFIED;
+        head.headers_mut().remove(header::CONTENT_TYPE);
+        return Ok(ServiceResponse::new(
+            http_req,
+            head.set_body(BoxBody::new(())),
+        ));
+    }
     Ok(ServiceResponse::new(
         http_req,
         head.set_body(BoxBody::new(body)),

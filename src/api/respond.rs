@@ -69,11 +69,11 @@ fn etag_of(bytes: &[u8]) -> String {
     format!("\"{hex}\"")
 }
 
-/// Whether `If-None-Match` in `headers` lists `etag` (or `*`); weak tags compare by value, as
+/// Whether the `If-None-Match` values list `etag` (or `*`); weak tags compare by value, as
 /// RFC 9110 asks for `If-None-Match`.
-pub fn none_match_hits(headers: &header::HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
+pub fn none_match_hits<'a>(values: impl IntoIterator<Item = &'a HeaderValue>, etag: &str) -> bool {
+    values
+        .into_iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|t| t.trim().trim_start_matches("W/"))
@@ -97,7 +97,7 @@ pub fn public_json(
 ) -> Result<HttpResponse, AppError> {
     let etag = etag_of(&bytes);
     let cache_control = format!("public, max-age={max_age}");
-    if none_match_hits(req.headers(), &etag) {
+    if none_match_hits(req.headers().get_all(header::IF_NONE_MATCH), &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, cache_control))

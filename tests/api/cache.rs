@@ -253,6 +253,37 @@ async fn cached_responses_expire_when_a_scheduled_article_goes_live(app: TestApp
     assert_eq!(slugs(&fetch(&app, "/api/v1/articles").await.1), ["old"]);
 }
 
+/// A URL that clients only revalidate (a CDN, a browser with a copy) is cached by the first
+/// revalidation that misses: the handler's full response is kept and the 304 made from it.
+async fn a_revalidation_that_misses_fills_the_cache(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    published(&app, &token, "Only", "2024-01-01T00:00:00Z", json!({})).await;
+    let etag = app.get("/api/v1/articles").await.headers()["etag"].clone();
+    // Content changes and changes back: the cache is empty, the ETag the same.
+    let other = published(&app, &token, "Other", "2024-01-02T00:00:00Z", json!({})).await;
+    let res = app
+        .delete(
+            &format!("/api/v1/admin/articles/{}", other["id"]),
+            &app.admin_token().await,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let revalidate = || {
+        app.client
+            .get(app.url("/api/v1/articles"))
+            .header("If-None-Match", etag.clone())
+            .send()
+    };
+    let first = revalidate().await.unwrap();
+    assert_eq!(first.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(first.headers()["x-cache"], "miss");
+    assert_eq!(first.headers()["etag"], etag);
+    assert!(first.bytes().await.unwrap().is_empty());
+    let second = revalidate().await.unwrap();
+    assert_eq!(second.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(second.headers()["x-cache"], "hit");
+}
+
 /// A burst of requests for one cold URL is answered by one of them: the others wait for its
 /// response instead of each querying the database.
 async fn concurrent_misses_on_one_url_are_answered_once(app: TestApp) {
@@ -274,6 +305,7 @@ crate::backend_tests!(
     concurrent_misses_on_one_url_are_answered_once,
     every_kind_of_content_write_invalidates_cached_responses,
     cached_responses_revalidate_with_304_without_a_body,
+    a_revalidation_that_misses_fills_the_cache,
     two_instances_on_one_database_invalidate_each_other,
     cached_responses_expire_when_a_scheduled_article_goes_live,
 );

@@ -220,26 +220,29 @@ impl ReadModel {
         v: Versions,
         now: NaiveDateTime,
     ) -> Result<Vec<i64>, AppError> {
-        let mut scored: HashMap<i64, (usize, NaiveDateTime)> = HashMap::new();
+        // (shared topics, published_at, id) of every candidate: at most 50 per topic, so
+        // sorting a small vector beats hashing.
+        let mut ranked: Vec<(usize, NaiveDateTime, i64)> = Vec::new();
         for topic in topics {
             let head = self.head(conn, *topic, v, now)?;
-            for c in &head.candidates {
-                if exclude.contains(&c.id) || scored.contains_key(&c.id) {
-                    continue;
-                }
-                let shared = c.topic_ids.iter().filter(|t| topics.contains(t)).count();
-                scored.insert(c.id, (shared, c.published_at));
-            }
+            ranked.extend(
+                head.candidates
+                    .iter()
+                    .filter(|c| !exclude.contains(&c.id))
+                    .map(|c| {
+                        let shared = c.topic_ids.iter().filter(|t| topics.contains(t)).count();
+                        (shared, c.published_at, c.id)
+                    }),
+            );
         }
-        let mut ranked: Vec<(i64, usize, NaiveDateTime)> = scored
-            .into_iter()
-            .map(|(id, (shared, at))| (id, shared, at))
-            .collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(b.0.cmp(&a.0)));
+        // Best first: most shared topics, then newest, then highest id. An article found under
+        // several topics has the same tuple each time, so the copies end up side by side.
+        ranked.sort_unstable_by(|a, b| b.cmp(a));
+        ranked.dedup();
         Ok(ranked
             .into_iter()
             .take(limit)
-            .map(|(id, _, _)| id)
+            .map(|(_, _, id)| id)
             .collect())
     }
 }

@@ -1,31 +1,37 @@
 #!/usr/bin/env bash
 # The read-path benchmark: Headline's Content API against a static-JSON actix-web ceiling, on
-# SQLite and PostgreSQL, over synthetic newsrooms of several sizes.
+# SQLite and PostgreSQL, over synthetic newsrooms, with traffic shaped like a newsroom's: a
+# random URL per request (bench/paths.lua) from workloads written from the data set
+# (bench/workloads.py): any article of the archive, Zipf-popular recent stories, topic pages
+# and their deeper pages, related boxes, searches, and a mix of them. Each workload runs with
+# the response cache and without it; a scaling table runs the uncached ones at several
+# HEADLINE_WORKERS counts.
 #
-#   bench/run.sh                 # 10k and 100k articles, both backends
-#   bench/run.sh 10000           # chosen sizes
-#   BENCH_1M=1 bench/run.sh      # also 1M articles (generation takes several minutes)
-#   BACKENDS=sqlite DURATION=5 CONNECTIONS=32 bench/run.sh
-#   CACHE=false bench/run.sh     # without the response cache: every request queries the database
+#   bench/run.sh                 # 100k articles, both backends
+#   bench/run.sh 10000 100000    # chosen sizes
+#   BENCH_1M=1 bench/run.sh      # also 1M articles (generation takes a while)
+#   BACKENDS=sqlite DURATION=5 CONNECTIONS=32 WORKER_STEPS="1 2 4" bench/run.sh
 #
 # Needs: cargo, curl, python3; installs wrk from Debian's packages and, for PostgreSQL, the
-# server (started throwaway on 127.0.0.1). Data sets are cached in bench/results/data.
-# Prints one table per backend and size; ratios are to the ceiling measured in the same run.
+# server (started throwaway on 127.0.0.1). Data sets and workloads are cached in
+# bench/results/data. Prints one table per backend and size; ratios are to the ceiling
+# measured in the same run, serving each workload's median body.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SIZES=${*:-"10000 100000"}
+SIZES=${*:-"100000"}
 [ "${BENCH_1M:-0}" = 1 ] && SIZES="$SIZES 1000000"
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
+WORKER_STEPS=${WORKER_STEPS:-"1 2"}
+WORKLOADS="newest article_uniform article_zipf topic_pages related search mix revalidate"
 OUT=bench/results
 HL_ADDR=127.0.0.1:18180
 CEIL_ADDR=127.0.0.1:18181
 PG_PORT=${PG_PORT:-55433}
 mkdir -p "$OUT/data"
-
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 command -v wrk >/dev/null || need+=(wrk)
@@ -68,10 +74,13 @@ wait_up() {
   echo "server on $1 did not start" >&2; return 1
 }
 
-# wrk output → "rps p50_ms p99_ms"
+# wrk output → "rps p50_ms p99_ms bad". With PATHS set, each request is a random path of that
+# file (under PREFIX): `measure http://host` runs a workload.
 measure() {
   local url=$1; shift
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" | awk '
+  local script=()
+  [ -n "${PATHS:-}" ] && script=(-s bench/paths.lua)
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${script[@]}" "$@" "$url" | awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
     /Non-2xx or 3xx/ { bad = $NF }
@@ -79,6 +88,24 @@ measure() {
 }
 
 json_field() { python3 -c "import sys,json; d=json.load(sys.stdin); print($1)"; }
+
+start_headline() { # cache workers
+  DATABASE_URL=$url HEADLINE_DEMO=false HEADLINE_BIND=$HL_ADDR HEADLINE_CACHE=$1 \
+    HEADLINE_WORKERS=$2 RUST_LOG=error "$HEADLINE" serve &
+  hl_pid=$!; PIDS+=("$hl_pid")
+  wait_up "$HL_ADDR" healthz
+}
+stop() { kill "$@" 2>/dev/null || true; wait "$@" 2>/dev/null || true; }
+
+# One workload against Headline (or, with PREFIX=/name, the ceiling): "rps p50 p99 bad".
+run_workload() { # name addr
+  local name=$1 addr=$2 extra=()
+  case $name in
+    newest) measure "http://$addr${PREFIX:+$PREFIX}/api/v1/articles" ;;
+    revalidate) measure "http://$addr${PREFIX:+$PREFIX}/api/v1/articles" -H "If-None-Match: $etag" ;;
+    *) PATHS="$wl/$name.paths" measure "http://$addr" ;;
+  esac
+}
 
 for backend in $BACKENDS; do
   [ "$backend" = postgres ] && [ -z "${PGDATA_DIR:-}" ] && start_postgres
@@ -90,10 +117,12 @@ for backend in $BACKENDS; do
         pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "headline_bench_$size" 2>/dev/null || true ;;
     esac
     marker="$OUT/data/$backend-$size.done"
+    wl="$OUT/data/$backend-$size-workloads"
     # A SQLite file deleted to save disk is generated again.
     if [ "$backend" = sqlite ] && [ ! -f "${url}" ]; then rm -f "$marker"; fi
     if [ ! -f "$marker" ]; then
       echo "generating $size articles on $backend…"
+      rm -rf "$wl"
       # Start from empty: an interrupted generation leaves a partial data set.
       case $backend in
         sqlite) rm -f "$url" "$url-wal" "$url-shm" ;;
@@ -105,51 +134,77 @@ for backend in $BACKENDS; do
       touch "$marker"
     fi
 
-    DATABASE_URL=$url HEADLINE_DEMO=false HEADLINE_BIND=$HL_ADDR HEADLINE_CACHE=${CACHE:-true} RUST_LOG=error "$HEADLINE" serve &
-    hl_pid=$!; PIDS+=("$hl_pid")
-    wait_up "$HL_ADDR" healthz
-
-    newest=$(curl -sf "http://$HL_ADDR/api/v1/articles?limit=1&fields=slug" | json_field 'd["data"][0]["slug"]')
-    small=$(curl -sf "http://$HL_ADDR/api/v1/topics?limit=100" | json_field 'min(d["data"], key=lambda t: t["article_count"] if t["article_count"] > 0 else 10**9)["slug"]')
-    declare -A paths=(
-      [newest]="/api/v1/articles"
-      [topic_big]="/api/v1/articles?topic=xiaomi"
-      [topic_small]="/api/v1/articles?topic=$small"
-      [article]="/api/v1/articles/$newest"
-      [related]="/api/v1/articles/$newest/related"
-      [search]="/api/v1/articles?q=camera+battery"
-      [topics]="/api/v1/topics"
-      [revalidate]="/api/v1/articles"
-    )
-    order="newest topic_big topic_small article related search topics revalidate"
-    bodies="$OUT/bodies-$backend-$size"; rm -rf "$bodies"; mkdir -p "$bodies"
-    for name in $order; do curl -sf "http://$HL_ADDR${paths[$name]}" -o "$bodies/$name.json"; done
+    start_headline true 0
+    if [ ! -f "$wl/mix.paths" ]; then
+      echo "writing workloads for $backend, $size articles…"
+      mkdir -p "$wl"
+      case $backend in
+        sqlite) python3 - "$url" > "$wl/slugs.txt" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+now = db.execute("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')").fetchone()[0]
+for (slug,) in db.execute("SELECT slug FROM articles WHERE status = 'published' AND published_at <= ? ORDER BY published_at DESC, id DESC", (now,)):
+    print(slug)
+PY
+        ;;
+        postgres) pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atq "headline_bench_$size" -c \
+          "SELECT slug FROM articles WHERE status = 'published' AND published_at <= (now() AT TIME ZONE 'utc') ORDER BY published_at DESC, id DESC" > "$wl/slugs.txt" ;;
+      esac
+      python3 bench/workloads.py "http://$HL_ADDR" "$wl/slugs.txt" "$wl"
+    fi
+    curl -sf "http://$HL_ADDR/api/v1/articles" -o "$wl/newest.json"
+    cp "$wl/newest.json" "$wl/revalidate.json"
     etag=$(curl -sf -D - -o /dev/null "http://$HL_ADDR/api/v1/articles" | awk 'tolower($1)=="etag:" {print $2}' | tr -d '\r')
+    stop "$hl_pid"
 
-    "$CEILING" "$CEIL_ADDR" "$bodies" &
+    "$CEILING" "$CEIL_ADDR" "$wl" &
     ceil_pid=$!; PIDS+=("$ceil_pid")
     wait_up "$CEIL_ADDR" newest || true
+    declare -A ceiling=()
+    for name in $WORKLOADS; do
+      read -r crps _ _ _ < <(PREFIX="/$name" run_workload "$name" "$CEIL_ADDR")
+      ceiling[$name]=$crps
+    done
+
+    for cache in true false; do
+      start_headline "$cache" 0
+      echo
+      echo "## $backend, $size articles, response cache $cache (wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, a random path per request)"
+      echo
+      echo "| workload | median bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio |"
+      echo "|---|---:|---:|---:|---:|---:|---:|"
+      for name in $WORKLOADS; do
+        read -r rps p50 p99 bad < <(run_workload "$name" "$HL_ADDR")
+        crps=${ceiling[$name]}
+        ratio=$(awk -v a="$rps" -v b="$crps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+        size_bytes=$(stat -c %s "$wl/$name.json"); [ "$name" = revalidate ] && size_bytes=0
+        note=""; [ "$bad" != 0 ] && note=" ($bad non-2xx/3xx)"
+        echo "| $name${note} | $size_bytes | $rps | $p50 | $p99 | $crps | $ratio |"
+      done
+      rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$hl_pid/status")
+      echo
+      echo "peak RSS of Headline: ${rss} MB"
+      stop "$hl_pid"
+    done
 
     echo
-    echo "## $backend, $size articles, response cache ${CACHE:-true} (wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s)"
+    echo "### scaling without the cache: req/s by HEADLINE_WORKERS ($(nproc) cores)"
     echo
-    echo "| endpoint | bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
-    for name in $order; do
-      extra=()
-      [ "$name" = revalidate ] && extra=(-H "If-None-Match: $etag")
-      read -r rps p50 p99 bad < <(measure "http://$HL_ADDR${paths[$name]}" "${extra[@]}")
-      read -r crps _ _ _ < <(measure "http://$CEIL_ADDR/$name" "${extra[@]}")
-      ratio=$(awk -v a="$rps" -v b="$crps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-      size_bytes=$(stat -c %s "$bodies/$name.json")
-      [ "$name" = revalidate ] && size_bytes=0
-      note=""; [ "$bad" != 0 ] && note=" ($bad non-2xx/3xx)"
-      echo "| $name${note} | $size_bytes | $rps | $p50 | $p99 | $crps | $ratio |"
+    echo "| workload | $(echo $WORKER_STEPS | sed 's/ / | /g') |"
+    echo "|---|$(for _ in $WORKER_STEPS; do printf -- '---:|'; done)"
+    declare -A scaled=()
+    for workers in $WORKER_STEPS; do
+      start_headline false "$workers"
+      for name in article_uniform topic_pages mix; do
+        read -r rps _ _ _ < <(run_workload "$name" "$HL_ADDR")
+        scaled[$name-$workers]=$rps
+      done
+      stop "$hl_pid"
     done
-    rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$hl_pid/status")
-    echo
-    echo "peak RSS of Headline: ${rss} MB"
-    kill "$hl_pid" "$ceil_pid" 2>/dev/null || true
-    wait "$hl_pid" "$ceil_pid" 2>/dev/null || true
+    for name in article_uniform topic_pages mix; do
+      row="| $name |"; for workers in $WORKER_STEPS; do row="$row ${scaled[$name-$workers]} |"; done
+      echo "$row"
+    done
+    stop "$ceil_pid"
   done
 done

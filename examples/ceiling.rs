@@ -2,8 +2,9 @@
 //! profile, one worker per core) answering each endpoint with a static JSON body of the same
 //! size that Headline sends, with no database and no work. `bench/run.sh` starts it.
 //!
-//! Usage: `ceiling ADDR DIR` — serves `GET /{name}` with the bytes of `DIR/{name}.json`, and a
-//! 304 when the request carries `If-None-Match` (the ceiling of a revalidation).
+//! Usage: `ceiling ADDR DIR` — serves `GET /{name}` (and any path under it, for random-URL
+//! workloads: `/{name}/api/v1/articles/…`) with the bytes of `DIR/{name}.json`, and a 304 when
+//! the request carries `If-None-Match` (the ceiling of a revalidation).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,12 +12,9 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
-async fn body(
-    req: HttpRequest,
-    name: web::Path<String>,
-    bodies: web::Data<HashMap<String, Vec<u8>>>,
-) -> HttpResponse {
-    let Some(bytes) = bodies.get(name.as_str()) else {
+async fn body(req: HttpRequest, bodies: web::Data<HashMap<String, Vec<u8>>>) -> HttpResponse {
+    let name = req.match_info().get("name").unwrap_or_default();
+    let Some(bytes) = bodies.get(name) else {
         return HttpResponse::NotFound().finish();
     };
     if req.headers().contains_key(header::IF_NONE_MATCH) {
@@ -53,6 +51,7 @@ async fn main() -> std::io::Result<()> {
         App::new()
             .app_data(bodies.clone())
             .route("/{name}", web::get().to(body))
+            .route("/{name}/{tail:.*}", web::get().to(body))
     })
     .bind(addr)?
     .run()

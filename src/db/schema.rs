@@ -216,6 +216,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     article_cards,
     article_pages,
+    content_version,
 );
 
 diesel::table! {

@@ -396,10 +396,10 @@ pub async fn get(
     let found = state
         .db
         .run(move |conn| {
-            let v = ReadModel::versions(conn)?;
-            let Some(row) = cards::public_page(conn, &slug, now)? else {
+            let Some((row, v)) = cards::public_page(conn, &slug, now)? else {
                 return Ok(Err(current_slug(conn, &slug, now)?));
             };
+            let v = Versions::from(v);
             let model = &st.read_model;
             let tax = model.taxonomy(conn, v)?;
             let items = related_json(
@@ -483,10 +483,10 @@ pub async fn related(
     let found = state
         .db
         .run(move |conn| {
-            let v = ReadModel::versions(conn)?;
-            let Some(row) = cards::public_page(conn, &slug, now)? else {
+            let Some((row, v)) = cards::public_page(conn, &slug, now)? else {
                 return Ok(Err(current_slug(conn, &slug, now)?));
             };
+            let v = Versions::from(v);
             let model = &st.read_model;
             let tax = model.taxonomy(conn, v)?;
             let items = related_json(

@@ -35,6 +35,15 @@ pub struct Versions {
     pub taxonomy: i64,
 }
 
+impl From<(i64, i64)> for Versions {
+    fn from((generation, taxonomy): (i64, i64)) -> Self {
+        Versions {
+            generation,
+            taxonomy,
+        }
+    }
+}
+
 /// Every author's and topic's summary as JSON, and their slugs.
 #[derive(Debug, Default)]
 pub struct Taxonomy {
@@ -129,13 +138,9 @@ impl ReadModel {
         }
     }
 
-    /// The database's versions; every request reads them first.
+    /// The database's versions; every request reads them first (or with its first query).
     pub fn versions(conn: &mut AnyConnection) -> Result<Versions, AppError> {
-        let (generation, taxonomy) = cards::versions(conn)?;
-        Ok(Versions {
-            generation,
-            taxonomy,
-        })
+        Ok(cards::versions(conn)?.into())
     }
 
     /// The summaries as of `v` (or newer), loaded again when an author or topic changed.

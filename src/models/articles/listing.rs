@@ -54,30 +54,7 @@ impl Sort {
             _ => KeyKind::Time,
         }
     }
-
-    /// The cursor key of a row with these columns under this sort.
-    fn key_of(self, (id, published_at, created_at, updated_at, title): KeyColumns) -> ArticleKey {
-        let key = match self {
-            // Only public listings sort by publication time, where it is never null.
-            Sort::PublishedDesc | Sort::PublishedAsc => {
-                Key::Time(published_at.unwrap_or(created_at))
-            }
-            Sort::UpdatedDesc => Key::Time(updated_at),
-            Sort::Title | Sort::Relevance => Key::Text(title),
-        };
-        ArticleKey { id, key }
-    }
 }
-
-/// The columns a row's cursor key may come from: id, published_at, created_at, updated_at,
-/// title.
-type KeyColumns = (
-    i64,
-    Option<NaiveDateTime>,
-    NaiveDateTime,
-    NaiveDateTime,
-    String,
-);
 
 /// An article in a listing: its id and its sort key (what the next page's cursor carries).
 /// Callers load what they show by id: cards on the Content API, briefs on the Admin API.
@@ -319,13 +296,7 @@ pub fn list(
         return super::relevance::relevance_page(conn, filter, cursor, limit, count);
     }
     let probes = probes_for(conn, filter)?;
-    let mut query = filtered_with(filter, probes).select((
-        articles::id,
-        articles::published_at,
-        articles::created_at,
-        articles::updated_at,
-        articles::title,
-    ));
+    let mut query = filtered_with(filter, probes);
     query = match sort {
         Sort::PublishedDesc => query.order((articles::published_at.desc(), articles::id.desc())),
         Sort::PublishedAsc => query.order((articles::published_at.asc(), articles::id.asc())),
@@ -359,8 +330,39 @@ pub fn list(
             }
         };
     }
-    let rows: Vec<KeyColumns> = query.limit(limit + 1).load(conn)?;
-    let keys = rows.into_iter().map(|r| sort.key_of(r)).collect();
+    // Only the id and the sort's key: in publication order both are in the index the scan
+    // walks, so no article row is read.
+    let query = query.limit(limit + 1);
+    let keys: Vec<ArticleKey> = match sort {
+        // Publication sorts are public-only, where published_at is never null.
+        Sort::PublishedDesc | Sort::PublishedAsc => query
+            .select((articles::id, articles::published_at.assume_not_null()))
+            .load::<(i64, NaiveDateTime)>(conn)?
+            .into_iter()
+            .map(|(id, t)| ArticleKey {
+                id,
+                key: Key::Time(t),
+            })
+            .collect(),
+        Sort::UpdatedDesc => query
+            .select((articles::id, articles::updated_at))
+            .load::<(i64, NaiveDateTime)>(conn)?
+            .into_iter()
+            .map(|(id, t)| ArticleKey {
+                id,
+                key: Key::Time(t),
+            })
+            .collect(),
+        Sort::Title | Sort::Relevance => query
+            .select((articles::id, articles::title))
+            .load::<(i64, String)>(conn)?
+            .into_iter()
+            .map(|(id, title)| ArticleKey {
+                id,
+                key: Key::Text(title),
+            })
+            .collect(),
+    };
     let mut page = Page::from_rows(keys, limit, ArticleKey::cursor);
     if count {
         page.total = Some(filtered_with(filter, probes).count().get_result(conn)?);

@@ -123,6 +123,86 @@ async fn related_follows_publish_unpublish_topic_changes_and_deletes(app: TestAp
     assert!(slugs(&get(&other, related).await).is_empty());
 }
 
+async fn curated_list_edits_show_at_once_in_related(app: TestApp) {
+    let other = reader(&app).await;
+    let (token, _) = editor(&app).await;
+    let a = published(&app, &token, "Pick A", "2024-01-01T00:00:00Z", json!({})).await;
+    let b = published(&app, &token, "Pick B", "2024-01-02T00:00:00Z", json!({})).await;
+    let res = app
+        .post(
+            "/api/v1/admin/lists",
+            &token,
+            json!({"title": "Read more", "items": [{"article_id": a["id"]}]}),
+        )
+        .await;
+    let list = json_of(res, StatusCode::CREATED).await["data"]["id"]
+        .as_i64()
+        .unwrap();
+    published(
+        &app,
+        &token,
+        "Host",
+        "2024-01-03T00:00:00Z",
+        json!({"related_list_id": list}),
+    )
+    .await;
+    assert_eq!(
+        slugs(&get(&other, "/api/v1/articles/host/related").await),
+        ["pick-a"]
+    );
+
+    let res = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/admin/lists/{list}/items"),
+            Some(&token),
+            Some(json!({"items": [{"article_id": b["id"]}, {"url": "https://videos.example.com/x", "title": "Watch", "kind": "video"}], "version": 1})),
+        )
+        .await;
+    json_of(res, StatusCode::OK).await;
+    let related = get(&other, "/api/v1/articles/host/related").await;
+    assert_eq!(slugs(&related), ["pick-b", ""]);
+    assert_eq!(related["data"][1]["type"], "external");
+    assert_eq!(related["data"][1]["source"], "curated");
+}
+
+/// The stored cards are derived data: a database whose cards are missing (or rendered by an
+/// older format) gets them at start-up, and reads are the same as before.
+async fn start_up_renders_missing_and_outdated_cards(app: TestApp) {
+    let (token, andy) = editor(&app).await;
+    let nokia = topic(&app, &token, "Nokia", None).await;
+    let extra = json!({"topic_ids": [nokia], "author_ids": [andy]});
+    published(&app, &token, "One", "2024-01-01T00:00:00Z", extra.clone()).await;
+    published(&app, &token, "Two", "2024-01-02T00:00:00Z", extra).await;
+    let before = (
+        get(&app, "/api/v1/articles").await,
+        get(&app, "/api/v1/articles/two").await,
+    );
+    {
+        use diesel::prelude::*;
+        use headline::db::schema::article_cards;
+        let mut conn = app.state.db.get().unwrap();
+        let conn: &mut headline::db::AnyConnection = &mut conn;
+        // One card gone, the other from an older format with a wrong body.
+        diesel::delete(article_cards::table.filter(article_cards::slug.eq("one")))
+            .execute(conn)
+            .unwrap();
+        diesel::update(article_cards::table)
+            .set((
+                article_cards::format.eq(0),
+                article_cards::card.eq("{\"stale\":true"),
+            ))
+            .execute(conn)
+            .unwrap();
+    }
+    let restarted = reader(&app).await;
+    let after = (
+        get(&restarted, "/api/v1/articles").await,
+        get(&restarted, "/api/v1/articles/two").await,
+    );
+    assert_eq!(before, after);
+}
+
 async fn title_cursors_round_trip_titles_with_newlines(app: TestApp) {
     let (token, _) = editor(&app).await;
     for title in ["Alpha\nsecond line", "Alpha\nsecond line too", "Beta"] {
@@ -170,6 +250,8 @@ async fn a_former_slug_of_related_redirects_with_its_query(app: TestApp) {
 crate::backend_tests!(
     renamed_authors_and_topics_show_at_once_in_every_read_that_embeds_them,
     related_follows_publish_unpublish_topic_changes_and_deletes,
+    curated_list_edits_show_at_once_in_related,
+    start_up_renders_missing_and_outdated_cards,
     title_cursors_round_trip_titles_with_newlines,
     a_former_slug_of_related_redirects_with_its_query,
 );

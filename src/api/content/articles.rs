@@ -1,6 +1,7 @@
 //! `GET /api/v1/articles`, `/articles/{slug}`, `/articles/{slug}/related`.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -18,7 +19,7 @@ use crate::api::views::{
 use crate::db::AnyConnection;
 use crate::error::{AppError, FieldError};
 use crate::models::articles::{self, Filter, Sort, Visibility};
-use crate::models::cards::{self, Card, SeoView};
+use crate::models::cards::{self, Card, PageRow, SeoView};
 use crate::models::lists;
 use crate::pagination::{self, Cursor};
 use crate::startup::AppState;
@@ -396,33 +397,22 @@ pub async fn get(
     let found = state
         .db
         .run(move |conn| {
-            let Some((row, v)) = cards::public_page(conn, &slug, now)? else {
-                return Ok(Err(current_slug(conn, &slug, now)?));
-            };
-            let v = Versions::from(v);
-            let model = &st.read_model;
-            let tax = model.taxonomy(conn, v)?;
-            let items = related_json(
-                conn,
-                model,
-                &tax,
-                v,
-                &row.card,
-                row.related_list_id,
-                DETAIL_RELATED,
-                now,
-            )?;
-            let mut out =
-                String::with_capacity(row.card.card.len() + row.page.len() + items.len() + 1024);
-            out.push_str("{\"data\":");
-            tax.push_card(&mut out, &row.card, Includes::BOTH);
-            out.pop(); // the card's closing brace: the page's fields follow
-            out.push(',');
-            out.push_str(&row.page);
-            out.push_str(",\"related\":");
-            out.push_str(&items);
-            out.push_str("}}");
-            Ok(Ok(out))
+            Ok(
+                read_page(conn, &st.read_model, &slug, DETAIL_RELATED, now)?.map(|p| {
+                    let mut out = String::with_capacity(
+                        p.row.card.card.len() + p.row.page.len() + p.related.len() + 1024,
+                    );
+                    out.push_str("{\"data\":");
+                    p.tax.push_card(&mut out, &p.row.card, Includes::BOTH);
+                    out.pop(); // the card's closing brace: the page's fields follow
+                    out.push(',');
+                    out.push_str(&p.row.page);
+                    out.push_str(",\"related\":");
+                    out.push_str(&p.related);
+                    out.push_str("}}");
+                    out
+                }),
+            )
         })
         .await?;
     match found {
@@ -432,6 +422,45 @@ pub async fn get(
             format!("/api/v1/articles/{current}"),
         )),
     }
+}
+
+/// A public article as its page needs it.
+struct ReadPage {
+    row: PageRow,
+    /// The summaries to close its card with.
+    tax: Arc<Taxonomy>,
+    /// Its related items, a JSON array.
+    related: String,
+}
+
+/// The public article at `slug` with `limit` related items at most, or the slug it moved to.
+fn read_page(
+    conn: &mut AnyConnection,
+    model: &ReadModel,
+    slug: &str,
+    limit: usize,
+    now: NaiveDateTime,
+) -> Result<Result<ReadPage, String>, AppError> {
+    let Some((row, v)) = cards::public_page(conn, slug, now)? else {
+        return Ok(Err(current_slug(conn, slug, now)?));
+    };
+    let v = Versions::from(v);
+    let tax = model.taxonomy(conn, v)?;
+    let items = related_json(
+        conn,
+        model,
+        &tax,
+        v,
+        &row.card,
+        row.related_list_id,
+        limit,
+        now,
+    )?;
+    Ok(Ok(ReadPage {
+        row,
+        tax,
+        related: items,
+    }))
 }
 
 /// The current slug of the public article that `slug` used to name, or 404.
@@ -483,23 +512,8 @@ pub async fn related(
     let found = state
         .db
         .run(move |conn| {
-            let Some((row, v)) = cards::public_page(conn, &slug, now)? else {
-                return Ok(Err(current_slug(conn, &slug, now)?));
-            };
-            let v = Versions::from(v);
-            let model = &st.read_model;
-            let tax = model.taxonomy(conn, v)?;
-            let items = related_json(
-                conn,
-                model,
-                &tax,
-                v,
-                &row.card,
-                row.related_list_id,
-                limit,
-                now,
-            )?;
-            Ok(Ok(format!("{{\"data\":{items}}}")))
+            Ok(read_page(conn, &st.read_model, &slug, limit, now)?
+                .map(|page| format!("{{\"data\":{}}}", page.related)))
         })
         .await?;
     match found {

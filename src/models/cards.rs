@@ -246,13 +246,18 @@ pub fn store(
 const BACKFILL_BATCH: i64 = 500;
 
 /// Renders the cards of every article that has none or an older [`FORMAT`], in batches (one
-/// transaction each, serialised with other writers). Returns how many it rendered.
+/// transaction each, serialised with other writers) that walk the ids upwards, so each batch
+/// costs the same however far the walk has come. Returns how many it rendered.
 pub fn backfill(db: &Db) -> Result<usize, AppError> {
-    let mut total = 0;
+    use std::collections::HashMap;
+
+    use crate::db::schema::{article_authors, article_topics};
+    let (mut total, mut after) = (0, 0_i64);
     loop {
-        let done = db.write_blocking(|conn| {
+        let batch = db.write_blocking(|conn| {
             let stale: Vec<i64> = articles::table
                 .left_join(article_cards::table)
+                .filter(articles::id.gt(after))
                 .filter(
                     article_cards::article_id
                         .is_null()
@@ -262,16 +267,42 @@ pub fn backfill(db: &Db) -> Result<usize, AppError> {
                 .order(articles::id)
                 .limit(BACKFILL_BATCH)
                 .load(conn)?;
-            for id in &stale {
-                let a = super::articles::find(conn, *id)?;
-                let (authors, topics) = super::articles::relation_ids(conn, *id)?;
-                store(conn, &a, &authors, &topics)?;
+            let rows: Vec<Article> = articles::table
+                .filter(in_ids(articles::id, &stale))
+                .select(Article::as_select())
+                .load(conn)?;
+            let mut bylines: HashMap<i64, Vec<i64>> = HashMap::new();
+            for (article, author) in article_authors::table
+                .filter(in_ids(article_authors::article_id, &stale))
+                .order((article_authors::article_id, article_authors::position))
+                .select((article_authors::article_id, article_authors::author_id))
+                .load::<(i64, i64)>(conn)?
+            {
+                bylines.entry(article).or_default().push(author);
             }
-            Ok(stale.len())
+            let mut filed: HashMap<i64, Vec<i64>> = HashMap::new();
+            for (article, topic) in article_topics::table
+                .filter(in_ids(article_topics::article_id, &stale))
+                .order((article_topics::article_id, article_topics::position))
+                .select((article_topics::article_id, article_topics::topic_id))
+                .load::<(i64, i64)>(conn)?
+            {
+                filed.entry(article).or_default().push(topic);
+            }
+            for a in &rows {
+                let none = Vec::new();
+                let authors = bylines.get(&a.id).unwrap_or(&none);
+                let topics = filed.get(&a.id).unwrap_or(&none);
+                store(conn, a, authors, topics)?;
+            }
+            Ok((stale.len(), stale.last().copied()))
         })?;
-        total += done;
-        if done == 0 {
-            return Ok(total);
+        match batch {
+            (n, Some(last)) => {
+                total += n;
+                after = last;
+            }
+            (_, None) => return Ok(total),
         }
     }
 }

@@ -148,6 +148,12 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
+/// Whether `out` is an unexpected database failure, after which the connection is pinged
+/// before its next use (not a 404, a conflict or a validation error, which are answers).
+fn failed<T>(out: &Result<T, AppError>) -> bool {
+    matches!(out, Err(AppError::Internal(_)))
+}
+
 pub type Pool = r2d2::Pool<ConnectionManager>;
 
 /// Why a database could not be opened.
@@ -222,7 +228,7 @@ impl Db {
         actix_web::web::block(move || {
             let mut conn = pool.get()?;
             let out = f(&mut conn);
-            conn.suspect = out.is_err();
+            conn.suspect = failed(&out);
             out
         })
         .await?
@@ -284,7 +290,7 @@ impl Db {
             Backend::Postgres => None,
         };
         let out = conn.conn.transaction(f);
-        conn.suspect = out.is_err();
+        conn.suspect = failed(&out);
         out
     }
 }

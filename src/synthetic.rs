@@ -470,6 +470,8 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
                 .execute(c))?;
         }
         crate::models::cards::taxonomy_changed(conn)?;
+        // Articles below are inserted without cards; the backfill at the end renders them.
+        crate::models::cards::cards_incomplete(conn)?;
         Ok((first_author, first_topic))
     })?;
 

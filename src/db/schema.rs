@@ -233,5 +233,7 @@ diesel::table! {
         generation -> BigInt,
         /// Bumped by every write to an author or a topic.
         taxonomy -> BigInt,
+        /// The card format every article has a card of; 0 while unknown.
+        cards_format -> Integer,
     }
 }

@@ -245,13 +245,31 @@ pub fn store(
 /// Articles rendered per transaction by [`backfill`].
 const BACKFILL_BATCH: i64 = 500;
 
-/// Renders the cards of every article that has none or an older [`FORMAT`], in batches (one
-/// transaction each, serialised with other writers) that walk the ids upwards, so each batch
-/// costs the same however far the walk has come. Returns how many it rendered.
+/// Records that articles may lack a current card: bulk loads that insert articles directly
+/// call it in their transaction, and [`backfill`] renders what is missing afterwards.
+pub fn cards_incomplete(conn: &mut AnyConnection) -> Result<(), AppError> {
+    use crate::db::schema::content_version;
+    diesel::update(content_version::table)
+        .set(content_version::cards_format.eq(0))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Renders the cards of every article that has none or an older [`FORMAT`], unless
+/// `content_version` records that every card is current (every article write renders its
+/// card, so only a new format or a bulk load leaves work). Batches (one transaction each,
+/// serialised with other writers) walk the ids upwards, so each costs the same however far
+/// the walk has come. Returns how many it rendered.
 pub fn backfill(db: &Db) -> Result<usize, AppError> {
     use std::collections::HashMap;
 
-    use crate::db::schema::{article_authors, article_topics};
+    use crate::db::schema::{article_authors, article_topics, content_version};
+    let complete: i32 = content_version::table
+        .select(content_version::cards_format)
+        .first(&mut **db.get()?)?;
+    if complete == FORMAT {
+        return Ok(0);
+    }
     let (mut total, mut after) = (0, 0_i64);
     loop {
         let batch = db.write_blocking(|conn| {
@@ -302,9 +320,16 @@ pub fn backfill(db: &Db) -> Result<usize, AppError> {
                 total += n;
                 after = last;
             }
-            (_, None) => return Ok(total),
+            (_, None) => break,
         }
     }
+    db.write_blocking(|conn| {
+        diesel::update(content_version::table)
+            .set(content_version::cards_format.eq(FORMAT))
+            .execute(conn)?;
+        Ok(())
+    })?;
+    Ok(total)
 }
 
 /// One article's card as read back: its relations' ids and the open JSON object.

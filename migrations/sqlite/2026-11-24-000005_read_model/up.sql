@@ -25,3 +25,6 @@ CREATE TABLE article_pages (
 );
 -- Bumped by every write to an author or a topic: readers reload their copies of the summaries.
 ALTER TABLE content_version ADD COLUMN taxonomy BIGINT NOT NULL DEFAULT 0;
+-- The card format every article has a card of (0: not known to be complete). Start-up renders
+-- what is missing only when it differs from the code's, instead of walking the archive.
+ALTER TABLE content_version ADD COLUMN cards_format INTEGER NOT NULL DEFAULT 0;

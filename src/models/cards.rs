@@ -289,24 +289,28 @@ pub fn backfill(db: &Db) -> Result<usize, AppError> {
                 .filter(in_ids(articles::id, &stale))
                 .select(Article::as_select())
                 .load(conn)?;
-            let mut bylines: HashMap<i64, Vec<i64>> = HashMap::new();
-            for (article, author) in article_authors::table
-                .filter(in_ids(article_authors::article_id, &stale))
-                .order((article_authors::article_id, article_authors::position))
-                .select((article_authors::article_id, article_authors::author_id))
-                .load::<(i64, i64)>(conn)?
-            {
-                bylines.entry(article).or_default().push(author);
-            }
-            let mut filed: HashMap<i64, Vec<i64>> = HashMap::new();
-            for (article, topic) in article_topics::table
-                .filter(in_ids(article_topics::article_id, &stale))
-                .order((article_topics::article_id, article_topics::position))
-                .select((article_topics::article_id, article_topics::topic_id))
-                .load::<(i64, i64)>(conn)?
-            {
-                filed.entry(article).or_default().push(topic);
-            }
+            // (article, related id) pairs in order → each article's ids in order.
+            let group = |pairs: Vec<(i64, i64)>| {
+                let mut by: HashMap<i64, Vec<i64>> = HashMap::new();
+                for (article, id) in pairs {
+                    by.entry(article).or_default().push(id);
+                }
+                by
+            };
+            let bylines = group(
+                article_authors::table
+                    .filter(in_ids(article_authors::article_id, &stale))
+                    .order((article_authors::article_id, article_authors::position))
+                    .select((article_authors::article_id, article_authors::author_id))
+                    .load(conn)?,
+            );
+            let filed = group(
+                article_topics::table
+                    .filter(in_ids(article_topics::article_id, &stale))
+                    .order((article_topics::article_id, article_topics::position))
+                    .select((article_topics::article_id, article_topics::topic_id))
+                    .load(conn)?,
+            );
             for a in &rows {
                 let none = Vec::new();
                 let authors = bylines.get(&a.id).unwrap_or(&none);

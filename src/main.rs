@@ -144,8 +144,15 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Openapi => {
-            print!("{}", headline::openapi::document_json());
-            Ok(())
+            use std::io::Write;
+            // `headline openapi | head` closes the pipe early: that is not an error.
+            match std::io::stdout()
+                .lock()
+                .write_all(headline::openapi::document_json().as_bytes())
+            {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => Ok(other?),
+            }
         }
     }
 }

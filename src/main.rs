@@ -160,8 +160,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 #[actix_web::main]
 async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let bind = settings.bind.clone();
-    let state = startup::prepare(settings)?;
+    // Listen first: a busy port must fail before start-up creates the demo admin and prints
+    // its one-time password, which would otherwise be lost with the process.
     let listener = TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    let state = startup::prepare(settings)?;
     tracing::info!(
         "Headline on http://{} ({} database) — Swagger UI at /docs",
         listener.local_addr()?,

@@ -54,7 +54,8 @@ enum UserCommand {
     Create {
         #[arg(long)]
         email: String,
-        #[arg(long, value_parser = parse_role, default_value = "admin")]
+        /// The staff role.
+        #[arg(long, value_parser = role_parser(), default_value = "admin")]
         role: Role,
         #[arg(long)]
         author_id: Option<i64>,
@@ -63,8 +64,11 @@ enum UserCommand {
     },
 }
 
-fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| "role must be admin, editor, author or contributor".to_owned())
+/// The roles `--role` accepts, listed in `--help` and in the error for another value.
+fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(["admin", "editor", "author", "contributor"])
+        .try_map(|s| Role::parse(&s).ok_or_else(|| format!("unknown role {s}")))
 }
 
 fn main() -> ExitCode {

@@ -400,6 +400,52 @@ pub fn public_cards(
         .load(conn)?)
 }
 
+/// [`public_cards`], with `content_version`'s versions read in the same statement (so that
+/// they come back even when no card does).
+pub fn public_cards_with_versions(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> Result<(Vec<Card>, Versions), AppError> {
+    use crate::db::schema::content_version;
+    type Row = (
+        i64,
+        i64,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = content_version::table
+        .left_join(
+            article_cards::table.on(in_ids(article_cards::article_id, ids)
+                .and(article_cards::status.eq(PUBLISHED))
+                .and(article_cards::published_at.le(now))),
+        )
+        .select((
+            content_version::generation,
+            content_version::taxonomy,
+            article_cards::article_id.nullable(),
+            article_cards::author_ids.nullable(),
+            article_cards::topic_ids.nullable(),
+            article_cards::card.nullable(),
+        ))
+        .load(conn)?;
+    let versions = rows.first().map(|r| (r.0, r.1)).unwrap_or_default();
+    let cards = rows
+        .into_iter()
+        .filter_map(|(_, _, id, authors, topics, card)| {
+            Some(Card {
+                article_id: id?,
+                author_ids: authors?,
+                topic_ids: topics?,
+                card: card?,
+            })
+        })
+        .collect();
+    Ok((cards, versions))
+}
+
 /// The cards of those of `ids` public at `now`, in the order of `ids`.
 pub fn public_cards_in_order(
     conn: &mut AnyConnection,

@@ -63,6 +63,22 @@ async fn renamed_authors_and_topics_show_at_once_in_every_read_that_embeds_them(
         assert!(body.contains("Nokia Mobile"), "{path}: {body}");
         assert!(!body.contains("\"Andy Boxall\""), "{path}: {body}");
     }
+    // A new slug filters at once; the old one no longer does.
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/topics/{nokia}"),
+            &admin,
+            json!({"slug": "nokia-mobile"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        slugs(&get(&other, "/api/v1/articles?topic=nokia-mobile").await),
+        ["newer", "older"]
+    );
+    assert!(slugs(&get(&other, "/api/v1/articles?topic=nokia").await).is_empty());
 }
 
 async fn related_follows_publish_unpublish_topic_changes_and_deletes(app: TestApp) {

@@ -180,19 +180,36 @@ pub async fn list(
     let (page, tax, cards) = state
         .db
         .run(move |conn| {
-            let v = ReadModel::versions(conn)?;
-            let tax = st.read_model.taxonomy(conn, v)?;
-            let filter = Filter {
-                visibility: Visibility::Public(now),
-                topic_ids: topic_slugs.map(|s| tax.topic_ids(&s)),
-                author_ids: author_slug.map(|s| tax.author_id(&s).into_iter().collect()),
-                published_after,
-                published_before,
-                search: prepare_search(conn, q.as_deref())?,
-            };
-            let page = articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?;
-            let cards = cards::public_cards(conn, &articles::ids_of(&page.items), now)?;
-            Ok((page, tax, cards))
+            let model = &st.read_model;
+            let search = prepare_search(conn, q.as_deref())?;
+            // Slugs are resolved with the summaries held now, and the versions are read with
+            // the cards (one round trip fewer on PostgreSQL). When the summaries turn out to be
+            // older than the database, they are reloaded and, if slugs were resolved with
+            // them, the page is made again.
+            let mut tax = model.held_taxonomy();
+            loop {
+                let filter = Filter {
+                    visibility: Visibility::Public(now),
+                    topic_ids: topic_slugs.as_ref().map(|s| tax.topic_ids(s)),
+                    author_ids: author_slug
+                        .as_ref()
+                        .map(|s| tax.author_id(s).into_iter().collect()),
+                    published_after,
+                    published_before,
+                    search: search.clone(),
+                };
+                let page = articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?;
+                let (cards, v) =
+                    cards::public_cards_with_versions(conn, &articles::ids_of(&page.items), now)?;
+                let v = Versions::from(v);
+                if tax.is_current(v) {
+                    return Ok((page, tax, cards));
+                }
+                tax = model.taxonomy(conn, v)?;
+                if topic_slugs.is_none() && author_slug.is_none() {
+                    return Ok((page, tax, cards));
+                }
+            }
         })
         .await?;
 

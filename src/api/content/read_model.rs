@@ -71,6 +71,11 @@ impl Taxonomy {
         self.author_slugs.get(slug).copied()
     }
 
+    /// Whether these summaries are as new as the database at `v`.
+    pub fn is_current(&self, v: Versions) -> bool {
+        self.version >= v.taxonomy
+    }
+
     /// Whether `topic` exists.
     pub fn has_topic(&self, topic: i64) -> bool {
         self.topics.contains_key(&topic)
@@ -143,18 +148,22 @@ impl ReadModel {
         Ok(cards::versions(conn)?.into())
     }
 
+    /// The summaries held now, however old: check them with [`Taxonomy::is_current`].
+    pub fn held_taxonomy(&self) -> Arc<Taxonomy> {
+        self.taxonomy
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// The summaries as of `v` (or newer), loaded again when an author or topic changed.
     pub fn taxonomy(
         &self,
         conn: &mut AnyConnection,
         v: Versions,
     ) -> Result<Arc<Taxonomy>, AppError> {
-        let held = self
-            .taxonomy
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        if held.version >= v.taxonomy {
+        let held = self.held_taxonomy();
+        if held.is_current(v) {
             return Ok(held);
         }
         // Tagged with the version read before loading: a write in between makes the copy newer

@@ -162,6 +162,20 @@ impl Settings {
         }
     }
 
+    /// Checks what can be checked without the database, so that a refused start touches
+    /// nothing (it used to create and migrate the database first).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err("HEADLINE_JWT_SECRET must be at least 32 bytes".to_owned());
+        }
+        if self.admin_email.is_some() != self.admin_password.is_some() {
+            return Err(
+                "set both HEADLINE_ADMIN_EMAIL and HEADLINE_ADMIN_PASSWORD, or neither".to_owned(),
+            );
+        }
+        Ok(())
+    }
+
     /// HTTP workers: `workers`, or one per CPU core.
     pub fn worker_count(&self) -> usize {
         match self.workers {

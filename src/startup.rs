@@ -67,12 +67,8 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
 
 /// The JWT secret: `HEADLINE_JWT_SECRET`, or one generated once and kept in the database.
 fn jwt_secret(settings: &Settings, db: &Db) -> Result<Vec<u8>, StartupError> {
+    // Its length was checked by `Settings::validate`.
     if let Some(secret) = &settings.jwt_secret {
-        if secret.len() < 32 {
-            return Err(StartupError::Config(
-                "HEADLINE_JWT_SECRET must be at least 32 bytes".to_owned(),
-            ));
-        }
         return Ok(secret.as_bytes().to_vec());
     }
     let mut conn = db.get()?;
@@ -89,14 +85,10 @@ pub const DEMO_ADMIN_EMAIL: &str = "admin@headline.local";
 /// Creates the first admin when the database has no user yet: from the settings, or, on a demo
 /// instance with none configured, with a generated password printed once to the log.
 fn bootstrap_admin(settings: &Settings, db: &Db) -> Result<(), StartupError> {
+    // Both or neither, as `Settings::validate` checked.
     let configured = match (&settings.admin_email, &settings.admin_password) {
         (Some(email), Some(password)) => Some((email.clone(), password.clone())),
-        (None, None) => None,
-        _ => {
-            return Err(StartupError::Config(
-                "set both HEADLINE_ADMIN_EMAIL and HEADLINE_ADMIN_PASSWORD, or neither".to_owned(),
-            ));
-        }
+        _ => None,
     };
     if configured.is_none() && !settings.demo {
         return Ok(());
@@ -126,6 +118,7 @@ fn bootstrap_admin(settings: &Settings, db: &Db) -> Result<(), StartupError> {
 
 /// Opens the database and prepares everything a server needs.
 pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
+    settings.validate().map_err(StartupError::Config)?;
     let db = open_database(&settings)?;
     let secret = jwt_secret(&settings, &db)?;
     bootstrap_admin(&settings, &db)?;

@@ -132,3 +132,23 @@ crate::backend_tests!(
     swagger_ui_is_served_from_the_binary,
     browsers_may_call_the_api_from_other_origins,
 );
+
+/// Settings are checked before the database is opened: a refused start creates no file.
+#[test]
+fn a_refused_start_touches_no_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("refused.db");
+    for tweak in [
+        |s: &mut headline::config::Settings| s.jwt_secret = Some("too short".to_owned()),
+        |s: &mut headline::config::Settings| s.admin_email = Some("a@example.com".to_owned()),
+    ] {
+        let mut settings = crate::helpers::test_settings(path.to_str().unwrap());
+        tweak(&mut settings);
+        let refused = headline::startup::prepare(settings).err();
+        assert!(
+            matches!(refused, Some(headline::startup::StartupError::Config(_))),
+            "{refused:?}"
+        );
+        assert!(!path.exists(), "the database file was created");
+    }
+}

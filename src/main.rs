@@ -50,7 +50,8 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum UserCommand {
-    /// Create a staff user. The password is read from HEADLINE_NEW_PASSWORD or prompted on stdin.
+    /// Create a staff user. The password is read from HEADLINE_NEW_PASSWORD or prompted without
+    /// echo.
     Create {
         #[arg(long)]
         email: String,
@@ -62,6 +63,23 @@ enum UserCommand {
         #[arg(long, env = "HEADLINE_NEW_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+}
+
+/// `given`, or a password read without echo from the terminal (or a line of stdin when it is
+/// not a terminal, for scripts).
+fn password_or_prompt(given: Option<String>, email: &str) -> std::io::Result<String> {
+    use std::io::IsTerminal;
+    if let Some(password) = given {
+        return Ok(password);
+    }
+    let prompt = format!("password for {email}: ");
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(prompt);
+    }
+    eprint!("{prompt}");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// The roles `--role` accepts, listed in `--help` and in the error for another value.
@@ -128,15 +146,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     password,
                 },
         } => {
-            let password = match password {
-                Some(p) => p,
-                None => {
-                    eprint!("password for {email}: ");
-                    let mut line = String::new();
-                    std::io::stdin().read_line(&mut line)?;
-                    line.trim_end_matches(['\r', '\n']).to_owned()
-                }
-            };
+            let password = password_or_prompt(password, &email)?;
             let db = startup::open_database(&settings)?;
             let user = db.write_blocking(|conn| {
                 headline::auth::create_user(conn, &email, &password, role, author_id)

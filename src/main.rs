@@ -63,6 +63,14 @@ enum UserCommand {
         #[arg(long, env = "HEADLINE_NEW_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+    /// Set a staff user's password and end their logins. The password is read from
+    /// HEADLINE_NEW_PASSWORD or prompted without echo.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "HEADLINE_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
 }
 
 /// `given`, or a password read without echo from the terminal (or a line of stdin when it is
@@ -155,6 +163,16 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 "created user {} ({}) with role {}",
                 user.id, user.email, user.role
             );
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::SetPassword { email, password },
+        } => {
+            let password = password_or_prompt(password, &email)?;
+            let db = startup::open_database(&settings)?;
+            let user =
+                db.write_blocking(|conn| headline::auth::set_password(conn, &email, &password))?;
+            println!("set the password of {} and ended its logins", user.email);
             Ok(())
         }
         Command::Openapi => {

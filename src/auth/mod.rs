@@ -68,3 +68,26 @@ pub fn create_user(
         },
     )
 }
+
+/// Sets a staff user's password (the CLI's `user set-password`) and ends their logins: their
+/// refresh tokens are revoked, as when an admin changes it through the API.
+pub fn set_password(
+    conn: &mut crate::db::AnyConnection,
+    email: &str,
+    password: &str,
+) -> Result<crate::models::users::User, crate::error::AppError> {
+    use crate::models::{tokens, users};
+    let mut v = crate::validate::Validator::new();
+    v.password("password", password);
+    v.finish()?;
+    let email = email.trim().to_lowercase();
+    let user = users::find_by_email(conn, &email)?
+        .ok_or_else(|| crate::error::AppError::not_found("user"))?;
+    let changes = users::UserChanges {
+        password_hash: Some(password::hash(password)?),
+        ..Default::default()
+    };
+    let user = users::update(conn, user.id, user.version, &changes)?;
+    tokens::revoke_user(conn, user.id)?;
+    Ok(user)
+}

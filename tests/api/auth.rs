@@ -256,7 +256,63 @@ async fn repeated_failed_logins_are_rate_limited(app: TestApp) {
     problem(res, StatusCode::TOO_MANY_REQUESTS).await;
 }
 
+/// `headline user set-password` (through the function it calls): the new password logs in,
+/// the old one no longer does, and the user's refresh tokens are revoked.
+async fn setting_a_password_replaces_it_and_ends_logins(app: TestApp) {
+    app.user_token("ed@headline.test", "editor", None).await;
+    let refresh_token = app.login("ed@headline.test").await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.state
+        .db
+        .write(|conn| {
+            headline::auth::set_password(conn, " Ed@Headline.test ", "a brand new passphrase")
+        })
+        .await
+        .unwrap();
+    let login = |password: &'static str| {
+        app.request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "ed@headline.test", "password": password})),
+        )
+    };
+    assert_eq!(login(PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login("a brand new passphrase").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        refresh(&app, &refresh_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Too short, or no such user: refused, nothing changed.
+    let short = app
+        .state
+        .db
+        .write(|conn| headline::auth::set_password(conn, "ed@headline.test", "short"))
+        .await;
+    assert!(matches!(
+        short,
+        Err(headline::error::AppError::Validation(_))
+    ));
+    let nobody = app
+        .state
+        .db
+        .write(|conn| {
+            headline::auth::set_password(conn, "nobody@headline.test", "long enough pass")
+        })
+        .await;
+    assert!(matches!(
+        nobody,
+        Err(headline::error::AppError::NotFound(_))
+    ));
+}
+
 crate::backend_tests!(
+    setting_a_password_replaces_it_and_ends_logins,
     login_issues_tokens_and_me_describes_the_caller,
     a_linked_user_shows_on_its_author_and_me_shows_the_author,
     refresh_tokens_rotate_and_a_reused_one_revokes_the_login,

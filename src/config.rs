@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use actix_web::http::header::HeaderName;
 use clap::Args;
 
 /// Every setting of a Headline process. Each has an environment variable and a flag.
@@ -131,6 +132,16 @@ pub struct Settings {
     )]
     pub cors_origins: String,
 
+    /// Request headers browsers may send besides the API's own (Authorization, Content-Type,
+    /// If-Match, If-None-Match): a comma list (`sentry-trace,x-requested-with`) or `*` for any.
+    #[arg(
+        long,
+        env = "HEADLINE_CORS_ALLOW_HEADERS",
+        default_value = "",
+        global = true
+    )]
+    pub cors_allow_headers: String,
+
     /// Failed logins allowed per e-mail address per minute before a 429.
     #[arg(long, env = "HEADLINE_LOGIN_RATE", default_value_t = 10, global = true)]
     pub login_rate_per_minute: u32,
@@ -159,6 +170,7 @@ impl Settings {
             workers: 1,
             login_rate_per_minute: 10,
             cors_origins: "*".to_owned(),
+            cors_allow_headers: String::new(),
         }
     }
 
@@ -167,6 +179,15 @@ impl Settings {
     pub fn validate(&self) -> Result<(), String> {
         if self.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
             return Err("HEADLINE_JWT_SECRET must be at least 32 bytes".to_owned());
+        }
+        if let Some(bad) =
+            self.cors_allow_headers.split(',').map(str::trim).find(|h| {
+                !h.is_empty() && *h != "*" && HeaderName::from_bytes(h.as_bytes()).is_err()
+            })
+        {
+            return Err(format!(
+                "HEADLINE_CORS_ALLOW_HEADERS: `{bad}` is not a header name"
+            ));
         }
         if self.admin_email.is_some() != self.admin_password.is_some() {
             return Err(

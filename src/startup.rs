@@ -150,7 +150,7 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
 
 /// CORS for browser frontends and admin tools: the configured origins, the API's methods and the
 /// headers its caching and concurrency rely on.
-fn cors(origins: &str) -> actix_cors::Cors {
+fn cors(origins: &str, extra_headers: &str) -> actix_cors::Cors {
     let mut cors = actix_cors::Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([
@@ -166,6 +166,20 @@ fn cors(origins: &str) -> actix_cors::Cors {
             header::HeaderName::from_static("x-request-id"),
         ])
         .max_age(3600);
+    let extra: Vec<&str> = extra_headers
+        .split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .collect();
+    if extra.contains(&"*") {
+        cors = cors.allow_any_header();
+    } else {
+        // Names were checked by `Settings::validate`; an invalid one is skipped.
+        let names = extra
+            .iter()
+            .filter_map(|h| header::HeaderName::from_bytes(h.as_bytes()).ok());
+        cors = cors.allowed_headers(names);
+    }
     if origins.trim() == "*" {
         cors = cors.allow_any_origin().send_wildcard();
     } else {
@@ -219,7 +233,10 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
             .wrap(actix_web::middleware::from_fn(
                 crate::api::fallback::head_as_get,
             ))
-            .wrap(cors(&data.settings.cors_origins))
+            .wrap(cors(
+                &data.settings.cors_origins,
+                &data.settings.cors_allow_headers,
+            ))
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             .wrap(actix_web::middleware::from_fn(

@@ -94,6 +94,27 @@ async fn the_demo_newsroom_is_loaded_into_an_empty_database() {
     }
 }
 
+/// Headers a frontend's tooling adds (tracing, frameworks) pass a preflight once allowed.
+async fn extra_request_headers_are_allowed_when_configured(app: TestApp) {
+    let preflight = |app: &TestApp| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/articles"))
+            .header("Origin", "https://frontend.example.com")
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "sentry-trace")
+            .send()
+    };
+    assert!(!preflight(&app).await.unwrap().status().is_success());
+    let allowing = app
+        .second_instance_with(|s| s.cors_allow_headers = "sentry-trace, x-requested-with".into())
+        .await;
+    assert!(preflight(&allowing).await.unwrap().status().is_success());
+    let any = app
+        .second_instance_with(|s| s.cors_allow_headers = "*".into())
+        .await;
+    assert!(preflight(&any).await.unwrap().status().is_success());
+}
+
 async fn browsers_may_call_the_api_from_other_origins(app: TestApp) {
     let res = app
         .client
@@ -128,6 +149,7 @@ async fn browsers_may_call_the_api_from_other_origins(app: TestApp) {
 }
 
 crate::backend_tests!(
+    extra_request_headers_are_allowed_when_configured,
     probes_answer_and_every_response_has_a_request_id,
     swagger_ui_is_served_from_the_binary,
     browsers_may_call_the_api_from_other_origins,
@@ -141,6 +163,7 @@ fn a_refused_start_touches_no_database() {
     for tweak in [
         |s: &mut headline::config::Settings| s.jwt_secret = Some("too short".to_owned()),
         |s: &mut headline::config::Settings| s.admin_email = Some("a@example.com".to_owned()),
+        |s: &mut headline::config::Settings| s.cors_allow_headers = "not a header".to_owned(),
     ] {
         let mut settings = crate::helpers::test_settings(path.to_str().unwrap());
         tweak(&mut settings);

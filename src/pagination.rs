@@ -47,6 +47,18 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(format!("{sort}\n{}\n{key}", self.id))
     }
 
+    /// The `cursor` query parameter: absent or empty means the first page (an empty
+    /// `cursor=` is what a client sends when it has no next cursor to pass).
+    pub fn from_param(
+        raw: Option<&str>,
+        sort: &str,
+        kind: KeyKind,
+    ) -> Result<Option<Self>, AppError> {
+        raw.filter(|c| !c.is_empty())
+            .map(|c| Cursor::decode(c, sort, kind))
+            .transpose()
+    }
+
     /// Decodes a cursor made for `sort`, whose keys are of `kind`.
     pub fn decode(raw: &str, sort: &str, kind: KeyKind) -> Result<Self, AppError> {
         let bad = || {

@@ -237,7 +237,38 @@ async fn bodies_over_the_limit_are_a_413() {
     }
 }
 
+/// `cursor=` with nothing is the first page, as the schema allows (a client with no next cursor
+/// to pass); a cursor that is not one of ours is still a 400.
+async fn an_empty_cursor_is_the_first_page(app: TestApp) {
+    for path in [
+        "/api/v1/articles?cursor=",
+        "/api/v1/authors?cursor=",
+        "/api/v1/topics?cursor=",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+    }
+    let token = app.admin_token().await;
+    for path in [
+        "/api/v1/admin/articles?cursor=",
+        "/api/v1/admin/users?cursor=",
+    ] {
+        assert_eq!(
+            app.get_auth(path, &token).await.status(),
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    let body = problem(
+        app.get("/api/v1/articles?cursor=bm9wZQ").await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(body["code"], "invalid_cursor");
+}
+
 crate::backend_tests!(
+    an_empty_cursor_is_the_first_page,
     malformed_and_unknown_json_is_a_400_and_bad_values_a_422,
     wrong_content_type_is_a_415,
     unknown_query_parameters_and_values_are_a_400,

@@ -66,11 +66,7 @@ impl AdminPageQuery {
     /// Limit and cursor of a listing ordered by a text key (name, title).
     pub fn parse(&self, sort: &str) -> Result<(i64, Option<Cursor>), AppError> {
         let limit = pagination::limit(self.limit)?;
-        let cursor = self
-            .cursor
-            .as_deref()
-            .map(|c| Cursor::decode(c, sort, KeyKind::Text))
-            .transpose()?;
+        let cursor = Cursor::from_param(self.cursor.as_deref(), sort, KeyKind::Text)?;
         Ok((limit, cursor))
     }
 }

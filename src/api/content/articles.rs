@@ -162,11 +162,7 @@ pub async fn list(
         inc.authors &= fields.iter().any(|f| f == "authors");
         inc.topics &= fields.iter().any(|f| f == "topics");
     }
-    let cursor = query
-        .cursor
-        .as_deref()
-        .map(|c| Cursor::decode(c, sort.name(), sort.key_kind()))
-        .transpose()?;
+    let cursor = Cursor::from_param(query.cursor.as_deref(), sort.name(), sort.key_kind())?;
     let topic_slugs = query.topic.as_deref().map(comma_list);
     let author_slug = query.author.clone();
     let count = query.count.unwrap_or(false);

@@ -29,11 +29,7 @@ pub struct PageQuery {
 impl PageQuery {
     pub fn parse(&self) -> Result<(i64, Option<Cursor>), AppError> {
         let limit = pagination::limit(self.limit)?;
-        let cursor = self
-            .cursor
-            .as_deref()
-            .map(|c| Cursor::decode(c, BY_NAME, KeyKind::Text))
-            .transpose()?;
+        let cursor = Cursor::from_param(self.cursor.as_deref(), BY_NAME, KeyKind::Text)?;
         Ok((limit, cursor))
     }
 }

@@ -238,11 +238,7 @@ pub async fn list(
         Sort::UpdatedDesc,
     )?;
     let status = query.status.as_deref().map(parse_status).transpose()?;
-    let cursor = query
-        .cursor
-        .as_deref()
-        .map(|c| Cursor::decode(c, sort.name(), sort.key_kind()))
-        .transpose()?;
+    let cursor = Cursor::from_param(query.cursor.as_deref(), sort.name(), sort.key_kind())?;
     let topic_slugs = query.topic.as_deref().map(comma_list);
     let author_slug = query.author;
     let count = query.count.unwrap_or(false);

@@ -42,7 +42,7 @@ const ERRORS: [(&str, &str, &str); 11] = [
     (
         "400",
         "BadRequest",
-        "Malformed request: bad JSON, unknown field or query parameter, bad cursor, limit over 100",
+        "Malformed request: bad JSON, unknown field or query parameter, bad cursor, limit over 100, an `If-Match` that is not `*` or entity-tags",
     ),
     (
         "401",

@@ -203,22 +203,32 @@ impl IfMatch {
     }
 }
 
-/// The request's `If-Match`, when present.
+/// The request's `If-Match`, when present: `*` or a list of entity-tags (`"v3"`, `W/"v3"`).
+/// Anything else (empty, `null`, an unquoted tag) is a 400, not a failed precondition.
 pub fn if_match_version(req: &HttpRequest) -> Result<Option<IfMatch>, AppError> {
-    let values: Vec<&str> = req
-        .headers()
-        .get_all(header::IF_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    if values.is_empty() {
+    let raw: Vec<&header::HeaderValue> = req.headers().get_all(header::IF_MATCH).collect();
+    if raw.is_empty() {
         return Ok(None);
     }
-    let tags: Vec<String> = values
-        .iter()
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .collect();
+    let malformed = || {
+        AppError::bad_request(
+            "invalid_if_match",
+            "If-Match must be * or a list of entity-tags such as \"v3\"",
+        )
+    };
+    let mut tags = Vec::new();
+    for value in raw {
+        let value = value.to_str().map_err(|_| malformed())?;
+        for tag in value.split(',').map(str::trim) {
+            let opaque = tag.strip_prefix("W/").unwrap_or(tag);
+            let quoted = opaque.len() >= 2 && opaque.starts_with('"') && opaque.ends_with('"');
+            if tag == "*" || quoted && !opaque[1..opaque.len() - 1].contains('"') {
+                tags.push(tag.to_owned());
+            } else if !tag.is_empty() || value.trim().is_empty() {
+                return Err(malformed());
+            }
+        }
+    }
     if tags.iter().any(|t| t == "*") {
         return Ok(Some(IfMatch::Any));
     }

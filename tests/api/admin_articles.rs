@@ -126,7 +126,21 @@ async fn stale_versions_are_refused_and_change_nothing(app: TestApp) {
     let body = problem(res, StatusCode::CONFLICT).await;
     assert_eq!(body["code"], "version_conflict");
 
-    for garbage in ["nonsense", "W/\"v2\"", "\"2\""] {
+    // Well-formed tags that are not the current strong one: the precondition fails.
+    for other in ["W/\"v2\"", "\"2\"", "\"v1\", \"v3\""] {
+        let res = app
+            .client
+            .patch(app.url(&path))
+            .bearer_auth(&token)
+            .header("If-Match", other)
+            .json(&json!({"title": "Lost update"}))
+            .send()
+            .await
+            .unwrap();
+        problem(res, StatusCode::PRECONDITION_FAILED).await;
+    }
+    // Not entity-tags at all: a malformed request.
+    for garbage in ["nonsense", "null", "", "v2", "\"v2"] {
         let res = app
             .client
             .patch(app.url(&path))
@@ -136,7 +150,8 @@ async fn stale_versions_are_refused_and_change_nothing(app: TestApp) {
             .send()
             .await
             .unwrap();
-        problem(res, StatusCode::PRECONDITION_FAILED).await;
+        let body = problem(res, StatusCode::BAD_REQUEST).await;
+        assert_eq!(body["code"], "invalid_if_match", "{garbage:?}");
     }
     let current = json_of(app.get_auth(&path, &token).await, StatusCode::OK).await;
     assert_eq!(current["data"]["title"], "V2");

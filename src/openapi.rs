@@ -105,6 +105,28 @@ fn add_error(op: &mut Operation, status: &str) {
     }
 }
 
+/// `If-Match` as the server accepts it: `*` or the quoted version ETag.
+const IF_MATCH_PATTERN: &str = r#"^(\*|"v[0-9]+")$"#;
+
+/// Declares every `If-Match` parameter as an optional string of [`IF_MATCH_PATTERN`]. The
+/// handlers' `Option<String>` would make it `["string", "null"]`, and generators then send a
+/// literal `null`, which the server rightly refuses.
+fn if_match_as_string(op: &mut Operation) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    for param in op.parameters.iter_mut().flatten() {
+        if let RefOr::T(param) = param
+            && param.name == "If-Match"
+        {
+            param.schema = Some(RefOr::T(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(IF_MATCH_PATTERN))
+                    .into(),
+            ));
+        }
+    }
+}
+
 /// Adds security and the shared error responses to every operation, by rule.
 fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
     let components = doc.components.get_or_insert_with(Default::default);
@@ -144,6 +166,7 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
         ];
         for (method, op) in ops {
             let Some(op) = op else { continue };
+            if_match_as_string(op);
             if path.starts_with("/api/") {
                 add_error(op, "400");
                 add_error(op, "503");

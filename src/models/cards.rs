@@ -446,17 +446,6 @@ pub fn public_cards_with_versions(
     Ok((cards, versions))
 }
 
-/// The cards of those of `ids` public at `now`, in the order of `ids`.
-pub fn public_cards_in_order(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-    now: NaiveDateTime,
-) -> Result<Vec<Card>, AppError> {
-    let mut cards = public_cards(conn, ids, now)?;
-    cards.sort_by_key(|c| ids.iter().position(|id| *id == c.article_id));
-    Ok(cards)
-}
-
 /// A candidate for an article's automatic related picks: one of the newest public articles of
 /// a topic, with its topics (to count those it shares).
 #[derive(Debug, Clone)]
@@ -518,14 +507,6 @@ pub fn taxonomy_changed(conn: &mut AnyConnection) -> Result<(), AppError> {
         .set(content_version::taxonomy.eq(content_version::taxonomy + 1))
         .execute(conn)?;
     Ok(())
-}
-
-/// The content generation and the taxonomy version, read first by every public read.
-pub fn versions(conn: &mut AnyConnection) -> Result<Versions, AppError> {
-    use crate::db::schema::content_version;
-    Ok(content_version::table
-        .select((content_version::generation, content_version::taxonomy))
-        .first(conn)?)
 }
 
 /// Every author's and topic's summary, for readers' copies.

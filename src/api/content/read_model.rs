@@ -3,8 +3,8 @@
 //! bylines and topics, and to resolve slugs in filters), and each topic's newest articles (the
 //! candidates of automatic related picks).
 //!
-//! Both are checked against `content_version`, read by one small query at the start of every
-//! request:
+//! Both are checked against `content_version`, which every request reads in the same statement
+//! as its first rows:
 //! - the summaries against `taxonomy`, which every author and topic write bumps;
 //! - a topic's newest articles against `generation`, which every content write bumps, and
 //!   against the next publication scheduled in the topic.
@@ -28,7 +28,7 @@ pub const CANDIDATES_PER_TOPIC: i64 = 50;
 /// Topics whose newest articles are kept at most; past it the copies start over.
 const MAX_TOPICS_KEPT: usize = 20_000;
 
-/// Where the database stands: read first by every request.
+/// Where the database stands, as read with a request's first rows.
 #[derive(Debug, Clone, Copy)]
 pub struct Versions {
     pub generation: i64,
@@ -141,11 +141,6 @@ impl ReadModel {
             })),
             heads: RwLock::default(),
         }
-    }
-
-    /// The database's versions; every request reads them first (or with its first query).
-    pub fn versions(conn: &mut AnyConnection) -> Result<Versions, AppError> {
-        Ok(cards::versions(conn)?.into())
     }
 
     /// The summaries held now, however old: check them with [`Taxonomy::is_current`].

@@ -1,9 +1,9 @@
 //! Building article views from rows: relations in a fixed number of queries, related items.
 
-use super::views::{ArticleSummary, Includes, Relations};
+use super::views::{Includes, Relations};
 use crate::db::AnyConnection;
 use crate::error::{AppError, FieldError};
-use crate::models::articles::{ArticleBrief, Sort};
+use crate::models::articles::Sort;
 use crate::models::search::{self, Search};
 use crate::models::{authors, topics};
 
@@ -25,19 +25,6 @@ pub fn relations(
             Default::default()
         },
     })
-}
-
-/// Summaries of `briefs` with both relations.
-pub fn summaries(
-    conn: &mut AnyConnection,
-    briefs: Vec<ArticleBrief>,
-) -> Result<Vec<ArticleSummary>, AppError> {
-    let ids: Vec<i64> = briefs.iter().map(|a| a.id).collect();
-    let rel = relations(conn, &ids, Includes::BOTH)?;
-    Ok(briefs
-        .into_iter()
-        .map(|a| ArticleSummary::build(a, &rel, Includes::BOTH))
-        .collect())
 }
 
 /// Splits a comma list, trimming blanks: `"a, b,"` → `["a", "b"]`.

@@ -346,11 +346,7 @@ fn related_json(
 
     let article = |card: &Card, source: &str| {
         let mut item = String::with_capacity(card.card.len() + 512);
-        item.push_str("{\"type\":\"article\",\"article\":");
-        tax.push_card(&mut item, card, Includes::BOTH);
-        item.push_str(",\"source\":\"");
-        item.push_str(source);
-        item.push_str("\"}");
+        tax.push_item(&mut item, card, Some(source));
         item
     };
     let mut parts: Vec<String> = Vec::with_capacity(limit);

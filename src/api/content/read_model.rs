@@ -109,6 +109,21 @@ impl Taxonomy {
     }
 }
 
+impl Taxonomy {
+    /// Appends the list or related item of `card`, as `ItemView::Article` serialises it:
+    /// `{"type":"article","article":{…},"source":…}`, `source` left out when `None`.
+    pub fn push_item(&self, out: &mut String, card: &Card, source: Option<&str>) {
+        out.push_str("{\"type\":\"article\",\"article\":");
+        self.push_card(out, card, Includes::BOTH);
+        if let Some(source) = source {
+            out.push_str(",\"source\":\"");
+            out.push_str(source);
+            out.push('"');
+        }
+        out.push('}');
+    }
+}
+
 /// The newest public articles of one topic, as loaded at `generation`.
 #[derive(Debug)]
 struct Head {

@@ -1,9 +1,9 @@
-//! Lookups only the Content API makes: public articles by former slug, summaries in order.
+//! Lookups only the Content API makes: public articles by their former slugs.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{ArticleBrief, is_public};
+use super::is_public;
 use crate::db::AnyConnection;
 use crate::db::schema::{article_slugs, articles};
 use crate::error::AppError;
@@ -21,22 +21,4 @@ pub fn public_slug_for_former(
         .select(articles::slug)
         .first(conn)
         .optional()?)
-}
-
-/// Summaries of `ids` (those visible under `visibility`), in the order of `ids`.
-pub fn briefs_in_order(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-    now: NaiveDateTime,
-) -> Result<Vec<ArticleBrief>, AppError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut rows: Vec<ArticleBrief> = articles::table
-        .filter(articles::id.eq_any(ids))
-        .filter(is_public(now))
-        .select(ArticleBrief::as_select())
-        .load(conn)?;
-    rows.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
-    Ok(rows)
 }

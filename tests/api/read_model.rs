@@ -139,6 +139,24 @@ async fn related_follows_publish_unpublish_topic_changes_and_deletes(app: TestAp
     assert!(slugs(&get(&other, related).await).is_empty());
 }
 
+/// A scheduled article joins its topic's related picks when its time comes, with no write:
+/// the reader's copy of the topic's newest articles lasts only until then.
+async fn related_picks_up_a_scheduled_article_when_its_time_comes(app: TestApp) {
+    let other = reader(&app).await;
+    let (token, _) = editor(&app).await;
+    let x = topic(&app, &token, "Xiaomi", None).await;
+    let in_x = json!({"topic_ids": [x]});
+    published(&app, &token, "Anchor", "2024-01-01T00:00:00Z", in_x.clone()).await;
+    published(&app, &token, "Bee", "2024-01-02T00:00:00Z", in_x.clone()).await;
+    let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let c = draft(&app, &token, "Later", in_x).await;
+    publish(&app, &token, c["id"].as_i64().unwrap(), Some(&soon)).await;
+    let related = "/api/v1/articles/anchor/related";
+    assert_eq!(slugs(&get(&other, related).await), ["bee"]);
+    other.state.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(slugs(&get(&other, related).await), ["later", "bee"]);
+}
+
 async fn curated_list_edits_show_at_once_in_related(app: TestApp) {
     let other = reader(&app).await;
     let (token, _) = editor(&app).await;
@@ -268,6 +286,7 @@ async fn a_former_slug_of_related_redirects_with_its_query(app: TestApp) {
 crate::backend_tests!(
     renamed_authors_and_topics_show_at_once_in_every_read_that_embeds_them,
     related_follows_publish_unpublish_topic_changes_and_deletes,
+    related_picks_up_a_scheduled_article_when_its_time_comes,
     curated_list_edits_show_at_once_in_related,
     start_up_renders_missing_and_outdated_cards,
     title_cursors_round_trip_titles_with_newlines,

@@ -357,8 +357,14 @@ pub struct PageRow {
     pub page: String,
 }
 
-/// `content_version`'s (generation, taxonomy).
-pub type Versions = (i64, i64);
+/// Where the database stands (`content_version`), read with a request's first rows: the
+/// content generation (every content write) and the taxonomy version (author and topic
+/// writes), against which readers check their in-memory copies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Queryable)]
+pub struct Versions {
+    pub generation: i64,
+    pub taxonomy: i64,
+}
 
 /// The card and page of the article public at `now` whose current slug is `slug`, with the
 /// content generation and taxonomy version read in the same statement (one round trip fewer
@@ -431,7 +437,13 @@ pub fn public_cards_with_versions(
             article_cards::card.nullable(),
         ))
         .load(conn)?;
-    let versions = rows.first().map(|r| (r.0, r.1)).unwrap_or_default();
+    let versions = rows
+        .first()
+        .map(|r| Versions {
+            generation: r.0,
+            taxonomy: r.1,
+        })
+        .unwrap_or_default();
     let cards = rows
         .into_iter()
         .filter_map(|(_, _, id, authors, topics, card)| {

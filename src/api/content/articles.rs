@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::read_model::{ReadModel, Taxonomy, Versions};
+use super::read_model::{ReadModel, Taxonomy};
 use crate::api::articles_common::{comma_list, prepare_search, sort_and_query};
 use crate::api::respond::{Collection, Data, Meta, Pagination, public_json};
 use crate::api::views::{
@@ -19,7 +19,7 @@ use crate::api::views::{
 use crate::db::AnyConnection;
 use crate::error::{AppError, FieldError};
 use crate::models::articles::{self, Filter, Sort, Visibility};
-use crate::models::cards::{self, Card, PageRow, SeoView};
+use crate::models::cards::{self, Card, PageRow, SeoView, Versions};
 use crate::models::lists;
 use crate::pagination::{self, Cursor};
 use crate::startup::AppState;
@@ -197,7 +197,6 @@ pub async fn list(
                 let page = articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?;
                 let (cards, v) =
                     cards::public_cards_with_versions(conn, &articles::ids_of(&page.items), now)?;
-                let v = Versions::from(v);
                 if tax.is_current(v) {
                     return Ok((page, tax, cards));
                 }
@@ -453,7 +452,6 @@ fn read_page(
     let Some((row, v)) = cards::public_page(conn, slug, now)? else {
         return Ok(Err(current_slug(conn, slug, now)?));
     };
-    let v = Versions::from(v);
     let tax = model.taxonomy(conn, v)?;
     let items = related_json(
         conn,

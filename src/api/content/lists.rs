@@ -53,7 +53,7 @@ pub async fn get(
             let items = lists::items(conn, list.id)?;
             let ids: Vec<i64> = items.iter().filter_map(|i| i.article_id).collect();
             let (cards, v) = cards::public_cards_with_versions(conn, &ids, now)?;
-            let tax = st.read_model.taxonomy(conn, v.into())?;
+            let tax = st.read_model.taxonomy(conn, v)?;
             let by_id: HashMap<i64, Card> = cards.into_iter().map(|c| (c.article_id, c)).collect();
             // The list's own fields, serialised with no items; its item array is filled in.
             let head = serde_json::to_string(&ListView {

@@ -20,29 +20,13 @@ use chrono::NaiveDateTime;
 use crate::api::views::{AuthorSummary, Includes, TopicSummary};
 use crate::db::AnyConnection;
 use crate::error::AppError;
-use crate::models::cards::{self, Candidate, Card};
+use crate::models::cards::{self, Candidate, Card, Versions};
 
 /// Newest articles kept per topic: the candidates of related picks.
 pub const CANDIDATES_PER_TOPIC: i64 = 50;
 
 /// Topics whose newest articles are kept at most; past it the copies start over.
 const MAX_TOPICS_KEPT: usize = 20_000;
-
-/// Where the database stands, as read with a request's first rows.
-#[derive(Debug, Clone, Copy)]
-pub struct Versions {
-    pub generation: i64,
-    pub taxonomy: i64,
-}
-
-impl From<(i64, i64)> for Versions {
-    fn from((generation, taxonomy): (i64, i64)) -> Self {
-        Versions {
-            generation,
-            taxonomy,
-        }
-    }
-}
 
 /// Every author's and topic's summary as JSON, and their slugs.
 #[derive(Debug, Default)]

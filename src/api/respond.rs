@@ -8,7 +8,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::AppError;
@@ -62,11 +61,11 @@ impl<T> Collection<T> {
     }
 }
 
-/// A strong validator for `bytes`: 128 bits of SHA-256, hex.
+/// A strong validator for `bytes`: their 128-bit XXH3, hex. A validator needs no resistance to
+/// attack (a client only compares it with what the same URL answered before), and hashing every
+/// uncached body with SHA-256 took 4 % of a read's CPU; XXH3 is an order of magnitude cheaper.
 fn etag_of(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(bytes))
 }
 
 /// Whether the `If-None-Match` values list `etag` (or `*`); weak tags compare by value, as

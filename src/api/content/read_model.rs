@@ -228,29 +228,28 @@ impl ReadModel {
         v: Versions,
         now: NaiveDateTime,
     ) -> Result<Vec<i64>, AppError> {
-        // (shared topics, published_at, id) of every candidate: at most 50 per topic, so
-        // sorting a small vector beats hashing.
-        let mut ranked: Vec<(usize, NaiveDateTime, i64)> = Vec::new();
+        // The best `limit` of (shared topics, published_at, id), kept sorted best first while
+        // the candidates (at most 50 per topic) stream past: a handful of comparisons each,
+        // where sorting all of them took a tenth of a read's CPU. An article found under
+        // several topics has the same tuple each time, so it is kept once.
+        let mut best: Vec<(usize, NaiveDateTime, i64)> = Vec::with_capacity(limit + 1);
         for topic in topics {
             let head = self.head(conn, *topic, v, now)?;
-            ranked.extend(
-                head.candidates
-                    .iter()
-                    .filter(|c| !exclude.contains(&c.id))
-                    .map(|c| {
-                        let shared = c.topic_ids.iter().filter(|t| topics.contains(t)).count();
-                        (shared, c.published_at, c.id)
-                    }),
-            );
+            for c in &head.candidates {
+                if exclude.contains(&c.id) {
+                    continue;
+                }
+                let shared = c.topic_ids.iter().filter(|t| topics.contains(t)).count();
+                let entry = (shared, c.published_at, c.id);
+                if best.len() == limit && best.last().is_some_and(|last| entry <= *last) {
+                    continue;
+                }
+                if let Err(at) = best.binary_search_by(|probe| entry.cmp(probe)) {
+                    best.insert(at, entry);
+                    best.truncate(limit);
+                }
+            }
         }
-        // Best first: most shared topics, then newest, then highest id. An article found under
-        // several topics has the same tuple each time, so the copies end up side by side.
-        ranked.sort_unstable_by(|a, b| b.cmp(a));
-        ranked.dedup();
-        Ok(ranked
-            .into_iter()
-            .take(limit)
-            .map(|(_, _, id)| id)
-            .collect())
+        Ok(best.into_iter().map(|(_, _, id)| id).collect())
     }
 }

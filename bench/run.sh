@@ -11,6 +11,13 @@
 #   bench/run.sh 10000 100000    # chosen sizes
 #   BENCH_1M=1 bench/run.sh      # also 1M articles (generation takes a while)
 #   BACKENDS=sqlite DURATION=5 CONNECTIONS=32 WORKER_STEPS="1 2 4" bench/run.sh
+#   PIN=1 WORKER_STEPS="1 2 4 8 16" THREADS=4 bench/run.sh   # scaling on a large machine
+#   HEADLINE_BIN=… CEILING_BIN=… bench/run.sh   # prebuilt binaries, no cargo (another machine)
+#
+# The scaling table starts Headline with HEADLINE_WORKERS=N for each N of WORKER_STEPS. With
+# PIN=1 it also gives Headline N cores (taskset; pool and blocking threads follow the cores it
+# is given) and wrk the others, so that a step measures N cores, not N event loops over all of
+# them; a step that leaves no core over runs both unpinned.
 #
 # Needs: cargo, curl, python3; installs wrk from Debian's packages and, for PostgreSQL, the
 # server (started throwaway on 127.0.0.1). Data sets and workloads are cached in
@@ -26,6 +33,8 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 WORKER_STEPS=${WORKER_STEPS:-"1 2"}
+PIN=${PIN:-0}
+SCALE_WORKLOADS=${SCALE_WORKLOADS:-"newest article_uniform related topic_pages mix"}
 WORKLOADS="newest article_uniform article_zipf topic_pages related search mix revalidate"
 OUT=bench/results
 HL_ADDR=127.0.0.1:18180
@@ -41,9 +50,14 @@ if [ ${#need[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-cargo build --release --quiet --bin headline --example ceiling
-HEADLINE=target/release/headline
-CEILING=target/release/examples/ceiling
+if [ -n "${HEADLINE_BIN:-}" ] && [ -n "${CEILING_BIN:-}" ]; then
+  HEADLINE=$HEADLINE_BIN CEILING=$CEILING_BIN
+else
+  cargo build --release --quiet --bin headline --example ceiling
+  HEADLINE=target/release/headline CEILING=target/release/examples/ceiling
+fi
+CORES=$(nproc)
+SERVER_CPUS="" WRK_CPUS=""
 
 PIDS=()
 cleanup() {
@@ -80,7 +94,7 @@ measure() {
   local url=$1; shift
   local script=()
   [ -n "${PATHS:-}" ] && script=(-s bench/paths.lua)
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${script[@]}" "$@" "$url" | awk '
+  ${WRK_CPUS:+taskset -c "$WRK_CPUS"} wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${script[@]}" "$@" "$url" | awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
     /Non-2xx or 3xx/ { bad = $NF }
@@ -91,7 +105,7 @@ json_field() { python3 -c "import sys,json; d=json.load(sys.stdin); print($1)"; 
 
 start_headline() { # cache workers
   DATABASE_URL=$url HEADLINE_DEMO=false HEADLINE_BIND=$HL_ADDR HEADLINE_CACHE=$1 \
-    HEADLINE_WORKERS=$2 RUST_LOG=error "$HEADLINE" serve &
+    HEADLINE_WORKERS=$2 RUST_LOG=error ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$HEADLINE" serve &
   hl_pid=$!; PIDS+=("$hl_pid")
   wait_up "$HL_ADDR" healthz
 }
@@ -188,20 +202,25 @@ PY
     done
 
     echo
-    echo "### scaling without the cache: req/s by HEADLINE_WORKERS ($(nproc) cores)"
+    pinned=""; [ "$PIN" = 1 ] && pinned=", Headline pinned to as many cores, wrk to the others"
+    echo "### scaling without the cache: req/s by HEADLINE_WORKERS ($CORES cores$pinned)"
     echo
     echo "| workload | $(echo $WORKER_STEPS | sed 's/ / | /g') |"
     echo "|---|$(for _ in $WORKER_STEPS; do printf -- '---:|'; done)"
     declare -A scaled=()
     for workers in $WORKER_STEPS; do
+      if [ "$PIN" = 1 ] && [ "$workers" -lt "$CORES" ]; then
+        SERVER_CPUS="0-$((workers - 1))" WRK_CPUS="$workers-$((CORES - 1))"
+      fi
       start_headline false "$workers"
-      for name in article_uniform topic_pages mix; do
+      for name in $SCALE_WORKLOADS; do
         read -r rps _ _ _ < <(run_workload "$name" "$HL_ADDR")
         scaled[$name-$workers]=$rps
       done
       stop "$hl_pid"
+      SERVER_CPUS="" WRK_CPUS=""
     done
-    for name in article_uniform topic_pages mix; do
+    for name in $SCALE_WORKLOADS; do
       row="| $name |"; for workers in $WORKER_STEPS; do row="$row ${scaled[$name-$workers]} |"; done
       echo "$row"
     done

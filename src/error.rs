@@ -240,6 +240,10 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { retry_after } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
+            // An exhausted pool or a restarting database: worth another try shortly.
+            AppError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
             _ => {}
         }
         response.body(serde_json::to_vec(&self.problem()).unwrap_or_default())

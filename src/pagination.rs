@@ -124,6 +124,15 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A page with nothing on it; `count` asks for the total (0).
+    pub fn empty(count: bool) -> Self {
+        Page {
+            items: Vec::new(),
+            next: None,
+            total: count.then_some(0),
+        }
+    }
+
     /// Cuts `rows` (fetched with `limit + 1`) to `limit` and makes the next cursor from the
     /// last row kept.
     pub fn from_rows(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> Cursor) -> Self {

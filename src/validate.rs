@@ -54,8 +54,10 @@ impl Validator {
 
     /// An absolute http(s) URL.
     pub fn url(&mut self, field: &str, value: &str) {
-        let ok = (value.starts_with("https://") || value.starts_with("http://"))
-            && value.len() > "https://".len()
+        let rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"));
+        let ok = rest.is_some_and(|rest| !rest.is_empty())
             && !value.chars().any(|c| c.is_whitespace() || c.is_control());
         if !ok {
             self.error(field, "must be an absolute http(s) URL");

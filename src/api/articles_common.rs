@@ -37,7 +37,7 @@ pub fn comma_list(raw: &str) -> Vec<String> {
 }
 
 /// Validates `q` and `sort` together: with `q`, the default sort is `relevance`; without it,
-/// `relevance` is refused. `allowed` are the sorts this listing offers besides relevance.
+/// `relevance` means the listing's default order. `allowed` are the sorts this listing offers besides relevance.
 pub fn sort_and_query(
     q: Option<String>,
     sort: Option<&str>,
@@ -66,13 +66,8 @@ pub fn sort_and_query(
         None if q.is_some() => Sort::Relevance,
         None => default,
         Some(name) => match Sort::parse(name) {
-            Some(Sort::Relevance) if q.is_none() => {
-                return Err(bad(
-                    "sort=relevance needs a search (q)".to_owned(),
-                    "needs q",
-                    "sort",
-                ));
-            }
+            // Nothing to rank without a search: the listing's own order.
+            Some(Sort::Relevance) if q.is_none() => default,
             Some(s) if s == Sort::Relevance || allowed.contains(&s) => s,
             _ => {
                 let names: Vec<&str> = allowed.iter().map(|s| s.name()).collect();
@@ -90,16 +85,86 @@ pub fn sort_and_query(
     Ok((q, sort))
 }
 
-/// The search for `q`, prepared for this connection's backend; a query with no words is a 400.
-pub fn prepare_search(conn: &AnyConnection, q: Option<&str>) -> Result<Option<Search>, AppError> {
-    match q {
-        None => Ok(None),
-        Some(q) => Search::new(conn, q)
-            .map(Some)
-            .ok_or_else(|| AppError::BadRequest {
-                code: "invalid_query",
-                detail: "q has no words to search for".to_owned(),
-                errors: Some(vec![FieldError::new("q", "has no words")]),
-            }),
+/// What `q` asks of a listing.
+pub enum Searching {
+    /// No `q`: every article under the other filters.
+    No,
+    /// A `q` with no words to look for (only punctuation or stop words): nothing matches.
+    Nothing,
+    /// These words.
+    For(Search),
+}
+
+impl Searching {
+    /// The search for `q`, prepared for this connection's backend.
+    pub fn prepare(conn: &AnyConnection, q: Option<&str>) -> Searching {
+        match q {
+            None => Searching::No,
+            Some(q) => Search::new(conn, q).map_or(Searching::Nothing, Searching::For),
+        }
+    }
+}
+
+/// Query-parameter schemas that say exactly what the handlers accept, for the OpenAPI document
+/// (`#[param(schema_with = …)]`): generators and fuzzers then send only values the server takes.
+pub mod param_schemas {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+
+    fn one_of(values: &[&str], example: &str) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values.iter().copied()))
+            .examples([example])
+    }
+
+    /// A comma list of `names` as `comma_list` reads it: blanks around items and empty items
+    /// are ignored.
+    fn comma_list_of(names: &[&str], example: &str) -> ObjectBuilder {
+        let item = format!(r"\s*({})?\s*", names.join("|"));
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!("^{item}(,{item})*$")))
+            .examples([example])
+    }
+
+    pub fn content_sort() -> ObjectBuilder {
+        one_of(
+            &[
+                "-published_at",
+                "published_at",
+                "-updated_at",
+                "title",
+                "relevance",
+            ],
+            "-published_at",
+        )
+    }
+
+    pub fn admin_sort() -> ObjectBuilder {
+        one_of(&["-updated_at", "title", "relevance"], "-updated_at")
+    }
+
+    pub fn admin_status() -> ObjectBuilder {
+        one_of(&["draft", "scheduled", "published", "archived"], "draft")
+    }
+
+    pub fn includes() -> ObjectBuilder {
+        comma_list_of(&["authors", "topics"], "authors,topics")
+    }
+
+    pub fn fields() -> ObjectBuilder {
+        comma_list_of(
+            &crate::api::content::articles::SUMMARY_FIELDS,
+            "id,slug,title,published_at",
+        )
+    }
+
+    /// A search: at most 200 characters. One with no words (punctuation, stop words) finds
+    /// nothing.
+    pub fn query() -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(crate::models::search::MAX_QUERY))
+            .examples(["xiaomi nokia"])
     }
 }

@@ -118,6 +118,12 @@ fn join(path: &str, name: &str) -> String {
 
 /// Deserializes a JSON body and classifies failures into 400 (syntax, unknown field) or 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // Bodies are objects (or `null` for an optional one), but serde would also fill a struct
+    // from an array (`[null, null]`).
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'[') && serde_json::from_slice::<serde_json::Value>(bytes).is_ok() {
+        return Err(AppError::invalid("body", "must be a JSON object"));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let err = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(value) => {
@@ -131,33 +137,71 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         }
         Err(err) => err,
     };
-    let path = err.path().to_string();
-    let inner = err.into_inner();
+    // JSON has one number type: `3.0` is the integer 3 to JSON Schema, and so to every client
+    // generated from the document. Only on this error path, so valid bodies parse once.
+    if message_of(err.inner()).starts_with("invalid type: floating point")
+        && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && integral_floats_to_integers(&mut value)
+    {
+        return serde_path_to_error::deserialize::<_, T>(value)
+            .map_err(|err| classify(err.path().to_string(), err.into_inner()));
+    }
+    Err(classify(err.path().to_string(), err.into_inner()))
+}
+
+/// Rewrites every float with no fractional part that fits an i64 as an integer; says whether
+/// it changed anything.
+fn integral_floats_to_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+                *value = Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        // Every element is visited (no short circuit): all of them are rewritten.
+        Value::Array(items) => {
+            items
+                .iter_mut()
+                .map(integral_floats_to_integers)
+                .filter(|c| *c)
+                .count()
+                > 0
+        }
+        Value::Object(map) => {
+            map.values_mut()
+                .map(integral_floats_to_integers)
+                .filter(|c| *c)
+                .count()
+                > 0
+        }
+        _ => false,
+    }
+}
+
+/// A serde failure at `path` as a problem: 400 for syntax and unknown fields, 422 otherwise.
+fn classify(path: String, inner: serde_json::Error) -> AppError {
     let message = message_of(&inner);
     match inner.classify() {
         serde_json::error::Category::Data => {
             if message.starts_with("unknown field") {
                 let field = join(&path, backticked(&message).unwrap_or("?"));
-                Err(AppError::BadRequest {
+                AppError::BadRequest {
                     code: "unknown_field",
                     detail: format!("unknown field `{field}`"),
                     errors: Some(vec![FieldError::new(field, message)]),
-                })
+                }
             } else if message.starts_with("missing field") {
                 let field = join(&path, backticked(&message).unwrap_or("?"));
-                Err(AppError::Validation(vec![FieldError::new(
-                    field,
-                    "is required",
-                )]))
+                AppError::Validation(vec![FieldError::new(field, "is required")])
             } else {
                 let field = if path == "." { "body".to_owned() } else { path };
-                Err(AppError::Validation(vec![FieldError::new(field, message)]))
+                AppError::Validation(vec![FieldError::new(field, message)])
             }
         }
-        _ => Err(AppError::bad_request(
-            "malformed_json",
-            format!("malformed JSON: {message}"),
-        )),
+        _ => AppError::bad_request("malformed_json", format!("malformed JSON: {message}")),
     }
 }
 

@@ -75,11 +75,12 @@ pub struct CreateAuthor {
     pub job_title: Option<String>,
     #[schema(max_length = 2000)]
     pub bio: Option<String>,
-    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
+    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
     pub avatar_url: Option<String>,
-    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
+    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
     pub website: Option<String>,
     /// Network name to profile URL.
+    #[schema(schema_with = social_links)]
     pub social: Option<BTreeMap<String, String>>,
 }
 
@@ -101,16 +102,40 @@ pub struct UpdateAuthor {
     pub bio: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
-    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
+    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
     pub avatar_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
-    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
+    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
     pub website: Option<Option<String>>,
     /// Replaces all social links.
+    #[schema(schema_with = social_links)]
     pub social: Option<BTreeMap<String, String>>,
     /// The version this edit is based on; a stale one answers 409.
     pub version: Option<i64>,
+}
+
+/// `social` as `validate` takes it: up to 20 links, each a name (1–50 characters, not blank)
+/// to an http(s) URL.
+fn social_links() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let url = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$"))
+        .max_length(Some(validate::MAX_URL));
+    let name = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"\S"))
+        .max_length(Some(50));
+    let mut links = ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+        .description(Some("Network name to profile URL."))
+        .additional_properties(Some(url))
+        .max_properties(Some(validate::MAX_SOCIAL_LINKS))
+        .examples([serde_json::json!({"x": "https://x.com/andyboxall"})])
+        .build();
+    links.property_names = Some(Box::new(name.build().into()));
+    links
 }
 
 fn validate(fields: &AuthorFields, social: &BTreeMap<String, String>) -> Result<(), AppError> {

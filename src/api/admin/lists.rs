@@ -93,13 +93,13 @@ pub struct ItemInput {
     /// An article of this newsroom.
     pub article_id: Option<i64>,
     /// An external link's URL.
-    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
+    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
     pub url: Option<String>,
     #[schema(pattern = r"\S", max_length = 300)]
     pub title: Option<String>,
     #[schema(max_length = 2000)]
     pub excerpt: Option<String>,
-    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
+    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
     pub image_url: Option<String>,
     /// `link` (default) or `video`.
     pub kind: Option<LinkKind>,

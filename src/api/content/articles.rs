@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::read_model::{ReadModel, Taxonomy};
-use crate::api::articles_common::{comma_list, prepare_search, sort_and_query};
+use crate::api::articles_common::{Searching, comma_list, param_schemas, sort_and_query};
 use crate::api::respond::{Collection, Data, Meta, Pagination, public_json};
 use crate::api::views::{
     ArticleSummary, AuthorSummary, FeatureImageView, Includes, ItemView, RelatedSource,
@@ -25,7 +25,7 @@ use crate::pagination::{self, Cursor};
 use crate::startup::AppState;
 
 /// Field names `fields` accepts.
-const SUMMARY_FIELDS: [&str; 11] = [
+pub(crate) const SUMMARY_FIELDS: [&str; 11] = [
     "id",
     "slug",
     "title",
@@ -52,7 +52,7 @@ pub struct ListQuery {
     /// Full-text search over title, excerpt and body: articles containing every word (English
     /// stemming), best match first unless `sort` says otherwise. On SQLite it covers the 10,000
     /// most recently written matching articles; relevance ranks the newest 1,000 matches. At most 200 characters.
-    #[param(example = "xiaomi nokia")]
+    #[param(schema_with = param_schemas::query)]
     pub q: Option<String>,
     /// Only articles published strictly after this time (RFC 3339).
     pub published_after: Option<DateTime<Utc>>,
@@ -60,13 +60,13 @@ pub struct ListQuery {
     pub published_before: Option<DateTime<Utc>>,
     /// `-published_at` (default), `published_at`, `-updated_at`, `title`, or `relevance`
     /// (the default with `q`, and only with `q`).
-    #[param(example = "-published_at")]
+    #[param(schema_with = param_schemas::content_sort)]
     pub sort: Option<String>,
     /// Relations to embed: a comma list of `authors`, `topics` (default: both). Empty for none.
-    #[param(example = "authors,topics")]
+    #[param(schema_with = param_schemas::includes)]
     pub include: Option<String>,
     /// Sparse fieldset: a comma list of summary fields to return.
-    #[param(example = "id,slug,title,published_at")]
+    #[param(schema_with = param_schemas::fields)]
     pub fields: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100, example = 20)]
@@ -177,7 +177,17 @@ pub async fn list(
         .db
         .run(move |conn| {
             let model = &st.read_model;
-            let search = prepare_search(conn, q.as_deref())?;
+            let search = match Searching::prepare(conn, q.as_deref()) {
+                Searching::No => None,
+                Searching::For(search) => Some(search),
+                Searching::Nothing => {
+                    return Ok((
+                        crate::pagination::Page::empty(count),
+                        model.held_taxonomy(),
+                        Vec::new(),
+                    ));
+                }
+            };
             // Slugs are resolved with the summaries held now, and the versions are read with
             // the cards (one round trip fewer on PostgreSQL). When the summaries turn out to be
             // older than the database, they are reloaded and, if slugs were resolved with

@@ -71,7 +71,10 @@ pub async fn revisions(
     tag = "Admin: articles",
     params(("id" = i64, Path, description = "Article id"), ("version" = i64, Path, description = "The version to restore"),
            ("If-Match" = Option<String>, Header, description = "The ETag of the current version", pattern = r#"^(\*|"v[0-9]+")$"#)),
-    responses((status = 200, description = "The article at its new version", body = Data<AdminArticle>, headers(("ETag" = String))))
+    responses(
+        (status = 200, description = "The article at its new version", body = Data<AdminArticle>, headers(("ETag" = String))),
+        (status = 422, description = "The revision names an author, topic or list deleted since", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/articles/{id}/revisions/{version}/restore")]
 pub async fn restore(

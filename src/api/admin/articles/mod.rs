@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::IdPath;
-use crate::api::articles_common::{comma_list, prepare_search, relations, sort_and_query};
+use crate::api::articles_common::{
+    Searching, comma_list, param_schemas, relations, sort_and_query,
+};
 use crate::api::extract::{IfMatch, expected_version};
 use crate::api::respond::{Collection, Data, private, versioned};
 use crate::api::views::{
@@ -178,15 +180,17 @@ pub struct AdminArticleSummary {
 #[into_params(parameter_in = Query)]
 pub struct AdminListQuery {
     /// `draft`, `scheduled`, `published` or `archived`.
-    #[param(example = "draft")]
+    #[param(schema_with = param_schemas::admin_status)]
     pub status: Option<String>,
     /// Author slug.
     pub author: Option<String>,
     /// Topic slug, or a comma list of slugs (any of).
     pub topic: Option<String>,
     /// Full-text search over title, excerpt and body (every word must match).
+    #[param(schema_with = param_schemas::query)]
     pub q: Option<String>,
     /// `-updated_at` (default), `title`, or `relevance` (the default with `q`).
+    #[param(schema_with = param_schemas::admin_sort)]
     pub sort: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -246,6 +250,16 @@ pub async fn list(
     let (page, rel) = state
         .db
         .run(move |conn| {
+            let search = match Searching::prepare(conn, q.as_deref()) {
+                Searching::No => None,
+                Searching::For(search) => Some(search),
+                Searching::Nothing => {
+                    return Ok((
+                        crate::pagination::Page::empty(count),
+                        relations(conn, &[], Includes::BOTH)?,
+                    ));
+                }
+            };
             let author_ids = match author_slug {
                 Some(slug) => Some(match authors::find_by_slug(conn, &slug) {
                     Ok(a) => vec![a.id],
@@ -262,7 +276,7 @@ pub async fn list(
                 author_ids,
                 published_after: None,
                 published_before: None,
-                search: prepare_search(conn, q.as_deref())?,
+                search,
             };
             let page = articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?;
             let ids = articles::ids_of(&page.items);

@@ -30,10 +30,23 @@ pub struct PublishRequest {
 #[serde(deny_unknown_fields)]
 pub struct UnpublishRequest {
     /// `draft` (default) or `archived`.
-    #[schema(example = "draft")]
+    #[schema(schema_with = unpublished_status)]
     pub status: Option<String>,
     /// The version this is based on; a stale one answers 409.
     pub version: Option<i64>,
+}
+
+fn unpublished_status() -> utoipa::openapi::schema::ObjectBuilder {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some([
+            serde_json::json!("draft"),
+            serde_json::json!("archived"),
+            serde_json::Value::Null,
+        ]))
+        .description(Some("`draft` (default) or `archived`."))
+        .examples(["draft"])
 }
 
 /// Publishes an article now, or schedules it with `publish_at`. The body is optional.

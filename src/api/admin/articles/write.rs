@@ -25,7 +25,7 @@ use crate::validate::{self, Validator, clean};
 #[serde(deny_unknown_fields)]
 pub struct FeatureImageInput {
     #[schema(example = "https://images.example.com/xiaomi-nokia.jpg")]
-    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
+    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
     pub url: String,
     #[schema(max_length = 2000)]
     pub alt: Option<String>,
@@ -50,7 +50,7 @@ pub struct SeoInput {
     pub meta_description: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
-    #[schema(pattern = r"^https?://\S+$", max_length = 2048)]
+    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
     pub canonical_url: Option<Option<String>>,
 }
 

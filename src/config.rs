@@ -145,6 +145,23 @@ pub struct Settings {
     /// Failed logins allowed per e-mail address per minute before a 429.
     #[arg(long, env = "HEADLINE_LOGIN_RATE", default_value_t = 10, global = true)]
     pub login_rate_per_minute: u32,
+
+    /// Log lines on stderr: `pretty` (colours only on a terminal) or `json` (one object a line).
+    #[arg(
+        long,
+        env = "HEADLINE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Pretty,
+        global = true
+    )]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
 }
 
 impl Settings {
@@ -171,6 +188,7 @@ impl Settings {
             login_rate_per_minute: 10,
             cors_origins: "*".to_owned(),
             cors_allow_headers: String::new(),
+            log_format: LogFormat::Pretty,
         }
     }
 

@@ -100,8 +100,8 @@ fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
 fn main() -> ExitCode {
     // A .env file is for development; a missing one is fine.
     let _ = dotenvy::dotenv();
-    headline::telemetry::init();
     let cli = Cli::parse();
+    headline::telemetry::init(cli.settings.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -8,7 +8,6 @@ use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, NormalizePath, TrailingSlash};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -239,10 +238,7 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
             ))
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
-            .wrap(actix_web::middleware::from_fn(
-                crate::telemetry::request_id_header,
-            ))
-            .wrap(TracingLogger::default())
+            .wrap(actix_web::middleware::from_fn(crate::telemetry::access_log))
     })
     .workers(workers)
     .worker_max_blocking_threads(blocking)

@@ -49,6 +49,7 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("app state missing"))?;
             let user_id = state.jwt.verify(&token?)?;
@@ -65,6 +66,8 @@ impl FromRequest for CurrentUser {
             })?;
             let role = Role::parse(&user.role)
                 .ok_or_else(|| AppError::internal("unknown role in database"))?;
+            // For the access log's line.
+            actix_web::HttpMessage::extensions_mut(&req).insert(crate::telemetry::UserId(user.id));
             Ok(CurrentUser {
                 id: user.id,
                 email: user.email,

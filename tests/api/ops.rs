@@ -175,3 +175,115 @@ fn a_refused_start_touches_no_database() {
         assert!(!path.exists(), "the database file was created");
     }
 }
+
+/// One HTTP/1.1 exchange over a fresh connection: (status, headers lower-cased, body).
+fn exchange(addr: &str, request: &str) -> (u16, Vec<(String, String)>, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("read");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a response");
+    let mut lines = head.lines();
+    let status = lines.next().expect("status line")[9..12]
+        .parse()
+        .expect("status");
+    let headers = lines
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+        .collect();
+    (status, headers, body.to_owned())
+}
+
+/// The access log, as an operator reads it from the real binary: one JSON line per request on
+/// stderr with route, status, bytes, cache and user; a proxy's well-formed `X-Request-Id` kept
+/// and echoed, a malformed one replaced.
+#[test]
+fn every_request_is_one_json_log_line_with_its_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_headline"))
+        .arg("serve")
+        .env("DATABASE_URL", dir.path().join("log.db"))
+        .env("HEADLINE_BIND", &addr)
+        .env("HEADLINE_DEMO", "false")
+        .env("HEADLINE_ADMIN_EMAIL", "ops@headline.test")
+        .env("HEADLINE_ADMIN_PASSWORD", "a-long-enough-password")
+        .env("HEADLINE_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    let ready = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(&addr).is_ok()
+    });
+    assert!(ready, "the server did not start");
+
+    let get = |path: &str, extra: &str| {
+        exchange(
+            &addr,
+            &format!("GET {path} HTTP/1.1\r\nHost: x\r\n{extra}Connection: close\r\n\r\n"),
+        )
+    };
+    let header = |headers: &[(String, String)], name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let (status, headers, _) = get("/api/v1/topics", "X-Request-Id: edge-7f3a:42\r\n");
+    assert_eq!(status, 200);
+    assert_eq!(
+        header(&headers, "x-request-id").as_deref(),
+        Some("edge-7f3a:42")
+    );
+    let (_, headers, _) = get("/api/v1/topics/nope", "X-Request-Id: two words\r\n");
+    let minted = header(&headers, "x-request-id").expect("an id");
+    assert_eq!(minted.len(), 32, "{minted}");
+
+    let login = r#"{"email":"ops@headline.test","password":"a-long-enough-password"}"#;
+    let (_, _, body) = exchange(
+        &addr,
+        &format!(
+            "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{login}",
+            login.len()
+        ),
+    );
+    let body: serde_json::Value = serde_json::from_str(&body).expect("token JSON");
+    let token = body["access_token"].as_str().expect("access token");
+    let (status, _, _) = get(
+        "/api/v1/admin/me",
+        &format!("Authorization: Bearer {token}\r\n"),
+    );
+    assert_eq!(status, 200);
+
+    server.kill().unwrap();
+    let output = server.wait_with_output().unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .filter(|l: &serde_json::Value| l["message"] == "request")
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    let topics = &lines[0];
+    assert_eq!(topics["request_id"], "edge-7f3a:42");
+    assert_eq!(topics["method"], "GET");
+    assert_eq!(topics["route"], "/api/v1/topics");
+    assert_eq!(topics["status"], 200);
+    assert_eq!(topics["cache"], "miss");
+    assert!(topics["bytes"].as_u64().unwrap() > 0);
+    assert!(topics["duration_ms"].as_f64().is_some());
+    assert_eq!(lines[1]["route"], "/api/v1/topics/{slug}");
+    assert_eq!(lines[1]["status"], 404);
+    assert_eq!(lines[1]["request_id"], minted.as_str());
+    assert_eq!(lines[2]["user_id"], serde_json::Value::Null);
+    assert_eq!(lines[3]["route"], "/api/v1/admin/me");
+    assert!(lines[3]["user_id"].as_i64().is_some(), "{:?}", lines[3]);
+}

@@ -108,7 +108,7 @@ const ERRORS: [SharedError; 11] = [
     SharedError {
         status: "413",
         name: "PayloadTooLarge",
-        description: "Request body over the configured limit",
+        description: "Request body over its limit: 64 KiB for logins, tokens, users, topics, authors and publishing; `HEADLINE_BODY_LIMIT` (10 MiB) for articles and lists",
         example: || AppError::PayloadTooLarge("request body over 1048576 bytes".to_owned()),
         retry_after: false,
     },

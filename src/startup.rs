@@ -27,6 +27,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub settings: Settings,
     pub login_limiter: LoginLimiter,
+    /// Bounds Argon2 work (logins, password changes): see `auth::password::PasswordGate`.
+    pub password_gate: crate::auth::password::PasswordGate,
     pub routes: KnownRoutes,
     pub cache: crate::api::cache::ResponseCache,
     /// The Content API's in-memory copies of authors, topics and topic heads.
@@ -135,6 +137,9 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
     Ok(Arc::new(AppState {
         jwt: JwtKeys::new(&secret, settings.access_token_ttl),
         login_limiter: LoginLimiter::new(settings.login_rate_per_minute),
+        password_gate: crate::auth::password::PasswordGate::for_cores(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        ),
         routes: KnownRoutes::from_doc(&doc),
         cache: crate::api::cache::ResponseCache::new(
             std::time::Duration::from_millis(settings.cache_sync_ms),

@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::extract::JsonBody;
+use crate::api::extract::SmallJson;
 use crate::api::respond::{Data, private};
 use crate::api::views::{AuthorSummary, utc};
 use crate::auth::{CurrentUser, Role, password, random_token, token_digest};
@@ -85,7 +85,7 @@ fn bad_credentials() -> AppError {
 #[post("/login")]
 pub async fn login(
     state: web::Data<AppState>,
-    body: JsonBody<LoginRequest>,
+    body: SmallJson<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let LoginRequest { email, password } = body.0;
     let email = email.trim().to_lowercase();
@@ -103,7 +103,10 @@ pub async fn login(
         || password::dummy_hash().to_owned(),
         |u| u.password_hash.clone(),
     );
-    let ok = web::block(move || password::verify(&password, &stored)).await?;
+    let ok = state
+        .password_gate
+        .run(move || password::verify(&password, &stored))
+        .await?;
     let user = match user {
         Some(user) if ok && !user.disabled => user,
         _ => {
@@ -134,7 +137,7 @@ pub async fn login(
 #[post("/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: JsonBody<RefreshRequest>,
+    body: SmallJson<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
     let digest = token_digest(&body.0.refresh_token);
     let st = state.clone();
@@ -184,7 +187,7 @@ pub async fn refresh(
 #[post("/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
-    body: JsonBody<RefreshRequest>,
+    body: SmallJson<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
     let digest = token_digest(&body.0.refresh_token);
     state

@@ -14,22 +14,33 @@ use serde::de::DeserializeOwned;
 use crate::error::{AppError, FieldError};
 use crate::startup::AppState;
 
-/// A JSON request body: `application/json` (or any `+json` type), at most the configured body
-/// limit, deserialized strictly (unknown fields are rejected by the DTOs themselves).
+/// A JSON request body: `application/json` (or any `+json` type), at most `LIMIT` bytes (0:
+/// the configured `HEADLINE_BODY_LIMIT`, for articles and lists), deserialized strictly
+/// (unknown fields are rejected by the DTOs themselves).
 ///
 /// Failures: wrong content type 415, too large 413, malformed JSON or unknown field 400,
 /// missing field or wrong type 422 naming the field.
 #[derive(Debug)]
-pub struct JsonBody<T>(pub T);
+pub struct JsonBody<T, const LIMIT: usize = 0>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+/// The limit of small bodies: logins, tokens, users, topics, authors, publishing. Nobody needs
+/// more, and an unauthenticated caller should not make the server buffer 10 MiB per request.
+pub const SMALL_BODY_LIMIT: usize = 64 * 1024;
+
+/// A JSON body of at most [`SMALL_BODY_LIMIT`] bytes.
+pub type SmallJson<T> = JsonBody<T, SMALL_BODY_LIMIT>;
+
+impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody<T, LIMIT> {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map_or(crate::DEFAULT_BODY_LIMIT, |s| s.settings.body_limit);
+        let limit = match LIMIT {
+            0 => req
+                .app_data::<web::Data<AppState>>()
+                .map_or(crate::DEFAULT_BODY_LIMIT, |s| s.settings.body_limit),
+            small => small,
+        };
         let content_type_ok = is_json(req);
         let declared_length = req
             .headers()
@@ -347,7 +358,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for MaybeJsonBody<T> {
             return Box::pin(async { Ok(MaybeJsonBody(None)) });
         }
         // `null` is the same as no body.
-        let inner = JsonBody::<Option<T>>::from_request(req, payload);
+        let inner = SmallJson::<Option<T>>::from_request(req, payload);
         Box::pin(async move { inner.await.map(|b| MaybeJsonBody(b.0)) })
     }
 }

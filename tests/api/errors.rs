@@ -257,6 +257,39 @@ async fn bodies_over_the_limit_are_a_413() {
     }
 }
 
+/// Logins and other small bodies stop at 64 KiB whatever HEADLINE_BODY_LIMIT says, so that
+/// nobody can make the server buffer 10 MiB per unauthenticated request; articles get the
+/// configured limit.
+async fn small_bodies_stop_at_64_kib(app: TestApp) {
+    let big = "x".repeat(70 * 1024);
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "a@example.com", "password": big}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
+    let (token, _) = editor(&app).await;
+    let res = app
+        .post(
+            "/api/v1/admin/topics",
+            &token,
+            json!({"name": "Big", "description": big}),
+        )
+        .await;
+    problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
+    // 70 KiB of markdown is an ordinary article.
+    let res = app
+        .post(
+            "/api/v1/admin/articles",
+            &token,
+            json!({"title": "Long read", "body_markdown": big}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
 /// `cursor=` with nothing is the first page, as the schema allows (a client with no next cursor
 /// to pass); a cursor that is not one of ours is still a 400.
 async fn an_empty_cursor_is_the_first_page(app: TestApp) {
@@ -289,6 +322,7 @@ async fn an_empty_cursor_is_the_first_page(app: TestApp) {
 
 crate::backend_tests!(
     an_empty_cursor_is_the_first_page,
+    small_bodies_stop_at_64_kib,
     malformed_and_unknown_json_is_a_400_and_bad_values_a_422,
     wrong_content_type_is_a_415,
     unknown_query_parameters_and_values_are_a_400,

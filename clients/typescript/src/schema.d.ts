@@ -1446,7 +1446,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Request body over the configured limit */
+        /** @description Request body over its limit: 64 KiB for logins, tokens, users, topics, authors and publishing; `HEADLINE_BODY_LIMIT` (10 MiB) for articles and lists */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{JsonBody, expected_version, if_match_version, patch_field};
+use crate::api::extract::{SmallJson, expected_version, if_match_version, patch_field};
 use crate::api::respond::{Collection, Data, created, private, versioned};
 use crate::api::views::{social_map, utc};
 use crate::auth::{CurrentUser, policy};
@@ -209,7 +209,7 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
-    body: JsonBody<CreateAuthor>,
+    body: SmallJson<CreateAuthor>,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
     let input = body.0;
@@ -276,7 +276,7 @@ pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
-    body: JsonBody<UpdateAuthor>,
+    body: SmallJson<UpdateAuthor>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();

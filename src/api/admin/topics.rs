@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{JsonBody, expected_version, if_match_version, patch_field};
+use crate::api::extract::{SmallJson, expected_version, if_match_version, patch_field};
 use crate::api::respond::{Collection, Data, created, private, versioned};
 use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy};
@@ -148,7 +148,7 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
-    body: JsonBody<CreateTopic>,
+    body: SmallJson<CreateTopic>,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
     let input = body.0;
@@ -207,7 +207,7 @@ pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
-    body: JsonBody<UpdateTopic>,
+    body: SmallJson<UpdateTopic>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{JsonBody, expected_version, if_match_version, patch_field};
+use crate::api::extract::{SmallJson, expected_version, if_match_version, patch_field};
 use crate::api::respond::{Collection, Data, created, private, versioned};
 use crate::api::views::utc;
 use crate::auth::{self, CurrentUser, Role, password, policy};
@@ -133,7 +133,7 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
-    body: JsonBody<CreateUser>,
+    body: SmallJson<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
     let input = body.0;
@@ -190,7 +190,7 @@ pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
-    body: JsonBody<UpdateUser>,
+    body: SmallJson<UpdateUser>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
@@ -208,7 +208,12 @@ pub async fn update(
     v.finish()?;
     // Hash outside the transaction: it is deliberately slow.
     let password_hash = match patch.password {
-        Some(pw) => Some(web::block(move || password::hash(&pw)).await??),
+        Some(pw) => Some(
+            state
+                .password_gate
+                .run(move || password::hash(&pw))
+                .await??,
+        ),
         None => None,
     };
     let row = state

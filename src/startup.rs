@@ -36,6 +36,34 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
 }
 
+/// Swagger UI's bundle and styles (1.5 MB) change only with the binary: browsers keep them a
+/// day. Its page and initializer (which names the document) are revalidated each time.
+async fn docs_caching(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let path = req.path();
+    let docs = path.starts_with("/docs/");
+    let asset = docs
+        && !path.ends_with("swagger-initializer.js")
+        && [".js", ".css", ".png"]
+            .iter()
+            .any(|ext| path.ends_with(ext));
+    let mut res = next.call(req).await?;
+    if docs && res.status().is_success() {
+        let value = if asset {
+            "public, max-age=86400"
+        } else {
+            "no-cache"
+        };
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static(value),
+        );
+    }
+    Ok(res)
+}
+
 /// Errors that stop the process from starting.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -230,6 +258,7 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
                 }),
             )
             .default_service(web::to(not_found_or_method))
+            .wrap(actix_web::middleware::from_fn(docs_caching))
             .wrap(actix_web::middleware::from_fn(crate::api::cache::layer))
             .wrap(actix_web::middleware::from_fn(
                 crate::api::fallback::reject_unknown_query,

@@ -30,6 +30,12 @@ async fn swagger_ui_is_served_from_the_binary(app: TestApp) {
         .await
         .unwrap();
     assert!(init.contains("/openapi.json"));
+    // The 1.5 MB bundle is kept by browsers; the page is revalidated.
+    let bundle = app.get("/docs/swagger-ui-bundle.js").await;
+    assert_eq!(bundle.status(), StatusCode::OK);
+    assert_eq!(bundle.headers()["cache-control"], "public, max-age=86400");
+    let page = app.get("/docs/").await;
+    assert_eq!(page.headers()["cache-control"], "no-cache");
     let spec = json_of(app.get("/openapi.json").await, StatusCode::OK).await;
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
 }

@@ -195,6 +195,18 @@ pub struct PutItems {
     pub version: Option<i64>,
 }
 
+/// At most `max` characters as sent (the stored value is trimmed, but the limit is the
+/// schema's, on the text as sent).
+fn raw_length(field: &str, value: Option<&str>, max: usize) -> Result<(), AppError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(AppError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn validate(fields: &ListFields) -> Result<(), AppError> {
     let mut v = Validator::new();
     v.text("title", &fields.title, validate::MAX_TITLE);
@@ -245,6 +257,12 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
     let input = body.0;
+    // The schema's maxLength counts the text as sent, before trimming.
+    raw_length(
+        "description",
+        input.description.as_deref(),
+        validate::MAX_TEXT,
+    )?;
     let title = input.title.trim().to_owned();
     let fields = ListFields {
         slug: input.slug.unwrap_or_else(|| slugify(&title)),
@@ -318,6 +336,7 @@ pub async fn update(
                 fields.slug = slug;
             }
             if let Some(v) = patch.description {
+                raw_length("description", v.as_deref(), validate::MAX_TEXT)?;
                 fields.description = clean(v);
             }
             validate(&fields)?;

@@ -85,24 +85,9 @@ pub fn sort_and_query(
     Ok((q, sort))
 }
 
-/// What `q` asks of a listing.
-pub enum Searching {
-    /// No `q`: every article under the other filters.
-    No,
-    /// A `q` with no words to look for (only punctuation or stop words): nothing matches.
-    Nothing,
-    /// These words.
-    For(Search),
-}
-
-impl Searching {
-    /// The search for `q`, prepared for this connection's backend.
-    pub fn prepare(conn: &AnyConnection, q: Option<&str>) -> Searching {
-        match q {
-            None => Searching::No,
-            Some(q) => Search::new(conn, q).map_or(Searching::Nothing, Searching::For),
-        }
-    }
+/// The search for `q`, prepared for this connection's backend.
+pub fn prepare_search(conn: &AnyConnection, q: Option<&str>) -> Option<Search> {
+    q.map(|q| Search::new(conn, q))
 }
 
 /// Query-parameter schemas that say exactly what the handlers accept, for the OpenAPI document

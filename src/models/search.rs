@@ -186,14 +186,22 @@ pub struct Search {
 type BoolExpr = Box<dyn BoxableExpression<articles::table, MultiBackend, SqlType = Bool>>;
 
 impl Search {
-    /// `None` when the query has no word to search for.
-    pub fn new(conn: &AnyConnection, raw: &str) -> Option<Search> {
+    /// The search for `raw`; one with no word to look for (punctuation, stop words) finds
+    /// nothing.
+    pub fn new(conn: &AnyConnection, raw: &str) -> Search {
         let backend = match conn {
             AnyConnection::Sqlite(_) => Backend::Sqlite,
             AnyConnection::Postgresql(_) => Backend::Postgres,
         };
-        let words = words(raw);
-        (!words.is_empty()).then_some(Search { backend, words })
+        Search {
+            backend,
+            words: words(raw),
+        }
+    }
+
+    /// Whether no article can match: the query had no words.
+    pub fn finds_nothing(&self) -> bool {
+        self.words.is_empty()
     }
 
     /// The backend's query text: FTS5 gets each word quoted (so no word is read as an

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::read_model::{ReadModel, Taxonomy};
-use crate::api::articles_common::{Searching, comma_list, param_schemas, sort_and_query};
+use crate::api::articles_common::{comma_list, param_schemas, prepare_search, sort_and_query};
 use crate::api::respond::{Collection, Data, Meta, Pagination, public_json};
 use crate::api::views::{
     ArticleSummary, AuthorSummary, FeatureImageView, Includes, ItemView, RelatedSource,
@@ -177,17 +177,7 @@ pub async fn list(
         .db
         .run(move |conn| {
             let model = &st.read_model;
-            let search = match Searching::prepare(conn, q.as_deref()) {
-                Searching::No => None,
-                Searching::For(search) => Some(search),
-                Searching::Nothing => {
-                    return Ok((
-                        crate::pagination::Page::empty(count),
-                        model.held_taxonomy(),
-                        Vec::new(),
-                    ));
-                }
-            };
+            let search = prepare_search(conn, q.as_deref());
             // Slugs are resolved with the summaries held now, and the versions are read with
             // the cards (one round trip fewer on PostgreSQL). When the summaries turn out to be
             // older than the database, they are reloaded and, if slugs were resolved with

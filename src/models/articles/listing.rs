@@ -250,6 +250,10 @@ pub fn list(
     limit: i64,
     count: bool,
 ) -> Result<Page<ArticleKey>, AppError> {
+    // A search with no words matches no article: every listing and sort, one rule.
+    if filter.search.as_ref().is_some_and(Search::finds_nothing) {
+        return Ok(Page::empty(count));
+    }
     if let Some((now, driver)) = index_driven(filter, sort) {
         let after = match cursor {
             Some(Cursor {

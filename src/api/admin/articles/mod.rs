@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::IdPath;
 use crate::api::articles_common::{
-    Searching, comma_list, param_schemas, relations, sort_and_query,
+    comma_list, param_schemas, prepare_search, relations, sort_and_query,
 };
 use crate::api::extract::{IfMatch, expected_version};
 use crate::api::respond::{Collection, Data, private, versioned};
@@ -250,16 +250,7 @@ pub async fn list(
     let (page, rel) = state
         .db
         .run(move |conn| {
-            let search = match Searching::prepare(conn, q.as_deref()) {
-                Searching::No => None,
-                Searching::For(search) => Some(search),
-                Searching::Nothing => {
-                    return Ok((
-                        crate::pagination::Page::empty(count),
-                        relations(conn, &[], Includes::BOTH)?,
-                    ));
-                }
-            };
+            let search = prepare_search(conn, q.as_deref());
             let author_ids = match author_slug {
                 Some(slug) => Some(match authors::find_by_slug(conn, &slug) {
                     Ok(a) => vec![a.id],

@@ -135,6 +135,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if first == Some(&b'[') && serde_json::from_slice::<serde_json::Value>(bytes).is_ok() {
         return Err(AppError::invalid("body", "must be a JSON object"));
     }
+    if has_nul_escape(bytes)
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = nul_at(&value, String::new())
+    {
+        return Err(AppError::invalid(field, "must not contain NUL characters"));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let err = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(value) => {
@@ -158,6 +164,47 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             .map_err(|err| classify(err.path().to_string(), err.into_inner()));
     }
     Err(classify(err.path().to_string(), err.into_inner()))
+}
+
+/// Whether the JSON text has a `\u0000` escape (a NUL byte itself is not valid JSON): a quick
+/// scan, so that ordinary bodies are not parsed twice.
+fn has_nul_escape(bytes: &[u8]) -> bool {
+    bytes.windows(6).enumerate().any(|(i, w)| {
+        // An escape only if the backslash is not itself escaped: an even run of them before.
+        w == b"\\u0000" && bytes[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+    })
+}
+
+/// The path of the first string (or key) holding a NUL character: `title`, `items[2].url`.
+fn nul_at(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    let here = || {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.clone()
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(here()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_at(v, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let at = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(at)
+            } else {
+                nul_at(v, at)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// Rewrites every float with no fractional part that fits an i64 as an integer; says whether
@@ -335,6 +382,9 @@ mod tests {
         assert_eq!(status(parse_json(br#"{"count":1}"#)), 422);
         assert_eq!(status(parse_json(br#"{"title":"x","count":"one"}"#)), 422);
         assert_eq!(status(parse_json(br#"{"title":"x"} trailing"#)), 400);
+        assert_eq!(status(parse_json(br#"{"title":"a\u0000b"}"#)), 422);
+        // An escaped backslash before `u0000` is text, not a NUL.
+        assert_eq!(status(parse_json(br#"{"title":"a\\u0000b"}"#)), 200);
     }
 }
 

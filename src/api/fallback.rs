@@ -104,6 +104,20 @@ pub async fn reject_unknown_query(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    // PostgreSQL cannot store or compare text with NUL in it: refuse it here, for every route,
+    // rather than let a slug, filter or cursor carry one to the database.
+    let raw = req.uri().path_and_query().map_or("", |p| p.as_str());
+    if raw.to_ascii_lowercase().contains("%00") {
+        let err = AppError::bad_request(
+            "invalid_characters",
+            "the URL contains a NUL character (%00)",
+        );
+        let (req, _) = req.into_parts();
+        return Ok(
+            ServiceResponse::new(req, actix_web::ResponseError::error_response(&err))
+                .map_into_right_body(),
+        );
+    }
     let unknown = match (req.app_data::<web::Data<AppState>>(), req.query_string()) {
         (Some(state), query) if !query.is_empty() => {
             match state

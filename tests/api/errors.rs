@@ -38,6 +38,22 @@ async fn malformed_and_unknown_json_is_a_400_and_bad_values_a_422(app: TestApp) 
     )
     .await;
     assert_eq!(body["errors"][0]["field"], "name");
+    // NUL cannot be stored on PostgreSQL: a 422 naming the field, on both backends.
+    let body = problem(
+        raw(r#"{"name": "Nokia\u0000"}"#).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "name");
+    for path in [
+        "/api/v1/articles/nokia%00",
+        "/api/v1/articles?topic=%00",
+        "/api/v1/articles?cursor=abc%00",
+        "/api/v1/topics/x%00y",
+    ] {
+        let body = problem(app.get(path).await, StatusCode::BAD_REQUEST).await;
+        assert_eq!(body["code"], "invalid_characters", "{path}");
+    }
     // A body is an object: serde alone would fill the struct from an array.
     let body = problem(
         raw(r#"["X", null]"#).await.unwrap(),

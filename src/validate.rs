@@ -32,7 +32,7 @@ impl Validator {
 
     /// A required text: not blank, at most `max` characters.
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
-        if value.trim().is_empty() {
+        if value.chars().all(is_space) {
             self.error(field, "must not be empty");
         } else {
             self.length(field, value, max);
@@ -58,7 +58,7 @@ impl Validator {
             .strip_prefix("https://")
             .or_else(|| value.strip_prefix("http://"));
         let ok = rest.is_some_and(|rest| !rest.is_empty())
-            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+            && !value.chars().any(|c| is_space(c) || c.is_control());
         if !ok {
             self.error(field, "must be an absolute http(s) URL");
         } else {
@@ -133,7 +133,50 @@ impl Validator {
     }
 }
 
-/// Trims a text and turns blank into `None`.
-pub fn clean(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+/// Whitespace as the schema's patterns see it (ECMAScript `\s`, which JSON Schema uses): Rust's
+/// `char::is_whitespace` differs in two characters, NEL (not space here) and BOM (space here).
+pub fn is_space(c: char) -> bool {
+    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
+}
+
+/// A text as stored: trimmed, after checking that the text as sent has at most `max`
+/// characters (the schema's `maxLength` counts what the client sends, so the check must too).
+pub fn trimmed(field: &str, value: String, max: usize) -> Result<String, AppError> {
+    if value.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(match value.trim_matches(is_space) {
+        t if t.len() == value.len() => value,
+        t => t.to_owned(),
+    })
+}
+
+/// An optional text as stored: [`trimmed`], and blank turned into `None`.
+pub fn cleaned(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, AppError> {
+    match value {
+        Some(v) => Ok(Some(trimmed(field, v, max)?).filter(|v| !v.is_empty())),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_count_the_text_as_sent_and_trimming_follows_the_schema() {
+        assert!(trimmed("t", format!(" {}", "a".repeat(300)), 300).is_err());
+        assert_eq!(
+            trimmed("t", " a\u{feff}".into(), 300).ok().as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            trimmed("t", "\u{85}a".into(), 300).ok().as_deref(),
+            Some("\u{85}a")
+        );
+        assert_eq!(cleaned("t", Some(" \t".into()), 10).ok(), Some(None));
+    }
 }

@@ -54,6 +54,21 @@ async fn malformed_and_unknown_json_is_a_400_and_bad_values_a_422(app: TestApp) 
         let body = problem(app.get(path).await, StatusCode::BAD_REQUEST).await;
         assert_eq!(body["code"], "invalid_characters", "{path}");
     }
+    // Lengths count the text as sent (the schema's maxLength), though it is stored trimmed.
+    let long = json!({ "name": format!(" {}", "n".repeat(200)) }).to_string();
+    let body = problem(
+        app.client
+            .post(app.url("/api/v1/admin/topics"))
+            .bearer_auth(&token)
+            .header("Content-Type", "application/json")
+            .body(long)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "name");
     // A body is an object: serde alone would fill the struct from an array.
     let body = problem(
         raw(r#"["X", null]"#).await.unwrap(),

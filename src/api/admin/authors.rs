@@ -19,7 +19,7 @@ use crate::models::authors::{self, Author, AuthorFields};
 use crate::models::users;
 use crate::startup::AppState;
 use crate::text::slugify;
-use crate::validate::{self, Validator, clean};
+use crate::validate::{self, Validator, cleaned, trimmed};
 
 /// An author as editors see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -75,9 +75,15 @@ pub struct CreateAuthor {
     pub job_title: Option<String>,
     #[schema(max_length = 2000)]
     pub bio: Option<String>,
-    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
+    #[schema(
+        pattern = r"^\s*(https?://[^\s\x00-\x1f\x7f-\x9f]+)?\s*$",
+        max_length = 2048
+    )]
     pub avatar_url: Option<String>,
-    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
+    #[schema(
+        pattern = r"^\s*(https?://[^\s\x00-\x1f\x7f-\x9f]+)?\s*$",
+        max_length = 2048
+    )]
     pub website: Option<String>,
     /// Network name to profile URL.
     #[schema(schema_with = social_links)]
@@ -102,11 +108,17 @@ pub struct UpdateAuthor {
     pub bio: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
-    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
+    #[schema(
+        pattern = r"^\s*(https?://[^\s\x00-\x1f\x7f-\x9f]+)?\s*$",
+        max_length = 2048
+    )]
     pub avatar_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
-    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
+    #[schema(
+        pattern = r"^\s*(https?://[^\s\x00-\x1f\x7f-\x9f]+)?\s*$",
+        max_length = 2048
+    )]
     pub website: Option<Option<String>>,
     /// Replaces all social links.
     #[schema(schema_with = social_links)]
@@ -213,15 +225,15 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
     let input = body.0;
-    let name = input.name.trim().to_owned();
+    let name = trimmed("name", input.name, validate::MAX_NAME)?;
     let social = input.social.unwrap_or_default();
     let fields = AuthorFields {
         slug: input.slug.unwrap_or_else(|| slugify(&name)),
         name,
-        job_title: clean(input.job_title),
-        bio: clean(input.bio),
-        avatar_url: clean(input.avatar_url),
-        website: clean(input.website),
+        job_title: cleaned("job_title", input.job_title, validate::MAX_NAME)?,
+        bio: cleaned("bio", input.bio, validate::MAX_TEXT)?,
+        avatar_url: cleaned("avatar_url", input.avatar_url, validate::MAX_URL)?,
+        website: cleaned("website", input.website, validate::MAX_URL)?,
         social: serde_json::to_string(&social)?,
     };
     validate(&fields, &social)?;
@@ -291,22 +303,22 @@ pub async fn update(
             let mut fields = current.fields();
             let mut social = social_map(&current.social);
             if let Some(name) = patch.name {
-                fields.name = name.trim().to_owned();
+                fields.name = trimmed("name", name, validate::MAX_NAME)?;
             }
             if let Some(slug) = patch.slug {
                 fields.slug = slug;
             }
             if let Some(v) = patch.job_title {
-                fields.job_title = clean(v);
+                fields.job_title = cleaned("job_title", v, validate::MAX_NAME)?;
             }
             if let Some(v) = patch.bio {
-                fields.bio = clean(v);
+                fields.bio = cleaned("bio", v, validate::MAX_TEXT)?;
             }
             if let Some(v) = patch.avatar_url {
-                fields.avatar_url = clean(v);
+                fields.avatar_url = cleaned("avatar_url", v, validate::MAX_URL)?;
             }
             if let Some(v) = patch.website {
-                fields.website = clean(v);
+                fields.website = cleaned("website", v, validate::MAX_URL)?;
             }
             if let Some(v) = patch.social {
                 social = v;

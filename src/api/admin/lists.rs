@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::models::lists::{self, List, ListFields, ListItem, NewItem};
 use crate::startup::AppState;
 use crate::text::slugify;
-use crate::validate::{self, Validator, clean};
+use crate::validate::{self, Validator, cleaned, trimmed};
 
 /// One item of a list as stored: an article by id, or an external link.
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,13 +93,19 @@ pub struct ItemInput {
     /// An article of this newsroom.
     pub article_id: Option<i64>,
     /// An external link's URL.
-    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
+    #[schema(
+        pattern = r"^\s*https?://[^\s\x00-\x1f\x7f-\x9f]+\s*$",
+        max_length = 2048
+    )]
     pub url: Option<String>,
     #[schema(pattern = r"\S", max_length = 300)]
     pub title: Option<String>,
     #[schema(max_length = 2000)]
     pub excerpt: Option<String>,
-    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
+    #[schema(
+        pattern = r"^\s*(https?://[^\s\x00-\x1f\x7f-\x9f]+)?\s*$",
+        max_length = 2048
+    )]
     pub image_url: Option<String>,
     /// `link` (default) or `video`.
     pub kind: Option<LinkKind>,
@@ -128,12 +134,17 @@ fn to_items(inputs: Vec<ItemInput>) -> Result<Vec<NewItem>, AppError> {
                 items.push(NewItem::Article(article_id));
             }
             (None, Some(url)) => {
-                let url = url.trim().to_owned();
-                let title = input.title.unwrap_or_default().trim().to_owned();
+                let url = trimmed(&at("url"), url, validate::MAX_URL)?;
+                let title = trimmed(
+                    &at("title"),
+                    input.title.unwrap_or_default(),
+                    validate::MAX_TITLE,
+                )?;
+                let excerpt = cleaned(&at("excerpt"), input.excerpt, validate::MAX_TEXT)?;
+                let image_url = cleaned(&at("image_url"), input.image_url, validate::MAX_URL)?;
                 v.url(&at("url"), &url);
                 v.text(&at("title"), &title, validate::MAX_TITLE);
-                v.opt_text(&at("excerpt"), input.excerpt.as_deref(), validate::MAX_TEXT);
-                v.opt_url(&at("image_url"), input.image_url.as_deref());
+                v.opt_url(&at("image_url"), image_url.as_deref());
                 let kind = match input.kind.unwrap_or(LinkKind::Link) {
                     LinkKind::Link => "link",
                     LinkKind::Video => "video",
@@ -142,8 +153,8 @@ fn to_items(inputs: Vec<ItemInput>) -> Result<Vec<NewItem>, AppError> {
                 items.push(NewItem::External {
                     url,
                     title,
-                    excerpt: clean(input.excerpt),
-                    image_url: clean(input.image_url),
+                    excerpt,
+                    image_url,
                     kind,
                 });
             }
@@ -193,18 +204,6 @@ pub struct PutItems {
     pub items: Vec<ItemInput>,
     /// The version this edit is based on; a stale one answers 409.
     pub version: Option<i64>,
-}
-
-/// At most `max` characters as sent (the stored value is trimmed, but the limit is the
-/// schema's, on the text as sent).
-fn raw_length(field: &str, value: Option<&str>, max: usize) -> Result<(), AppError> {
-    match value {
-        Some(v) if v.chars().count() > max => Err(AppError::invalid(
-            field,
-            format!("must be at most {max} characters"),
-        )),
-        _ => Ok(()),
-    }
 }
 
 fn validate(fields: &ListFields) -> Result<(), AppError> {
@@ -257,17 +256,11 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
     let input = body.0;
-    // The schema's maxLength counts the text as sent, before trimming.
-    raw_length(
-        "description",
-        input.description.as_deref(),
-        validate::MAX_TEXT,
-    )?;
-    let title = input.title.trim().to_owned();
+    let title = trimmed("title", input.title, validate::MAX_TITLE)?;
     let fields = ListFields {
         slug: input.slug.unwrap_or_else(|| slugify(&title)),
         title,
-        description: clean(input.description),
+        description: cleaned("description", input.description, validate::MAX_TEXT)?,
     };
     validate(&fields)?;
     let items = to_items(input.items.unwrap_or_default())?;
@@ -330,14 +323,13 @@ pub async fn update(
             let expected = expected_version(if_match, patch.version, current.version)?;
             let mut fields = current.fields();
             if let Some(title) = patch.title {
-                fields.title = title.trim().to_owned();
+                fields.title = trimmed("title", title, validate::MAX_TITLE)?;
             }
             if let Some(slug) = patch.slug {
                 fields.slug = slug;
             }
             if let Some(v) = patch.description {
-                raw_length("description", v.as_deref(), validate::MAX_TEXT)?;
-                fields.description = clean(v);
+                fields.description = cleaned("description", v, validate::MAX_TEXT)?;
             }
             validate(&fields)?;
             lists::update(conn, id, expected, &fields)?;

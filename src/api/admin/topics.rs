@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::models::topics::{self, Topic, TopicFields};
 use crate::startup::AppState;
 use crate::text::slugify;
-use crate::validate::{self, Validator, clean};
+use crate::validate::{self, Validator, cleaned, trimmed};
 
 /// A topic as editors see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -152,11 +152,11 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
     let input = body.0;
-    let name = input.name.trim().to_owned();
+    let name = trimmed("name", input.name, validate::MAX_NAME)?;
     let fields = TopicFields {
         slug: input.slug.unwrap_or_else(|| slugify(&name)),
         name,
-        description: clean(input.description),
+        description: cleaned("description", input.description, validate::MAX_TEXT)?,
         parent_id: input.parent_id,
     };
     validate(&fields)?;
@@ -221,13 +221,13 @@ pub async fn update(
             let expected = expected_version(if_match, patch.version, current.version)?;
             let mut fields = current.fields();
             if let Some(name) = patch.name {
-                fields.name = name.trim().to_owned();
+                fields.name = trimmed("name", name, validate::MAX_NAME)?;
             }
             if let Some(slug) = patch.slug {
                 fields.slug = slug;
             }
             if let Some(v) = patch.description {
-                fields.description = clean(v);
+                fields.description = cleaned("description", v, validate::MAX_TEXT)?;
             }
             if let Some(v) = patch.parent_id {
                 fields.parent_id = v;

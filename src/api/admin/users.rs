@@ -17,7 +17,7 @@ use crate::models::users::{self, User, UserChanges};
 use crate::models::{authors, tokens};
 use crate::pagination::{Cursor, Key, Page};
 use crate::startup::AppState;
-use crate::validate::Validator;
+use crate::validate::{self, Validator};
 
 /// A staff account. The password hash is never shown.
 #[derive(Debug, Serialize, ToSchema)]
@@ -198,7 +198,11 @@ pub async fn update(
     let if_match = if_match_version(&req)?;
     let patch = body.0;
     let mut v = Validator::new();
-    let email = patch.email.map(|e| e.trim().to_lowercase());
+    let email = patch
+        .email
+        .map(|e| validate::trimmed("email", e, validate::MAX_EMAIL))
+        .transpose()?
+        .map(|e| e.to_lowercase());
     if let Some(email) = &email {
         v.email("email", email);
     }

@@ -18,14 +18,17 @@ use crate::models::articles::{self, ArticleDraft, FeatureImage};
 use crate::models::{authors, lists, topics};
 use crate::startup::AppState;
 use crate::text::slugify;
-use crate::validate::{self, Validator, clean};
+use crate::validate::{self, Validator, cleaned, trimmed};
 
 /// A feature image as written.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeatureImageInput {
     #[schema(example = "https://images.example.com/xiaomi-nokia.jpg")]
-    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
+    #[schema(
+        pattern = r"^\s*https?://[^\s\x00-\x1f\x7f-\x9f]+\s*$",
+        max_length = 2048
+    )]
     pub url: String,
     #[schema(max_length = 2000)]
     pub alt: Option<String>,
@@ -50,7 +53,10 @@ pub struct SeoInput {
     pub meta_description: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
     #[schema(value_type = Option<String>)]
-    #[schema(pattern = r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$", max_length = 2048)]
+    #[schema(
+        pattern = r"^\s*(https?://[^\s\x00-\x1f\x7f-\x9f]+)?\s*$",
+        max_length = 2048
+    )]
     pub canonical_url: Option<Option<String>>,
 }
 
@@ -128,18 +134,18 @@ pub struct UpdateArticle {
 
 impl UpdateArticle {
     /// Applies the patch to `draft`.
-    fn apply(self, draft: &mut ArticleDraft) {
+    fn apply(self, draft: &mut ArticleDraft) -> Result<(), AppError> {
         if let Some(title) = self.title {
-            draft.title = title.trim().to_owned();
+            draft.title = trimmed("title", title, validate::MAX_TITLE)?;
         }
         if let Some(slug) = self.slug {
             draft.slug = slug;
         }
         if let Some(subtitle) = self.subtitle {
-            draft.subtitle = clean(subtitle);
+            draft.subtitle = cleaned("subtitle", subtitle, validate::MAX_TITLE)?;
         }
         if let Some(excerpt) = self.excerpt {
-            draft.excerpt = clean(excerpt);
+            draft.excerpt = cleaned("excerpt", excerpt, validate::MAX_TEXT)?;
         }
         if let Some(body) = self.body_markdown {
             draft.body_markdown = body;
@@ -151,10 +157,10 @@ impl UpdateArticle {
             draft.topic_ids = ids;
         }
         if let Some(image) = self.feature_image {
-            draft.feature_image = image.map(image_of);
+            draft.feature_image = image.map(image_of).transpose()?;
         }
         if let Some(seo) = self.seo {
-            apply_seo(draft, seo);
+            apply_seo(draft, seo)?;
         }
         if let Some(list) = self.related_list_id {
             draft.related_list_id = list;
@@ -162,28 +168,30 @@ impl UpdateArticle {
         if let Some(at) = self.published_at {
             draft.published_at = at.map(|t| t.naive_utc());
         }
+        Ok(())
     }
 }
 
-fn image_of(i: FeatureImageInput) -> FeatureImage {
-    FeatureImage {
-        url: i.url.trim().to_owned(),
-        alt: clean(i.alt),
-        caption: clean(i.caption),
-        credit: clean(i.credit),
-    }
+fn image_of(i: FeatureImageInput) -> Result<FeatureImage, AppError> {
+    Ok(FeatureImage {
+        url: trimmed("feature_image.url", i.url, validate::MAX_URL)?,
+        alt: cleaned("feature_image.alt", i.alt, validate::MAX_TEXT)?,
+        caption: cleaned("feature_image.caption", i.caption, validate::MAX_TEXT)?,
+        credit: cleaned("feature_image.credit", i.credit, validate::MAX_NAME)?,
+    })
 }
 
-fn apply_seo(draft: &mut ArticleDraft, seo: SeoInput) {
+fn apply_seo(draft: &mut ArticleDraft, seo: SeoInput) -> Result<(), AppError> {
     if let Some(v) = seo.meta_title {
-        draft.seo_meta_title = clean(v);
+        draft.seo_meta_title = cleaned("seo.meta_title", v, validate::MAX_TITLE)?;
     }
     if let Some(v) = seo.meta_description {
-        draft.seo_meta_description = clean(v);
+        draft.seo_meta_description = cleaned("seo.meta_description", v, validate::MAX_TEXT)?;
     }
     if let Some(v) = seo.canonical_url {
-        draft.seo_canonical_url = clean(v);
+        draft.seo_canonical_url = cleaned("seo.canonical_url", v, validate::MAX_URL)?;
     }
+    Ok(())
 }
 
 /// Checks a draft's values (lengths, formats); existence of referenced rows is checked in
@@ -282,15 +290,15 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     policy::article(&user, ArticleAction::Create, None)?;
     let input = body.0;
-    let title = input.title.trim().to_owned();
+    let title = trimmed("title", input.title, validate::MAX_TITLE)?;
     let slug_given = input.slug.is_some();
     let mut draft = ArticleDraft {
         slug: input.slug.unwrap_or_else(|| slugify(&title)),
         title,
-        subtitle: clean(input.subtitle),
-        excerpt: clean(input.excerpt),
+        subtitle: cleaned("subtitle", input.subtitle, validate::MAX_TITLE)?,
+        excerpt: cleaned("excerpt", input.excerpt, validate::MAX_TEXT)?,
         body_markdown: input.body_markdown.unwrap_or_default(),
-        feature_image: input.feature_image.map(image_of),
+        feature_image: input.feature_image.map(image_of).transpose()?,
         seo_meta_title: None,
         seo_meta_description: None,
         seo_canonical_url: None,
@@ -302,7 +310,7 @@ pub async fn create(
         topic_ids: input.topic_ids.unwrap_or_default(),
     };
     if let Some(seo) = input.seo {
-        apply_seo(&mut draft, seo);
+        apply_seo(&mut draft, seo)?;
     }
     if !slug_given && draft.slug.is_empty() && !draft.title.is_empty() {
         return Err(AppError::invalid(
@@ -366,7 +374,7 @@ pub async fn update(
                 if_match,
                 patch.version,
             )?;
-            patch.apply(&mut draft);
+            patch.apply(&mut draft)?;
             validate_draft(&draft, &user)?;
             check_references(conn, &draft)?;
             let saved = articles::save(conn, &current, expected, &draft, None, Some(user.id))?;

@@ -260,6 +260,8 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
             .default_service(web::to(not_found_or_method))
             .wrap(actix_web::middleware::from_fn(docs_caching))
             .wrap(actix_web::middleware::from_fn(crate::api::cache::layer))
+            // Compresses what the cache layer has not (admin, errors, docs): see api::encoding.
+            .wrap(actix_web::middleware::Compress::default())
             .wrap(actix_web::middleware::from_fn(
                 crate::api::fallback::reject_unknown_query,
             ))

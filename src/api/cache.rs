@@ -21,10 +21,14 @@
 //!
 //! Memory is bounded by `HEADLINE_CACHE_MAX_MB`: when full, the least recently used responses
 //! are dropped (down to three quarters of the budget).
+//!
+//! This layer also answers `If-None-Match` and compresses every public response (cached or
+//! not, as [`super::encoding`] explains); an entry keeps each coding's bytes beside its body,
+//! counted in the budget.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -37,6 +41,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use tokio::sync::watch;
 
+use crate::api::encoding::Coding;
 use crate::api::respond::none_match_hits;
 use crate::db::Db;
 use crate::db::schema::{articles, content_version};
@@ -51,8 +56,73 @@ struct Entry {
     body: web::Bytes,
     etag: HeaderValue,
     cache_control: HeaderValue,
+    /// Each compressed coding's body and ETag ([`Coding::COMPRESSED`] order), made the first
+    /// time a request asks for that coding.
+    encoded: [OnceLock<(web::Bytes, HeaderValue)>; 4],
     /// The cache's tick at the last hit (or the insert): eviction takes the oldest first.
     last_used: AtomicU64,
+}
+
+impl Entry {
+    fn new(body: web::Bytes, etag: HeaderValue, cache_control: HeaderValue) -> Self {
+        Entry {
+            body,
+            etag,
+            cache_control,
+            encoded: Default::default(),
+            last_used: AtomicU64::new(0),
+        }
+    }
+
+    /// The bytes it holds: the body and every coding made so far.
+    fn weight(&self) -> usize {
+        self.body.len()
+            + self
+                .encoded
+                .iter()
+                .filter_map(|c| c.get())
+                .map(|(body, _)| body.len())
+                .sum::<usize>()
+    }
+
+    /// `coding`'s body and ETag, made now if no request has asked for it before. `cached` is
+    /// the cache and key when the entry may be in the cache, whose byte count then grows.
+    fn encoded(
+        &self,
+        coding: Coding,
+        cached: Option<(&ResponseCache, &str)>,
+    ) -> (web::Bytes, HeaderValue) {
+        let Some(i) = coding.index() else {
+            return (self.body.clone(), self.etag.clone());
+        };
+        if let Some(made) = self.encoded[i].get() {
+            return made.clone();
+        }
+        let etag = self
+            .etag
+            .to_str()
+            .ok()
+            .and_then(|tag| HeaderValue::from_str(&coding.etag(tag)).ok());
+        let (Ok(body), Some(etag)) = (coding.encode(&self.body), etag) else {
+            // Writing into memory does not fail; were it to, the body goes out as it is.
+            return (self.body.clone(), self.etag.clone());
+        };
+        let made = (body, etag);
+        match cached {
+            // Set under the store's lock, so that eviction's weights and the count agree.
+            Some((cache, key)) => {
+                let mut store = cache.store.write().unwrap_or_else(|e| e.into_inner());
+                let held = store.map.get(key).is_some_and(|e| std::ptr::eq(&**e, self));
+                if self.encoded[i].set(made.clone()).is_ok() && held {
+                    store.bytes += made.0.len();
+                }
+            }
+            None => {
+                let _ = self.encoded[i].set(made.clone());
+            }
+        }
+        made
+    }
 }
 
 /// The entries and the bytes they hold (bodies and keys), changed together under one lock.
@@ -78,7 +148,7 @@ impl Store {
             .map(|(k, e)| {
                 (
                     e.last_used.load(Ordering::Relaxed),
-                    k.len() + e.body.len(),
+                    k.len() + e.weight(),
                     k.clone(),
                 )
             })
@@ -272,14 +342,8 @@ impl ResponseCache {
     /// Keeps a response made at `token`, unless content changed while it was being made
     /// (`local_writes` is this instance's count of content writes now). When the budget is
     /// full, the least recently used entries make room down to three quarters of it.
-    fn put(
-        &self,
-        key: String,
-        (body, etag, cache_control): (web::Bytes, HeaderValue, HeaderValue),
-        token: (i64, u64),
-        local_writes: u64,
-    ) {
-        let size = body.len() + key.len();
+    fn put(&self, key: String, entry: Arc<Entry>, token: (i64, u64), local_writes: u64) {
+        let size = entry.weight() + key.len();
         if size > MAX_ENTRY.min(self.max_bytes) {
             return;
         }
@@ -293,15 +357,13 @@ impl ResponseCache {
         if store.bytes + size > self.max_bytes {
             store.evict_to((self.max_bytes / 4 * 3).saturating_sub(size));
         }
-        let entry = Arc::new(Entry {
-            body,
-            etag,
-            cache_control,
-            last_used: AtomicU64::new(self.ticks.fetch_add(1, Ordering::Relaxed)),
-        });
+        entry.last_used.store(
+            self.ticks.fetch_add(1, Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
         let key_len = key.len();
         if let Some(old) = store.map.insert(key, entry) {
-            store.bytes -= key_len + old.body.len();
+            store.bytes -= key_len + old.weight();
         }
         store.bytes += size;
         drop(store);
@@ -311,27 +373,71 @@ impl ResponseCache {
 
 const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
-/// The cached response: its body, or a 304 when `If-None-Match` matches its ETag.
-fn hit(req: ServiceRequest, entry: &Entry) -> ServiceResponse<BoxBody> {
-    let mut res = if entry
-        .etag
-        .to_str()
-        .is_ok_and(|etag| none_match_hits(req.headers().get_all(header::IF_NONE_MATCH), etag))
-    {
-        HttpResponse::NotModified().finish()
+/// A public response in the client's coding, or a 304 when `If-None-Match` names any
+/// representation of its body. `x_cache` is set when the cache is on.
+fn represent(
+    entry: &Entry,
+    coding: Coding,
+    not_modified: bool,
+    x_cache: Option<&'static str>,
+    cached: Option<(&ResponseCache, &str)>,
+) -> HttpResponse {
+    let mut res = if not_modified {
+        let mut res = HttpResponse::NotModified().finish();
+        let etag = match coding {
+            Coding::Identity => Some(entry.etag.clone()),
+            coding => entry
+                .etag
+                .to_str()
+                .ok()
+                .and_then(|tag| HeaderValue::from_str(&coding.etag(tag)).ok()),
+        };
+        if let Some(etag) = etag {
+            res.headers_mut().insert(header::ETAG, etag);
+        }
+        res
     } else {
-        HttpResponse::Ok()
-            .content_type("application/json")
-            .body(entry.body.clone())
+        let (body, etag) = entry.encoded(coding, cached);
+        let mut res = HttpResponse::Ok();
+        res.content_type("application/json")
+            .insert_header((header::ETAG, etag));
+        if coding != Coding::Identity {
+            res.insert_header((header::CONTENT_ENCODING, coding.token()));
+        }
+        res.body(body)
     };
     let headers = res.headers_mut();
-    headers.insert(header::ETAG, entry.etag.clone());
     headers.insert(header::CACHE_CONTROL, entry.cache_control.clone());
-    headers.insert(X_CACHE, HeaderValue::from_static("hit"));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(status) = x_cache {
+        headers.insert(X_CACHE, HeaderValue::from_static(status));
+    }
+    res
+}
+
+/// A cache hit.
+fn hit(
+    req: ServiceRequest,
+    entry: &Entry,
+    cache: &ResponseCache,
+    key: &str,
+) -> ServiceResponse<BoxBody> {
+    let not_modified = entry
+        .etag
+        .to_str()
+        .is_ok_and(|etag| none_match_hits(req.headers().get_all(header::IF_NONE_MATCH), etag));
+    let res = represent(
+        entry,
+        Coding::negotiate(&req),
+        not_modified,
+        Some("hit"),
+        Some((cache, key)),
+    );
     req.into_response(res)
 }
 
-/// Middleware (wrap the Content API with `from_fn`): serves cached responses and caches new ones.
+/// Middleware (wrap the app with `from_fn`): for Content API reads, serves cached responses,
+/// caches new ones, answers `If-None-Match` and compresses.
 pub async fn layer(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -341,43 +447,46 @@ pub async fn layer(
     let content_api = path.starts_with("/api/v1/")
         && !path.starts_with("/api/v1/admin/")
         && !path.starts_with("/api/v1/auth/");
-    let Some(state) =
-        state.filter(|s| s.settings.cache && content_api && req.method() == Method::GET)
-    else {
+    let Some(state) = state.filter(|_| content_api && req.method() == Method::GET) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let cache = &state.cache;
-    let token = match cache.refresh(&state.db, state.clock.now()).await {
-        Ok(token) => token,
-        Err(e) => {
-            // Without a known generation nothing may be served from the cache.
-            tracing::warn!(error = %e, "response cache could not sync; bypassing it");
-            return Ok(next.call(req).await?.map_into_boxed_body());
-        }
-    };
+    let coding = Coding::negotiate(&req);
     let key = match req.query_string() {
         "" => req.path().to_owned(),
         q => format!("{}?{q}", req.path()),
     };
-    if let Some(entry) = cache.get(&key) {
-        return Ok(hit(req, &entry));
-    }
-    let _flight = match cache.turn(&key) {
-        Turn::Lead(flight) => Some(flight),
-        Turn::Follow(mut done) => {
-            // Wakes when the leader's claim drops; its response is cached by then, unless it
-            // was not cacheable (an error) or content changed meanwhile: then make our own.
-            let _ = done.changed().await;
-            if let Some(entry) = cache.get(&key) {
-                return Ok(hit(req, &entry));
-            }
-            None
+    let cache = &state.cache;
+    let mut token = None;
+    let mut flight = None;
+    if state.settings.cache {
+        match cache.refresh(&state.db, state.clock.now()).await {
+            Ok(t) => token = Some(t),
+            // Without a known generation nothing may be served from the cache.
+            Err(e) => tracing::warn!(error = %e, "response cache could not sync; bypassing it"),
         }
-    };
+    }
+    if token.is_some() {
+        if let Some(entry) = cache.get(&key) {
+            return Ok(hit(req, &entry, cache, &key));
+        }
+        match cache.turn(&key) {
+            Turn::Lead(lead) => flight = Some(lead),
+            Turn::Follow(mut done) => {
+                // Wakes when the leader's claim drops; its response is cached by then, unless
+                // it was not cacheable (an error) or content changed meanwhile: then make our
+                // own.
+                let _ = done.changed().await;
+                if let Some(entry) = cache.get(&key) {
+                    return Ok(hit(req, &entry, cache, &key));
+                }
+            }
+        }
+    }
+    let x_cache = state.settings.cache.then_some("miss");
 
-    // The handler makes the full response even for a revalidation, so that it can be kept;
-    // the condition is answered here. (A 304 from the handler could not be cached, and a URL
-    // that clients only ever revalidate would never be cached again once evicted.)
+    // The handler makes the full response even for a revalidation, so that it can be kept and
+    // compressed; the condition is answered here. (A 304 from the handler could not be cached,
+    // and a URL that clients only ever revalidate would never be cached again once evicted.)
     let mut req = req;
     let conditions: Vec<HeaderValue> = req
         .headers()
@@ -386,65 +495,66 @@ pub async fn layer(
         .collect();
     req.headers_mut().remove(header::IF_NONE_MATCH);
     let res = next.call(req).await?;
-    let cacheable = res.status() == StatusCode::OK
+    let public = res.status() == StatusCode::OK
         && res.headers().contains_key(header::ETAG)
         && res
             .headers()
             .get(header::CACHE_CONTROL)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("public"));
-    if !cacheable {
+    if !public {
+        // Errors: actix's Compress encodes them on the way out.
         let mut res = res.map_into_boxed_body();
-        res.headers_mut()
-            .insert(X_CACHE, HeaderValue::from_static("miss"));
+        if let Some(status) = x_cache {
+            res.headers_mut()
+                .insert(X_CACHE, HeaderValue::from_static(status));
+        }
         return Ok(res);
     }
     let (http_req, http_res) = res.into_parts();
-    let (mut head, body) = http_res.into_parts();
+    let (head, body) = http_res.into_parts();
     let body = actix_web::body::to_bytes(body)
         .await
         .map_err(|_| AppError::internal("response body could not be read"))?;
-    let mut not_modified = false;
-    if let (Some(etag), Some(cache_control)) = (
+    let (Some(etag), Some(cache_control)) = (
         head.headers().get(header::ETAG).cloned(),
         head.headers().get(header::CACHE_CONTROL).cloned(),
-    ) {
-        not_modified = etag
-            .to_str()
-            .is_ok_and(|etag| none_match_hits(&conditions, etag));
+    ) else {
+        return Ok(ServiceResponse::new(
+            http_req,
+            head.set_body(BoxBody::new(body)),
+        ));
+    };
+    let not_modified = etag
+        .to_str()
+        .is_ok_and(|etag| none_match_hits(&conditions, etag));
+    let entry = Arc::new(Entry::new(body, etag, cache_control));
+    let cached = if let Some(token) = token {
         cache.put(
-            key,
-            (body.clone(), etag, cache_control),
+            key.clone(),
+            entry.clone(),
             token,
             state.db.local_content_writes(),
         );
-    }
-    head.headers_mut()
-        .insert(X_CACHE, HeaderValue::from_static("miss"));
-    if not_modified {
-        *head.status_mut() = StatusCode::NOT_MODIFIED;
-        head.headers_mut().remove(header::CONTENT_TYPE);
-        return Ok(ServiceResponse::new(
-            http_req,
-            head.set_body(BoxBody::new(())),
-        ));
-    }
-    Ok(ServiceResponse::new(
-        http_req,
-        head.set_body(BoxBody::new(body)),
-    ))
+        Some((cache, key.as_str()))
+    } else {
+        None
+    };
+    let res = represent(&entry, coding, not_modified, x_cache, cached);
+    drop(flight);
+    Ok(ServiceResponse::new(http_req, res))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn response(len: usize) -> (web::Bytes, HeaderValue, HeaderValue) {
-        (
+    fn response(len: usize) -> Arc<Entry> {
+        Arc::new(Entry::new(
             web::Bytes::from(vec![b'x'; len]),
             HeaderValue::from_static("\"e\""),
             HeaderValue::from_static("public, max-age=60"),
-        )
+        ))
     }
 
     /// The state a fresh cache accepts entries at.
@@ -485,5 +595,21 @@ mod tests {
         // Too large for the budget.
         cache.put("c".into(), response(2000), FRESH, 0);
         assert!(cache.get("a").is_none() && cache.get("b").is_none() && cache.get("c").is_none());
+    }
+
+    #[test]
+    fn compressed_codings_count_against_the_budget() {
+        let cache = ResponseCache::new(Duration::ZERO, 10_000);
+        cache.put("a".into(), response(999), FRESH, 0);
+        let entry = cache.get("a").expect("cached");
+        let (gzip, etag) = entry.encoded(Coding::Gzip, Some((&cache, "a")));
+        assert_eq!(etag, "\"e-gzip\"");
+        assert_eq!(cache.store.read().expect("lock").bytes, 1000 + gzip.len());
+        // Made once: a second request reuses the bytes and counts nothing more.
+        entry.encoded(Coding::Gzip, Some((&cache, "a")));
+        assert_eq!(cache.store.read().expect("lock").bytes, 1000 + gzip.len());
+        // Replacing the entry takes its codings out of the count too.
+        cache.put("a".into(), response(99), FRESH, 0);
+        assert_eq!(cache.store.read().expect("lock").bytes, 100);
     }
 }

@@ -6,6 +6,7 @@ mod articles_common;
 pub mod auth;
 pub mod cache;
 pub mod content;
+pub mod encoding;
 pub mod extract;
 pub mod fallback;
 pub mod health;

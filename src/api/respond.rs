@@ -68,15 +68,16 @@ fn etag_of(bytes: &[u8]) -> String {
     format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(bytes))
 }
 
-/// Whether the `If-None-Match` values list `etag` (or `*`); weak tags compare by value, as
-/// RFC 9110 asks for `If-None-Match`.
+/// Whether the `If-None-Match` values list `etag` (or `*`), or the tag of one of its compressed
+/// representations (`crate::api::encoding`); weak tags compare by value, as RFC 9110 asks for
+/// `If-None-Match`.
 pub fn none_match_hits<'a>(values: impl IntoIterator<Item = &'a HeaderValue>, etag: &str) -> bool {
     values
         .into_iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == etag)
+        .any(|t| t == "*" || crate::api::encoding::names_body(t, etag))
 }
 
 /// A cacheable Content API response, or a 304 when the client's copy is current.

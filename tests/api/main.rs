@@ -7,6 +7,7 @@ mod helpers;
 mod admin_articles;
 mod auth;
 mod cache;
+mod compression;
 mod content;
 mod errors;
 mod factories;

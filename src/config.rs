@@ -155,6 +155,25 @@ pub struct Settings {
         global = true
     )]
     pub log_format: LogFormat,
+
+    /// A bearer token that lets a scraper outside `HEADLINE_METRICS_NETWORKS` read `/metrics`.
+    #[arg(
+        long,
+        env = "HEADLINE_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: Option<String>,
+
+    /// Networks that may read `/metrics` without the token: a comma list of CIDRs (empty:
+    /// none).
+    #[arg(
+        long,
+        env = "HEADLINE_METRICS_NETWORKS",
+        default_value = "127.0.0.0/8,::1/128",
+        global = true
+    )]
+    pub metrics_networks: String,
 }
 
 /// How log lines are written.
@@ -189,7 +208,22 @@ impl Settings {
             cors_origins: "*".to_owned(),
             cors_allow_headers: String::new(),
             log_format: LogFormat::Pretty,
+            metrics_token: None,
+            metrics_networks: "127.0.0.0/8,::1/128".to_owned(),
         }
+    }
+
+    /// The networks of `HEADLINE_METRICS_NETWORKS`.
+    pub fn metrics_networks(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.metrics_networks
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                n.parse()
+                    .map_err(|_| format!("HEADLINE_METRICS_NETWORKS: `{n}` is not a CIDR network"))
+            })
+            .collect()
     }
 
     /// Checks what can be checked without the database, so that a refused start touches
@@ -197,6 +231,10 @@ impl Settings {
     pub fn validate(&self) -> Result<(), String> {
         if self.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
             return Err("HEADLINE_JWT_SECRET must be at least 32 bytes".to_owned());
+        }
+        self.metrics_networks()?;
+        if self.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err("HEADLINE_METRICS_TOKEN must be at least 16 characters".to_owned());
         }
         if let Some(bad) =
             self.cors_allow_headers.split(',').map(str::trim).find(|h| {

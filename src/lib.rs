@@ -15,7 +15,7 @@ pub mod pagination; // keyset cursors and limits
 pub mod seed; // the demo newsroom
 pub mod startup; // state, start-up work, the server
 pub mod synthetic; // a large deterministic newsroom for benchmarks
-pub mod telemetry; // tracing and request ids
+pub mod telemetry; // tracing, request ids, access log, Prometheus metrics
 pub mod text; // slugs, markdown, excerpts, reading time
 pub mod validate; // input limits and field errors
 

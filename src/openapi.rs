@@ -367,6 +367,17 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
                 .build(),
         )),
     );
+    components.security_schemes.insert(
+        "metricsToken".to_owned(),
+        RefOr::T(SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "HEADLINE_METRICS_TOKEN, for scrapers outside HEADLINE_METRICS_NETWORKS",
+                ))
+                .build(),
+        )),
+    );
     for error in &ERRORS {
         let example = serde_json::to_value((error.example)().problem()).ok();
         let mut response = ResponseBuilder::new()
@@ -431,6 +442,12 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
                 )]);
                 add_error(op, "401");
                 add_error(op, "403");
+            } else if path == "/metrics" {
+                // From an allowed network no credentials; from elsewhere the metrics token.
+                op.security = Some(vec![
+                    SecurityRequirement::default(),
+                    SecurityRequirement::new("metricsToken", Vec::<String>::new()),
+                ]);
             } else {
                 // Declared empty, not left out: "no credentials" rather than "unspecified".
                 op.security = Some(Vec::new());

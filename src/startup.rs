@@ -226,6 +226,8 @@ fn cors(origins: &str, extra_headers: &str) -> actix_cors::Cors {
 /// stops gracefully (in-flight requests finish).
 pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, StartupError> {
     let data = web::Data::from(state.clone());
+    // Installed before the first request, so that nothing is counted into the void.
+    crate::telemetry::metrics::handle();
     let doc = crate::openapi::document();
     let workers = state.settings.worker_count();
     // Each worker runs its queries on its own blocking threads. Together they match the pool:

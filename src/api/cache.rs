@@ -160,6 +160,7 @@ impl Store {
             }
             self.map.remove(&key);
             self.bytes -= size;
+            metrics::counter!("headline_cache_evictions_total").increment(1);
         }
     }
 }
@@ -245,6 +246,12 @@ impl ResponseCache {
             key: key.to_owned(),
             _done: tx,
         })
+    }
+
+    /// Bytes held and entries, for `/metrics`.
+    pub fn size(&self) -> (usize, usize) {
+        let store = self.store.read().unwrap_or_else(|e| e.into_inner());
+        (store.bytes, store.map.len())
     }
 
     fn clear(&self) {
@@ -422,6 +429,7 @@ fn hit(
     cache: &ResponseCache,
     key: &str,
 ) -> ServiceResponse<BoxBody> {
+    metrics::counter!("headline_cache_requests_total", "result" => "hit").increment(1);
     let not_modified = entry
         .etag
         .to_str()
@@ -483,6 +491,9 @@ pub async fn layer(
         }
     }
     let x_cache = state.settings.cache.then_some("miss");
+    if x_cache.is_some() {
+        metrics::counter!("headline_cache_requests_total", "result" => "miss").increment(1);
+    }
 
     // The handler makes the full response even for a revalidation, so that it can be kept and
     // compressed; the condition is answered here. (A 304 from the handler could not be cached,

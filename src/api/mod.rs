@@ -21,6 +21,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(crate::telemetry::metrics::scrape)
         .service(
             scope::scope("/api/v1")
                 .configure(content::configure)

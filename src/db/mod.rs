@@ -127,6 +127,8 @@ impl ManageConnection for ConnectionManager {
                 AnyConnection::Sqlite(conn)
             }
         };
+        let mut conn = conn;
+        conn.set_instrumentation(crate::telemetry::metrics::StatementTimer::default());
         Ok(Pooled {
             conn,
             suspect: false,
@@ -213,6 +215,25 @@ impl Db {
         self.backend
     }
 
+    /// A pooled connection, the wait for it counted in `headline_db_pool_wait_seconds`.
+    fn checkout(&self) -> Result<PooledConnection, AppError> {
+        let started = std::time::Instant::now();
+        let conn = self.pool.get();
+        metrics::histogram!("headline_db_pool_wait_seconds")
+            .record(started.elapsed().as_secs_f64());
+        Ok(conn?)
+    }
+
+    /// The pool now: open connections, idle ones, and its size.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections,
+            state.idle_connections,
+            self.pool.max_size(),
+        )
+    }
+
     /// A connection for synchronous callers (the CLI, start-up).
     pub fn get(&self) -> Result<PooledConnection, AppError> {
         Ok(self.pool.get()?)
@@ -224,9 +245,9 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let db = self.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = db.checkout()?;
             let out = f(&mut conn);
             conn.suspect = failed(&out);
             out
@@ -284,7 +305,7 @@ impl Db {
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
     {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checkout()?;
         let _guard = match self.backend {
             Backend::Sqlite => Some(self.write_lock.lock().unwrap_or_else(|e| e.into_inner())),
             Backend::Postgres => None,

@@ -12,6 +12,7 @@ mod content;
 mod errors;
 mod factories;
 mod lists;
+mod metrics;
 mod ops;
 mod read_model;
 mod roles;

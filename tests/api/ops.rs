@@ -170,6 +170,7 @@ fn a_refused_start_touches_no_database() {
         |s: &mut headline::config::Settings| s.jwt_secret = Some("too short".to_owned()),
         |s: &mut headline::config::Settings| s.admin_email = Some("a@example.com".to_owned()),
         |s: &mut headline::config::Settings| s.cors_allow_headers = "not a header".to_owned(),
+        |s: &mut headline::config::Settings| s.metrics_networks = "10.0.0.0/33".to_owned(),
     ] {
         let mut settings = crate::helpers::test_settings(path.to_str().unwrap());
         tweak(&mut settings);

@@ -267,6 +267,15 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, AppError> {
     Ok(articles::table.count().get_result(conn)?)
 }
 
+/// Published articles whose time has not come yet (scheduled).
+pub fn scheduled_count(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<i64, AppError> {
+    Ok(articles::table
+        .filter(articles::status.eq(PUBLISHED))
+        .filter(articles::published_at.gt(now))
+        .count()
+        .get_result(conn)?)
+}
+
 pub fn exists_slug(conn: &mut AnyConnection, slug: &str) -> Result<bool, AppError> {
     Ok(diesel::select(diesel::dsl::exists(
         articles::table.filter(articles::slug.eq(slug)),

@@ -1,6 +1,9 @@
 //! Logging: the tracing subscriber (`RUST_LOG` filters; `HEADLINE_LOG_FORMAT` picks `pretty` or
 //! `json`; always stderr) and the access log, one line per request with the request id that the
 //! response's `x-request-id` also carries, so a client's report can be found in the logs.
+//! [`metrics`] counts the same requests (and the cache and database) for Prometheus.
+
+pub mod metrics;
 
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -88,6 +91,14 @@ pub async fn access_log(
     }
 
     let status = res.status().as_u16();
+    self::metrics::record_request(
+        res.request().method().as_str(),
+        res.request()
+            .match_pattern()
+            .unwrap_or_else(|| "-".to_owned()),
+        status,
+        started.elapsed(),
+    );
     // The line's fields cost allocations: none when the line would be filtered out (the
     // benchmark runs at RUST_LOG=error).
     let wanted = if status >= 500 {

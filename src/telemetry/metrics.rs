@@ -1,0 +1,219 @@
+//! Prometheus metrics and `GET /metrics`.
+//!
+//! Counted where they happen, through the `metrics` facade (atomics, no locks on the hot path):
+//! - `headline_http_requests_total` and `headline_http_request_duration_seconds`, by method,
+//!   route pattern (never the raw path: its values are unbounded) and status — the access log;
+//! - `headline_cache_requests_total{result="hit|miss"}`, `headline_cache_evictions_total` —
+//!   the response cache;
+//! - `headline_db_pool_wait_seconds` (time to check a connection out) and
+//!   `headline_db_statement_duration_seconds` (every SQL statement, timed by diesel's
+//!   instrumentation) — the database layer.
+//!
+//! Read when scraped (gauges of state, not events): the cache's bytes and entries, the pool's
+//! connections, those in use and its size, and scheduled articles not yet live.
+//!
+//! Served without a token only to `HEADLINE_METRICS_NETWORKS` (loopback by default), and to
+//! anyone presenting `HEADLINE_METRICS_TOKEN` as a bearer token. The peer address is the TCP
+//! peer's: scrape the instance directly, not through a proxy.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// Latency buckets, in seconds: from a cached read (well under a millisecond) to a timeout.
+const BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
+];
+
+/// The process's recorder, installed on first use. One per process (the `metrics` facade has
+/// one global recorder): several apps in one process, as in the tests, share it.
+pub fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        if ::metrics::set_global_recorder(recorder).is_ok() {
+            describe();
+            // Histograms keep raw samples until upkeep folds them into buckets: without it
+            // an instance that is never scraped would grow without bound.
+            let upkeep = handle.clone();
+            let spawned = std::thread::Builder::new()
+                .name("metrics-upkeep".to_owned())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(Duration::from_secs(5));
+                        upkeep.run_upkeep();
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "metrics upkeep thread did not start");
+            }
+        }
+        handle
+    })
+}
+
+fn describe() {
+    use ::metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        "headline_http_requests_total",
+        "HTTP requests answered, by method, route pattern and status"
+    );
+    describe_histogram!(
+        "headline_http_request_duration_seconds",
+        Unit::Seconds,
+        "Time from receiving a request to its response, by method, route and status"
+    );
+    describe_counter!(
+        "headline_cache_requests_total",
+        "Content API reads answered from the response cache (hit) or made (miss)"
+    );
+    describe_counter!(
+        "headline_cache_evictions_total",
+        "Responses dropped from the cache to stay within HEADLINE_CACHE_MAX_MB"
+    );
+    describe_gauge!(
+        "headline_cache_bytes",
+        Unit::Bytes,
+        "Bytes the response cache holds (bodies, compressed codings and keys)"
+    );
+    describe_gauge!("headline_cache_entries", "Responses in the cache");
+    describe_histogram!(
+        "headline_db_pool_wait_seconds",
+        Unit::Seconds,
+        "Time a request waited for a pooled database connection"
+    );
+    describe_histogram!(
+        "headline_db_statement_duration_seconds",
+        Unit::Seconds,
+        "Time of each SQL statement"
+    );
+    describe_gauge!(
+        "headline_db_pool_connections",
+        "Open database connections in the pool"
+    );
+    describe_gauge!(
+        "headline_db_pool_in_use",
+        "Pooled connections checked out now"
+    );
+    describe_gauge!(
+        "headline_db_pool_max",
+        "The pool's size (HEADLINE_POOL_SIZE)"
+    );
+    describe_gauge!(
+        "headline_scheduled_articles_pending",
+        "Published articles whose publication time is still to come"
+    );
+}
+
+/// Records one answered request.
+pub fn record_request(method: &str, route: String, status: u16, elapsed: Duration) {
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route),
+        ("status", status.to_string()),
+    ];
+    ::metrics::counter!("headline_http_requests_total", &labels).increment(1);
+    ::metrics::histogram!("headline_http_request_duration_seconds", &labels)
+        .record(elapsed.as_secs_f64());
+}
+
+/// Times every statement on a connection: set on each connection the pool opens.
+#[derive(Default)]
+pub struct StatementTimer {
+    started: Option<std::time::Instant>,
+}
+
+impl diesel::connection::Instrumentation for StatementTimer {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        use diesel::connection::InstrumentationEvent;
+        match event {
+            InstrumentationEvent::StartQuery { .. } => {
+                self.started = Some(std::time::Instant::now());
+            }
+            InstrumentationEvent::FinishQuery { .. } => {
+                if let Some(started) = self.started.take() {
+                    ::metrics::histogram!("headline_db_statement_duration_seconds")
+                        .record(started.elapsed().as_secs_f64());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether this caller may scrape: a peer in the allowed networks, or the token.
+fn allowed(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if let (Some(expected), Some(given)) = (&state.settings.metrics_token, token) {
+        // Compared in constant time: the token is a secret.
+        use subtle::ConstantTimeEq;
+        if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
+            return Ok(());
+        }
+        return Err(AppError::Unauthorized(
+            "the metrics token is not valid".to_owned(),
+        ));
+    }
+    let peer = req.peer_addr().map(|a| a.ip());
+    let networks = state.settings.metrics_networks().unwrap_or_default();
+    if peer.is_some_and(|ip| networks.iter().any(|n| n.contains(&ip))) {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(
+        "metrics are served to HEADLINE_METRICS_NETWORKS or with HEADLINE_METRICS_TOKEN".to_owned(),
+    ))
+}
+
+/// Prometheus metrics.
+///
+/// In Prometheus's text format: request counts and latencies by route and status, the response
+/// cache, the database pool and statements, scheduled articles.
+#[utoipa::path(
+    operation_id = "getMetrics",
+    tag = "Operations",
+    responses(
+        (status = 200, description = "Prometheus text exposition format", body = String,
+         content_type = "text/plain; version=0.0.4"),
+        (status = 401, description = "A metrics token was sent and is not valid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither from an allowed network nor with the token", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/metrics")]
+pub async fn scrape(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    allowed(&req, &state)?;
+    let (connections, idle, max) = state.db.pool_state();
+    ::metrics::gauge!("headline_db_pool_connections").set(f64::from(connections));
+    ::metrics::gauge!("headline_db_pool_in_use").set(f64::from(connections - idle));
+    ::metrics::gauge!("headline_db_pool_max").set(f64::from(max));
+    let (bytes, entries) = state.cache.size();
+    ::metrics::gauge!("headline_cache_bytes").set(bytes as f64);
+    ::metrics::gauge!("headline_cache_entries").set(entries as f64);
+    let now = state.clock.now();
+    let pending = state
+        .db
+        .run(move |conn| crate::models::articles::scheduled_count(conn, now))
+        .await?;
+    ::metrics::gauge!("headline_scheduled_articles_pending").set(pending as f64);
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(handle().render()))
+}

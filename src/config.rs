@@ -7,88 +7,62 @@ use std::time::Duration;
 use actix_web::http::header::HeaderName;
 use clap::Args;
 
-/// Every setting of a Headline process. Each has an environment variable and a flag.
+/// What the commands that only open the database need (`migrate`, `seed`, `user`): their
+/// help lists this, not the server's settings.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: a SQLite file path (optionally `sqlite://path`), or a `postgres://` URL.
+    #[arg(long, env = "DATABASE_URL", default_value = "headline.db")]
+    pub database_url: String,
+}
+
+/// Every setting of a Headline server. Each has an environment variable and a flag.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Database URL: a SQLite file path (optionally `sqlite://path`), or a `postgres://` URL.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "headline.db",
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "headline.db")]
     pub database_url: String,
 
     /// Address the HTTP server listens on.
-    #[arg(
-        long,
-        env = "HEADLINE_BIND",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
+    #[arg(long, env = "HEADLINE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
 
     /// HMAC secret for access tokens (at least 32 bytes). When unset, a random secret is
     /// generated once and kept in the database.
-    #[arg(
-        long,
-        env = "HEADLINE_JWT_SECRET",
-        hide_env_values = true,
-        global = true
-    )]
+    #[arg(long, env = "HEADLINE_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
     /// E-mail of the first admin, created at start-up when no user exists.
-    #[arg(long, env = "HEADLINE_ADMIN_EMAIL", global = true)]
+    #[arg(long, env = "HEADLINE_ADMIN_EMAIL")]
     pub admin_email: Option<String>,
 
     /// Password of the first admin (at least 12 characters).
-    #[arg(
-        long,
-        env = "HEADLINE_ADMIN_PASSWORD",
-        hide_env_values = true,
-        global = true
-    )]
+    #[arg(long, env = "HEADLINE_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
 
     /// Load the demo newsroom into an empty database at start-up.
-    #[arg(long, env = "HEADLINE_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    #[arg(long, env = "HEADLINE_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo: bool,
 
     /// Lifetime of access tokens, in seconds.
-    #[arg(
-        long,
-        env = "HEADLINE_ACCESS_TOKEN_TTL",
-        default_value_t = 900,
-        global = true
-    )]
+    #[arg(long, env = "HEADLINE_ACCESS_TOKEN_TTL", default_value_t = 900)]
     pub access_token_ttl: u64,
 
     /// Lifetime of refresh tokens, in seconds.
-    #[arg(long, env = "HEADLINE_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600, global = true)]
+    #[arg(long, env = "HEADLINE_REFRESH_TOKEN_TTL", default_value_t = 30 * 24 * 3600)]
     pub refresh_token_ttl: u64,
 
     /// `max-age` of `Cache-Control` on Content API responses, in seconds.
-    #[arg(
-        long,
-        env = "HEADLINE_CACHE_MAX_AGE",
-        default_value_t = 60,
-        global = true
-    )]
+    #[arg(long, env = "HEADLINE_CACHE_MAX_AGE", default_value_t = 60)]
     pub cache_max_age: u32,
 
     /// Keep hot Content API responses in memory (invalidated on every content write).
-    #[arg(long, env = "HEADLINE_CACHE", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    #[arg(long, env = "HEADLINE_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
     pub cache: bool,
 
     /// How often the response cache checks the database for other instances' writes, in
     /// milliseconds (0: on every request). An instance sees its own writes at once.
-    #[arg(
-        long,
-        env = "HEADLINE_CACHE_SYNC_MS",
-        default_value_t = 500,
-        global = true
-    )]
+    #[arg(long, env = "HEADLINE_CACHE_SYNC_MS", default_value_t = 500)]
     pub cache_sync_ms: u64,
 
     /// Memory for cached response bodies, in MiB; past it the least recently used go first.
@@ -96,54 +70,37 @@ pub struct Settings {
         long,
         env = "HEADLINE_CACHE_MAX_MB",
         default_value_t = 64,
-        value_parser = clap::value_parser!(u32).range(1..=65_536),
-        global = true
-    )]
+        value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub cache_max_mb: u32,
 
     /// Largest request body accepted, in bytes.
-    #[arg(long, env = "HEADLINE_BODY_LIMIT", default_value_t = 10 * 1024 * 1024, global = true)]
+    #[arg(long, env = "HEADLINE_BODY_LIMIT", default_value_t = 10 * 1024 * 1024)]
     pub body_limit: usize,
 
     /// Database connections in the pool (0: twice the CPU cores, at least 4).
-    #[arg(long, env = "HEADLINE_POOL_SIZE", default_value_t = 0, global = true)]
+    #[arg(long, env = "HEADLINE_POOL_SIZE", default_value_t = 0)]
     pub pool_size: u32,
 
     /// How long a request waits for a pooled connection before a 503, in milliseconds.
-    #[arg(
-        long,
-        env = "HEADLINE_POOL_TIMEOUT_MS",
-        default_value_t = 5000,
-        global = true
-    )]
+    #[arg(long, env = "HEADLINE_POOL_TIMEOUT_MS", default_value_t = 5000)]
     pub pool_timeout_ms: u64,
 
     /// HTTP worker threads (0: one per CPU core).
-    #[arg(long, env = "HEADLINE_WORKERS", default_value_t = 0, global = true)]
+    #[arg(long, env = "HEADLINE_WORKERS", default_value_t = 0)]
     pub workers: usize,
 
     /// Origins allowed to call the API from browsers: `*` (any; safe, since auth is a bearer
     /// token and no cookies are used) or a comma list of origins.
-    #[arg(
-        long,
-        env = "HEADLINE_CORS_ORIGINS",
-        default_value = "*",
-        global = true
-    )]
+    #[arg(long, env = "HEADLINE_CORS_ORIGINS", default_value = "*")]
     pub cors_origins: String,
 
     /// Request headers browsers may send besides the API's own (Authorization, Content-Type,
     /// If-Match, If-None-Match): a comma list (`sentry-trace,x-requested-with`) or `*` for any.
-    #[arg(
-        long,
-        env = "HEADLINE_CORS_ALLOW_HEADERS",
-        default_value = "",
-        global = true
-    )]
+    #[arg(long, env = "HEADLINE_CORS_ALLOW_HEADERS", default_value = "")]
     pub cors_allow_headers: String,
 
     /// Failed logins allowed per e-mail address per minute before a 429.
-    #[arg(long, env = "HEADLINE_LOGIN_RATE", default_value_t = 10, global = true)]
+    #[arg(long, env = "HEADLINE_LOGIN_RATE", default_value_t = 10)]
     pub login_rate_per_minute: u32,
 
     /// Log lines on stderr: `pretty` (colours only on a terminal) or `json` (one object a line).
@@ -151,18 +108,11 @@ pub struct Settings {
         long,
         env = "HEADLINE_LOG_FORMAT",
         value_enum,
-        default_value_t = LogFormat::Pretty,
-        global = true
-    )]
+        default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
 
     /// A bearer token that lets a scraper outside `HEADLINE_METRICS_NETWORKS` read `/metrics`.
-    #[arg(
-        long,
-        env = "HEADLINE_METRICS_TOKEN",
-        hide_env_values = true,
-        global = true
-    )]
+    #[arg(long, env = "HEADLINE_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
 
     /// Networks that may read `/metrics` without the token: a comma list of CIDRs (empty:
@@ -170,8 +120,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "HEADLINE_METRICS_NETWORKS",
-        default_value = "127.0.0.0/8,::1/128",
-        global = true
+        default_value = "127.0.0.0/8,::1/128"
     )]
     pub metrics_networks: String,
 }

@@ -5,14 +5,17 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use headline::auth::Role;
-use headline::config::Settings;
+use headline::config::{DatabaseArgs, Settings};
 use headline::startup;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "headline",
     version,
-    about = "Headline: a headless CMS JSON API for newsrooms"
+    about = "Headline: a headless CMS JSON API for newsrooms",
+    // `headline [settings]` serves; a subcommand takes only its own flags, so that its help
+    // lists what it uses rather than every server setting.
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(flatten)]
@@ -24,11 +27,13 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API (the default).
-    Serve,
+    Serve(Box<Settings>),
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate(DatabaseArgs),
     /// Load the demo newsroom (skipped when it is already there), or a synthetic one.
     Seed {
+        #[command(flatten)]
+        db: DatabaseArgs,
         /// Generate a large synthetic newsroom instead of the demo (for benchmarks).
         #[arg(long)]
         synthetic: bool,
@@ -53,6 +58,8 @@ enum UserCommand {
     /// Create a staff user. The password is read from HEADLINE_NEW_PASSWORD or prompted without
     /// echo.
     Create {
+        #[command(flatten)]
+        db: DatabaseArgs,
         #[arg(long)]
         email: String,
         /// The staff role.
@@ -66,6 +73,8 @@ enum UserCommand {
     /// Set a staff user's password and end their logins. The password is read from
     /// HEADLINE_NEW_PASSWORD or prompted without echo.
     SetPassword {
+        #[command(flatten)]
+        db: DatabaseArgs,
         #[arg(long)]
         email: String,
         #[arg(long, env = "HEADLINE_NEW_PASSWORD", hide_env_values = true)]
@@ -101,7 +110,11 @@ fn main() -> ExitCode {
     // A .env file is for development; a missing one is fine.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    headline::telemetry::init(cli.settings.log_format);
+    let log_format = match &cli.command {
+        Some(Command::Serve(settings)) => settings.log_format,
+        _ => cli.settings.log_format,
+    };
+    headline::telemetry::init(log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -113,19 +126,23 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let settings = cli.settings;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings),
-        Command::Migrate => {
-            startup::open_database(&settings)?;
+    let database =
+        |db: DatabaseArgs| startup::open_database(&Settings::for_database(db.database_url));
+    match cli.command {
+        None => serve(settings),
+        Some(Command::Serve(settings)) => serve(*settings),
+        Some(Command::Migrate(db)) => {
+            database(db)?;
             println!("migrations applied");
             Ok(())
         }
-        Command::Seed {
+        Some(Command::Seed {
+            db,
             synthetic: true,
             articles,
             seed,
-        } => {
-            let db = startup::open_database(&settings)?;
+        }) => {
+            let db = database(db)?;
             let report =
                 headline::synthetic::generate(&db, headline::synthetic::Plan::new(articles, seed))?;
             println!(
@@ -136,8 +153,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             );
             Ok(())
         }
-        Command::Seed { .. } => {
-            let db = startup::open_database(&settings)?;
+        Some(Command::Seed { db, .. }) => {
+            let db = database(db)?;
             if headline::seed::load_demo(&db)? {
                 println!("loaded the demo newsroom");
             } else {
@@ -145,17 +162,18 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         }
-        Command::User {
+        Some(Command::User {
             command:
                 UserCommand::Create {
+                    db,
                     email,
                     role,
                     author_id,
                     password,
                 },
-        } => {
+        }) => {
             let password = password_or_prompt(password, &email)?;
-            let db = startup::open_database(&settings)?;
+            let db = database(db)?;
             let user = db.write_blocking(|conn| {
                 headline::auth::create_user(conn, &email, &password, role, author_id)
             })?;
@@ -165,17 +183,22 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             );
             Ok(())
         }
-        Command::User {
-            command: UserCommand::SetPassword { email, password },
-        } => {
+        Some(Command::User {
+            command:
+                UserCommand::SetPassword {
+                    db,
+                    email,
+                    password,
+                },
+        }) => {
             let password = password_or_prompt(password, &email)?;
-            let db = startup::open_database(&settings)?;
+            let db = database(db)?;
             let user =
                 db.write_blocking(|conn| headline::auth::set_password(conn, &email, &password))?;
             println!("set the password of {} and ended its logins", user.email);
             Ok(())
         }
-        Command::Openapi => {
+        Some(Command::Openapi) => {
             use std::io::Write;
             // `headline openapi | head` closes the pipe early: that is not an error.
             match std::io::stdout()

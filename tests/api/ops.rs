@@ -294,3 +294,40 @@ fn every_request_is_one_json_log_line_with_its_request_id() {
     assert_eq!(lines[3]["route"], "/api/v1/admin/me");
     assert!(lines[3]["user_id"].as_i64().is_some(), "{:?}", lines[3]);
 }
+
+/// Each subcommand takes and lists only its own flags; the server's settings stay on `serve`.
+#[test]
+fn subcommands_show_only_their_own_flags() {
+    let headline = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_headline"))
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("HEADLINE_NEW_PASSWORD", "a long passphrase")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok, help) = headline(&["user", "create", "--help"]);
+    assert!(
+        ok && help.contains("--database-url") && help.contains("--role"),
+        "{help}"
+    );
+    assert!(
+        !help.contains("--bind") && !help.contains("--cache-max-mb"),
+        "{help}"
+    );
+    let (ok, help) = headline(&["serve", "--help"]);
+    assert!(ok && help.contains("--bind"), "{help}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let db = db.to_str().unwrap();
+    let (ok, out) = headline(&["user", "create", "--database-url", db, "--email", "a@b.co"]);
+    assert!(ok && out.contains("with role admin"), "{out}");
+    // A server flag is not a subcommand's.
+    let (ok, _) = headline(&["migrate", "--bind", "127.0.0.1:1"]);
+    assert!(!ok);
+}

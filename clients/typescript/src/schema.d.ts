@@ -548,30 +548,61 @@ export interface components {
     schemas: {
         /** @description An article as editors see it: every field, any status. */
         AdminArticle: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             id: number;
             /** @example new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans */
             slug: string;
+            /** @example New deal with Nokia may accelerate Xiaomi's stalled global launch plans */
             title: string;
+            /** @example A patent deal clears the way for Xiaomi phones in Europe */
             subtitle?: string | null;
-            /** @description The excerpt shown: the editor's, or one derived from the body. */
+            /**
+             * @description The excerpt shown: the editor's, or one derived from the body.
+             * @example Xiaomi and Nokia have signed a patent deal that may finally bring Xiaomi's phones to Europe and the US.
+             */
             excerpt: string;
-            /** @description Whether `excerpt` was written by an editor (false: derived from the body). */
+            /**
+             * @description Whether `excerpt` was written by an editor (false: derived from the body).
+             * @example false
+             */
             excerpt_is_custom: boolean;
+            /**
+             * @example Xiaomi and **Nokia** have signed a multi-year patent agreement.
+             *
+             *     > It is a big step for our global plans.
+             */
             body_markdown: string;
+            /**
+             * @example <p>Xiaomi and <strong>Nokia</strong> have signed a multi-year patent agreement.</p>
+             *     <blockquote>
+             *     <p>It is a big step for our global plans.</p>
+             *     </blockquote>
+             */
             body_html: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @example 4
+             */
             reading_time_minutes: number;
             /**
              * @description `draft`, `scheduled` (published, time not yet come), `published` or `archived`.
              * @example draft
              */
             status: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             published_at?: string | null;
             feature_image?: components["schemas"]["FeatureImageView"] | null;
             seo: components["schemas"]["AdminSeo"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             related_list_id?: number | null;
             /** @description Bylines in order; the first is primary. */
             authors: components["schemas"]["AuthorSummary"][];
@@ -586,11 +617,18 @@ export interface components {
             /**
              * Format: int64
              * @description The user who created the article.
+             * @example 2
              */
             created_by?: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-20T08:15:00Z
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             updated_at: string;
         };
         /** @description An article in an admin listing. */
@@ -602,7 +640,10 @@ export interface components {
         };
         /** @description An author as editors see it. */
         AdminAuthor: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             id: number;
             /** @example andy-boxall */
             slug: string;
@@ -610,40 +651,71 @@ export interface components {
             name: string;
             /** @example Senior Writer */
             job_title?: string | null;
+            /** @example Andy has written about phones and the people who make them since 2004. */
             bio?: string | null;
+            /** @example https://images.example.com/andy-boxall.jpg */
             avatar_url?: string | null;
+            /** @example https://andyboxall.example.com */
             website?: string | null;
-            /** @description Network name to profile URL. */
+            /**
+             * @description Network name to profile URL.
+             * @example {
+             *       "twitter": "https://twitter.com/andyboxall"
+             *     }
+             */
             social: {
                 [key: string]: string;
             };
             /**
              * Format: int64
              * @description The staff account that writes as this author, if any.
+             * @example 2
              */
             user_id?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 3
+             */
             version: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-20T08:15:00Z
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             updated_at: string;
         };
         /** @description A list as editors see it. */
         AdminList: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             id: number;
             /** @example read-more-xiaomi-nokia */
             slug: string;
             /** @example Read more */
             title: string;
+            /** @example Hand-picked stories about Xiaomi and Nokia. */
             description?: string | null;
             items: components["schemas"]["AdminListItem"][];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 3
+             */
             version: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-20T08:15:00Z
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             updated_at: string;
         };
         /** @description One item of a list as stored: an article by id, or an external link. */
@@ -664,29 +736,46 @@ export interface components {
         };
         /** @description SEO fields of an article. */
         AdminSeo: {
+            /** @example Xiaomi and Nokia sign a patent deal | Headline */
             meta_title?: string | null;
+            /** @example What the Nokia patent deal means for Xiaomi's launch in Europe and the US. */
             meta_description?: string | null;
+            /** @example https://news.example.com/xiaomi-nokia-patent-deal */
             canonical_url?: string | null;
         };
         /** @description A topic as editors see it. */
         AdminTopic: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             id: number;
             /** @example redmi */
             slug: string;
             /** @example Redmi */
             name: string;
+            /** @example Phones, wearables and smart homes from Xiaomi. */
             description?: string | null;
             /**
              * Format: int64
              * @description The parent topic's id (Redmi's parent is Xiaomi).
+             * @example 4
              */
             parent_id?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 3
+             */
             version: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-20T08:15:00Z
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             updated_at: string;
         };
         /**
@@ -701,15 +790,29 @@ export interface components {
             id?: number | null;
             /** @example new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans */
             slug?: string | null;
+            /** @example New deal with Nokia may accelerate Xiaomi's stalled global launch plans */
             title?: string | null;
-            /** @description `null` when the article has none. */
+            /**
+             * @description `null` when the article has none.
+             * @example A patent deal clears the way for Xiaomi phones in Europe
+             */
             subtitle?: string | null;
+            /** @example Xiaomi and Nokia have signed a patent deal that may finally bring Xiaomi's phones to Europe and the US. */
             excerpt?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             published_at?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             updated_at?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @example 4
+             */
             reading_time_minutes?: number | null;
             feature_image?: components["schemas"]["FeatureImageView"] | null;
             authors?: components["schemas"]["AuthorSummary"][] | null;
@@ -726,11 +829,19 @@ export interface components {
             slug: string;
             /** @example New deal with Nokia may accelerate Xiaomi's stalled global launch plans */
             title: string;
+            /** @example A patent deal clears the way for Xiaomi phones in Europe */
             subtitle?: string | null;
+            /** @example Xiaomi and Nokia have signed a patent deal that may finally bring Xiaomi's phones to Europe and the US. */
             excerpt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             published_at?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             updated_at: string;
             /**
              * Format: int32
@@ -764,11 +875,15 @@ export interface components {
             name: string;
             /** @example Senior Writer */
             job_title?: string | null;
+            /** @example https://images.example.com/andy-boxall.jpg */
             avatar_url?: string | null;
         };
         /** @description A public author profile. */
         AuthorView: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             id: number;
             /** @example andy-boxall */
             slug: string;
@@ -776,10 +891,18 @@ export interface components {
             name: string;
             /** @example Senior Writer */
             job_title?: string | null;
+            /** @example Andy has written about phones and the people who make them since 2004. */
             bio?: string | null;
+            /** @example https://images.example.com/andy-boxall.jpg */
             avatar_url?: string | null;
+            /** @example https://andyboxall.example.com */
             website?: string | null;
-            /** @description Network name to profile URL. */
+            /**
+             * @description Network name to profile URL.
+             * @example {
+             *       "twitter": "https://twitter.com/andyboxall"
+             *     }
+             */
             social: {
                 [key: string]: string;
             };
@@ -845,24 +968,52 @@ export interface components {
          *     }
          */
         CreateArticle: {
+            /** @example New deal with Nokia may accelerate Xiaomi's stalled global launch plans */
             title: string;
-            /** @description Generated from the title when absent. */
+            /**
+             * @description Generated from the title when absent.
+             * @example new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans
+             */
             slug?: string | null;
+            /** @example A patent deal clears the way for Xiaomi phones in Europe */
             subtitle?: string | null;
-            /** @description Derived from the body when absent. */
+            /**
+             * @description Derived from the body when absent.
+             * @example Xiaomi and Nokia have signed a patent deal that may finally bring Xiaomi's phones to Europe and the US.
+             */
             excerpt?: string | null;
+            /**
+             * @example Xiaomi and **Nokia** have signed a multi-year patent agreement.
+             *
+             *     > It is a big step for our global plans.
+             */
             body_markdown?: string | null;
-            /** @description Bylines in order (first is primary). Defaults to the caller's author. */
+            /**
+             * @description Bylines in order (first is primary). Defaults to the caller's author.
+             * @example [
+             *       1
+             *     ]
+             */
             author_ids?: number[] | null;
-            /** @description Topics in order (first is primary). */
+            /**
+             * @description Topics in order (first is primary).
+             * @example [
+             *       1,
+             *       2
+             *     ]
+             */
             topic_ids?: number[] | null;
             feature_image?: components["schemas"]["FeatureImageInput"] | null;
             seo?: components["schemas"]["SeoInput"] | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             related_list_id?: number | null;
             /**
              * Format: date-time
              * @description The publication date to show; publishing is a separate step.
+             * @example 2026-11-24T09:30:00Z
              */
             published_at?: string | null;
         };
@@ -876,12 +1027,20 @@ export interface components {
          *     }
          */
         CreateAuthor: {
+            /** @example Andy Boxall */
             name: string;
-            /** @description Generated from the name when absent. */
+            /**
+             * @description Generated from the name when absent.
+             * @example andy-boxall
+             */
             slug?: string | null;
+            /** @example Senior Writer */
             job_title?: string | null;
+            /** @example Andy has written about phones and the people who make them since 2004. */
             bio?: string | null;
+            /** @example https://images.example.com/andy-boxall.jpg */
             avatar_url?: string | null;
+            /** @example https://andyboxall.example.com */
             website?: string | null;
             /**
              * @description Network name to profile URL.
@@ -906,9 +1065,14 @@ export interface components {
          *     }
          */
         CreateList: {
+            /** @example Read more */
             title: string;
-            /** @description Generated from the title when absent. */
+            /**
+             * @description Generated from the title when absent.
+             * @example read-more
+             */
             slug?: string | null;
+            /** @example Hand-picked stories about Xiaomi and Nokia. */
             description?: string | null;
             items?: components["schemas"]["ItemInput"][] | null;
         };
@@ -919,11 +1083,19 @@ export interface components {
          *     }
          */
         CreateTopic: {
+            /** @example Xiaomi */
             name: string;
-            /** @description Generated from the name when absent. */
+            /**
+             * @description Generated from the name when absent.
+             * @example xiaomi
+             */
             slug?: string | null;
+            /** @example Phones, wearables and smart homes from Xiaomi. */
             description?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 4
+             */
             parent_id?: number | null;
         };
         /**
@@ -935,12 +1107,21 @@ export interface components {
          *     }
          */
         CreateUser: {
-            /** Format: email */
+            /**
+             * Format: email
+             * @example andy@headline.test
+             */
             email: string;
-            /** @description At least 12 characters. */
+            /**
+             * @description At least 12 characters.
+             * @example correct horse battery staple
+             */
             password: string;
             role: components["schemas"]["Role"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             author_id?: number | null;
         };
         /** @description A single resource: `{"data": {...}}`. */
@@ -997,7 +1178,9 @@ export interface components {
             url: string;
             /** @example Xiaomi 12S Ultra hands-on */
             title: string;
+            /** @example Xiaomi and Nokia have signed a patent deal that may finally bring Xiaomi's phones to Europe and the US. */
             excerpt?: string | null;
+            /** @example https://images.example.com/xiaomi-12-ultra-hands-on.jpg */
             image_url?: string | null;
             /**
              * @description `link` or `video`.
@@ -1009,7 +1192,9 @@ export interface components {
         FeatureImageInput: {
             /** @example https://images.example.com/xiaomi-nokia.jpg */
             url: string;
+            /** @example Xiaomi's upcoming 12 Ultra */
             alt?: string | null;
+            /** @example The Xiaomi 12 Ultra at its launch in Beijing */
             caption?: string | null;
             /** @example Andy Boxall/Digital Trends */
             credit?: string | null;
@@ -1018,7 +1203,9 @@ export interface components {
         FeatureImageView: {
             /** @example https://images.example.com/xiaomi-nokia.jpg */
             url: string;
+            /** @example Xiaomi's upcoming 12 Ultra */
             alt?: string | null;
+            /** @example The Xiaomi 12 Ultra at its launch in Beijing */
             caption?: string | null;
             /** @example Andy Boxall/Digital Trends */
             credit?: string | null;
@@ -1039,7 +1226,10 @@ export interface components {
         Health: {
             /** @example ok */
             status: string;
-            /** @description `sqlite` or `postgres` (readiness only). */
+            /**
+             * @description `sqlite` or `postgres` (readiness only).
+             * @example sqlite
+             */
             database?: string | null;
         };
         /** @description An item to store: either `{article_id}` or `{url, title, excerpt?, image_url?, kind?}`. */
@@ -1058,8 +1248,11 @@ export interface components {
             article_id?: null;
             /** @description An external link's URL. */
             url: string;
+            /** @example Hands-on with the Xiaomi 12 Ultra */
             title: string;
+            /** @example Xiaomi and Nokia have signed a patent deal that may finally bring Xiaomi's phones to Europe and the US. */
             excerpt?: string | null;
+            /** @example https://images.example.com/xiaomi-12-ultra-hands-on.jpg */
             image_url?: string | null;
             kind?: components["schemas"]["LinkKind"] | null;
         };
@@ -1082,14 +1275,21 @@ export interface components {
         LinkKind: "link" | "video";
         /** @description A curated list as the Content API shows it: unpublished articles are left out. */
         ListView: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             id: number;
             /** @example read-more-xiaomi-nokia */
             slug: string;
             /** @example Read more */
             title: string;
+            /** @example Hand-picked stories about Xiaomi and Nokia. */
             description?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             updated_at: string;
             items: components["schemas"]["ItemView"][];
         };
@@ -1101,13 +1301,19 @@ export interface components {
         };
         /** @description The caller, as the Admin API sees them. */
         MeView: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 2
+             */
             id: number;
             /** @example editor@headline.test */
             email: string;
             role: components["schemas"]["Role"];
             author?: components["schemas"]["AuthorSummary"] | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-20T08:15:00Z
+             */
             created_at: string;
         };
         Meta: {
@@ -1121,11 +1327,15 @@ export interface components {
              * @example 20
              */
             limit: number;
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example eyJrIjpbIjIwMjYtMTEtMjRUMDk6MzA6MDBaIiwxXX0
+             */
             next_cursor?: string | null;
             /**
              * Format: int64
              * @description Number of matching items, only when `count=true` was asked for.
+             * @example 1342
              */
             total?: number | null;
         };
@@ -1146,18 +1356,31 @@ export interface components {
          *     }
          */
         Problem: {
-            /** @description A URI naming the kind of problem: `urn:headline:problem:<code>`. */
+            /**
+             * @description A URI naming the kind of problem: `urn:headline:problem:<code>`.
+             * @example urn:headline:problem:not_found
+             */
             type: string;
-            /** @description The HTTP status phrase. */
+            /**
+             * @description The HTTP status phrase.
+             * @example Hands-on with the Xiaomi 12 Ultra
+             */
             title: string;
             /**
              * Format: int32
              * @description The HTTP status code.
+             * @example 404
              */
             status: number;
-            /** @description A human-readable explanation of this occurrence. */
+            /**
+             * @description A human-readable explanation of this occurrence.
+             * @example article not found
+             */
             detail: string;
-            /** @description A stable snake_case code for programs to match on. */
+            /**
+             * @description A stable snake_case code for programs to match on.
+             * @example not_found
+             */
             code: string;
             /** @description Field errors, for validation problems (422) and some 400s. */
             errors?: components["schemas"]["FieldError"][] | null;
@@ -1167,11 +1390,13 @@ export interface components {
              * Format: date-time
              * @description When to publish. In the future: scheduled, and public when the time comes. Absent: now
              *     (or the article's earlier publication date, when it was published before).
+             * @example 2026-11-25T06:00:00Z
              */
             publish_at?: string | null;
             /**
              * Format: int64
              * @description The version this is based on; a stale one answers 409.
+             * @example 3
              */
             version?: number | null;
         };
@@ -1181,10 +1406,12 @@ export interface components {
             /**
              * Format: int64
              * @description The version this edit is based on; a stale one answers 409.
+             * @example 3
              */
             version?: number | null;
         };
         RefreshRequest: {
+            /** @example 2b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfe */
             refresh_token: string;
         };
         /**
@@ -1199,14 +1426,20 @@ export interface components {
              * @example 3
              */
             version: number;
+            /** @example New deal with Nokia may accelerate Xiaomi's stalled global launch plans */
             title: string;
+            /** @example new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans */
             slug: string;
             /**
              * Format: int64
              * @description The user who saved it.
+             * @example 2
              */
             created_by?: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-20T08:15:00Z
+             */
             created_at: string;
         };
         /**
@@ -1216,19 +1449,28 @@ export interface components {
         Role: "admin" | "editor" | "author" | "contributor";
         /** @description SEO fields as written; in a PATCH, absent fields are left alone and `null` clears. */
         SeoInput: {
+            /** @example Xiaomi and Nokia sign a patent deal | Headline */
             meta_title?: string | null;
+            /** @example What the Nokia patent deal means for Xiaomi's launch in Europe and the US. */
             meta_description?: string | null;
+            /** @example https://news.example.com/xiaomi-nokia-patent-deal */
             canonical_url?: string | null;
         };
         /** @description SEO fields of an article. */
         SeoView: {
+            /** @example Xiaomi and Nokia sign a patent deal | Headline */
             meta_title?: string | null;
+            /** @example What the Nokia patent deal means for Xiaomi's launch in Europe and the US. */
             meta_description?: string | null;
+            /** @example https://news.example.com/xiaomi-nokia-patent-deal */
             canonical_url?: string | null;
         };
         /** @description A fresh pair of tokens. */
         TokenResponse: {
-            /** @description Send as `Authorization: Bearer <access_token>`. */
+            /**
+             * @description Send as `Authorization: Bearer <access_token>`.
+             * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIyIiwicm9sZSI6ImVkaXRvciJ9.c2lnbmF0dXJlLW9mLXRoZS1zZXJ2ZXI
+             */
             access_token: string;
             /** @example Bearer */
             token_type: string;
@@ -1238,7 +1480,10 @@ export interface components {
              * @example 900
              */
             expires_in: number;
-            /** @description Single use: exchange at `/auth/refresh` for a new pair. */
+            /**
+             * @description Single use: exchange at `/auth/refresh` for a new pair.
+             * @example 2b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfe
+             */
             refresh_token: string;
         };
         /** @description A topic as filed on an article. */
@@ -1255,12 +1500,16 @@ export interface components {
         };
         /** @description A public topic. */
         TopicView: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             id: number;
             /** @example redmi */
             slug: string;
             /** @example Redmi */
             name: string;
+            /** @example Phones, wearables and smart homes from Xiaomi. */
             description?: string | null;
             parent?: components["schemas"]["TopicSummary"] | null;
             /**
@@ -1280,38 +1529,74 @@ export interface components {
             /**
              * Format: int64
              * @description The version this is based on; a stale one answers 409.
+             * @example 3
              */
             version?: number | null;
         };
         /** @description A partial update: absent fields are left alone, `null` clears an optional field. */
         UpdateArticle: {
+            /** @example New deal with Nokia may accelerate Xiaomi's stalled global launch plans */
             title?: string | null;
+            /** @example new-deal-with-nokia-may-accelerate-xiaomis-stalled-global-launch-plans */
             slug?: string | null;
+            /** @example A patent deal clears the way for Xiaomi phones in Europe */
             subtitle?: string | null;
-            /** @description `null` goes back to an excerpt derived from the body. */
+            /**
+             * @description `null` goes back to an excerpt derived from the body.
+             * @example Xiaomi and Nokia have signed a patent deal that may finally bring Xiaomi's phones to Europe and the US.
+             */
             excerpt?: string | null;
+            /**
+             * @example Xiaomi and **Nokia** have signed a multi-year patent agreement.
+             *
+             *     > It is a big step for our global plans.
+             */
             body_markdown?: string | null;
+            /**
+             * @example [
+             *       1
+             *     ]
+             */
             author_ids?: number[] | null;
+            /**
+             * @example [
+             *       1,
+             *       2
+             *     ]
+             */
             topic_ids?: number[] | null;
             feature_image?: components["schemas"]["FeatureImageInput"] | null;
             seo?: components["schemas"]["SeoInput"] | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             related_list_id?: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             published_at?: string | null;
             /**
              * Format: int64
              * @description The version this edit is based on; a stale one answers 409.
+             * @example 3
              */
             version?: number | null;
         };
         /** @description A partial update: absent fields are left alone, `null` clears. */
         UpdateAuthor: {
+            /** @example Andy Boxall */
             name?: string | null;
+            /** @example andy-boxall */
             slug?: string | null;
+            /** @example Senior Writer */
             job_title?: string | null;
+            /** @example Andy has written about phones and the people who make them since 2004. */
             bio?: string | null;
+            /** @example https://images.example.com/andy-boxall.jpg */
             avatar_url?: string | null;
+            /** @example https://andyboxall.example.com */
             website?: string | null;
             /**
              * @description Network name to profile URL.
@@ -1325,51 +1610,75 @@ export interface components {
             /**
              * Format: int64
              * @description The version this edit is based on; a stale one answers 409.
+             * @example 3
              */
             version?: number | null;
         };
         /** @description A partial update of the list itself (items are replaced with PUT …/items). */
         UpdateList: {
+            /** @example Read more */
             title?: string | null;
+            /** @example read-more */
             slug?: string | null;
+            /** @example Hand-picked stories about Xiaomi and Nokia. */
             description?: string | null;
             /**
              * Format: int64
              * @description The version this edit is based on; a stale one answers 409.
+             * @example 3
              */
             version?: number | null;
         };
         /** @description A partial update: absent fields are left alone, `null` clears. */
         UpdateTopic: {
+            /** @example Xiaomi */
             name?: string | null;
+            /** @example xiaomi */
             slug?: string | null;
+            /** @example Phones, wearables and smart homes from Xiaomi. */
             description?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 4
+             */
             parent_id?: number | null;
             /**
              * Format: int64
              * @description The version this edit is based on; a stale one answers 409.
+             * @example 3
              */
             version?: number | null;
         };
         /** @description A partial update. Changing the password or disabling revokes the user's refresh tokens. */
         UpdateUser: {
-            /** Format: email */
+            /**
+             * Format: email
+             * @example andy@headline.test
+             */
             email?: string | null;
+            /** @example correct horse battery staple */
             password?: string | null;
             role?: components["schemas"]["Role"] | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 1
+             */
             author_id?: number | null;
+            /** @example false */
             disabled?: boolean | null;
             /**
              * Format: int64
              * @description The version this edit is based on; a stale one answers 409.
+             * @example 3
              */
             version?: number | null;
         };
         /** @description A staff account. The password hash is never shown. */
         UserView: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 2
+             */
             id: number;
             /** @example editor@headline.test */
             email: string;
@@ -1377,14 +1686,25 @@ export interface components {
             /**
              * Format: int64
              * @description The author profile this account writes as.
+             * @example 1
              */
             author_id?: number | null;
+            /** @example false */
             disabled: boolean;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @example 3
+             */
             version: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-20T08:15:00Z
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
             updated_at: string;
         };
     };

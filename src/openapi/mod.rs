@@ -4,6 +4,8 @@
 //!
 //! `cargo run -- openapi > openapi/openapi.json` rewrites the committed copy.
 
+mod examples;
+
 use actix_web::App;
 use utoipa::OpenApi;
 use utoipa::openapi::Required;
@@ -409,6 +411,7 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
             .insert(error.name.to_owned(), RefOr::T(response.build()));
     }
     refer_to_wrapped_schemas(components);
+    examples::fill(components);
     list_item_variants(components);
     link_creates_to_reads(doc);
 

@@ -16,10 +16,12 @@
 //! anyone presenting `HEADLINE_METRICS_TOKEN` as a bearer token. The peer address is the TCP
 //! peer's: scrape the instance directly, not through a proxy.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -117,15 +119,32 @@ fn describe() {
 }
 
 /// Records one answered request.
-pub fn record_request(method: &str, route: String, status: u16, elapsed: Duration) {
-    let labels = [
-        ("method", method.to_owned()),
-        ("route", route),
-        ("status", status.to_string()),
-    ];
-    ::metrics::counter!("headline_http_requests_total", &labels).increment(1);
-    ::metrics::histogram!("headline_http_request_duration_seconds", &labels)
-        .record(elapsed.as_secs_f64());
+///
+/// Each worker keeps the handles of the series it has seen: building a series' key (three
+/// label strings, hashed twice) on every request cost 6 % of a cached read's throughput.
+pub fn record_request(method: &Method, route: String, status: u16, elapsed: Duration) {
+    type Series = (::metrics::Counter, ::metrics::Histogram);
+    thread_local! {
+        static SEEN: RefCell<HashMap<(Method, String, u16), Series>> = RefCell::new(HashMap::new());
+    }
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        let (requests, duration) = seen
+            .entry((method.clone(), route, status))
+            .or_insert_with_key(|(method, route, status)| {
+                let labels = [
+                    ("method", method.as_str().to_owned()),
+                    ("route", route.clone()),
+                    ("status", status.to_string()),
+                ];
+                (
+                    ::metrics::counter!("headline_http_requests_total", &labels),
+                    ::metrics::histogram!("headline_http_request_duration_seconds", &labels),
+                )
+            });
+        requests.increment(1);
+        duration.record(elapsed.as_secs_f64());
+    });
 }
 
 /// Times every statement on a connection: set on each connection the pool opens.

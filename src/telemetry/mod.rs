@@ -92,7 +92,7 @@ pub async fn access_log(
 
     let status = res.status().as_u16();
     self::metrics::record_request(
-        res.request().method().as_str(),
+        res.request().method(),
         res.request()
             .match_pattern()
             .unwrap_or_else(|| "-".to_owned()),

@@ -60,7 +60,9 @@ fn issue_pair(
         expires_at,
     )?;
     Ok(TokenResponse {
-        access_token: state.jwt.issue(user_id)?,
+        access_token: state
+            .jwt
+            .issue(user_id, users::session_generation(conn, user_id)?)?,
         token_type: "Bearer".to_owned(),
         expires_in: state.jwt.ttl_seconds(),
         refresh_token,

@@ -1,8 +1,9 @@
 //! [`CurrentUser`]: the authenticated staff member of an Admin API request.
 //!
 //! Put it in a handler's signature and the handler cannot run without a valid token. The token
-//! proves who the caller is; the role and author link are read from the database on every
-//! request, so a disabled user or a changed role takes effect at once.
+//! proves who the caller is; the role, author link and session generation are read from the
+//! database on every request, so a disabled user, a changed role or an ended session (logout,
+//! password change, reused refresh token) takes effect at once.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -52,7 +53,7 @@ impl FromRequest for CurrentUser {
         let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("app state missing"))?;
-            let user_id = state.jwt.verify(&token?)?;
+            let (user_id, generation) = state.jwt.verify(&token?)?;
             let user = state
                 .db
                 .run(move |conn| match users::find(conn, user_id) {
@@ -64,6 +65,13 @@ impl FromRequest for CurrentUser {
             let user = user.filter(|u| !u.disabled).ok_or_else(|| {
                 AppError::Unauthorized("the account no longer exists or is disabled".to_owned())
             })?;
+            // Read with the user on every request: an ended session is refused at once on
+            // every instance, at no extra query.
+            if user.session_generation != generation {
+                return Err(AppError::Unauthorized(
+                    "the session has ended (logout or password change): log in again".to_owned(),
+                ));
+            }
             let role = Role::parse(&user.role)
                 .ok_or_else(|| AppError::internal("unknown role in database"))?;
             // For the access log's line.

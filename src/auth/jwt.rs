@@ -15,6 +15,9 @@ pub struct Claims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// The user's session generation at issue: a token of an older one is refused.
+    #[serde(rename = "gen")]
+    pub generation: i64,
 }
 
 /// Signing and verification keys with the validation rules, built once at start-up.
@@ -44,8 +47,8 @@ impl JwtKeys {
         self.ttl_seconds
     }
 
-    /// Issues an access token for a user.
-    pub fn issue(&self, user_id: i64) -> Result<String, AppError> {
+    /// Issues an access token for a user at their current session generation.
+    pub fn issue(&self, user_id: i64, generation: i64) -> Result<String, AppError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -53,19 +56,22 @@ impl JwtKeys {
             aud: AUDIENCE.to_owned(),
             iat: now,
             exp: now.saturating_add(i64::try_from(self.ttl_seconds).unwrap_or(i64::MAX)),
+            generation,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)
     }
 
-    /// Verifies a token and returns the user id it was issued for.
-    pub fn verify(&self, token: &str) -> Result<i64, AppError> {
+    /// Verifies a token and returns the user id and session generation it was issued for.
+    pub fn verify(&self, token: &str) -> Result<(i64, i64), AppError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
             tracing::debug!(error = %e, "rejected access token");
             AppError::Unauthorized("invalid or expired access token".to_owned())
         })?;
-        data.claims
+        let user_id = data
+            .claims
             .sub
             .parse()
-            .map_err(|_| AppError::Unauthorized("invalid access token subject".to_owned()))
+            .map_err(|_| AppError::Unauthorized("invalid access token subject".to_owned()))?;
+        Ok((user_id, data.claims.generation))
     }
 }

@@ -31,6 +31,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        session_generation -> BigInt,
     }
 }
 

@@ -67,7 +67,16 @@ pub fn use_up(conn: &mut AnyConnection, id: i64) -> Result<bool, AppError> {
     Ok(n == 1)
 }
 
+/// Revokes a login's refresh tokens and ends its user's access tokens.
 pub fn revoke_family(conn: &mut AnyConnection, family: &str) -> Result<(), AppError> {
+    let owner = refresh_tokens::table
+        .filter(refresh_tokens::family.eq(family))
+        .select(refresh_tokens::user_id)
+        .first::<i64>(conn)
+        .optional()?;
+    if let Some(user_id) = owner {
+        super::users::end_sessions(conn, user_id)?;
+    }
     diesel::update(
         refresh_tokens::table.filter(
             refresh_tokens::family
@@ -80,8 +89,9 @@ pub fn revoke_family(conn: &mut AnyConnection, family: &str) -> Result<(), AppEr
     Ok(())
 }
 
-/// Revokes every token of a user (password change, disabling, deletion).
+/// Revokes every token of a user (password change, disabling, deletion), access tokens too.
 pub fn revoke_user(conn: &mut AnyConnection, user_id: i64) -> Result<(), AppError> {
+    super::users::end_sessions(conn, user_id)?;
     diesel::update(
         refresh_tokens::table.filter(
             refresh_tokens::user_id

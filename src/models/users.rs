@@ -19,6 +19,8 @@ pub struct User {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Bumped when the user's sessions end; access tokens carry the one they were issued at.
+    pub session_generation: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -142,4 +144,21 @@ pub fn linked_to_authors(
         .into_iter()
         .filter_map(|(a, u)| a.map(|a| (a, u)))
         .collect())
+}
+
+/// The user's session generation, for a new access token.
+pub fn session_generation(conn: &mut AnyConnection, id: i64) -> Result<i64, AppError> {
+    Ok(users::table
+        .find(id)
+        .select(users::session_generation)
+        .first(conn)?)
+}
+
+/// Ends every access token issued to the user so far (their refresh tokens are revoked by the
+/// caller): the next request with one is a 401.
+pub fn end_sessions(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+    diesel::update(users::table.find(id))
+        .set(users::session_generation.eq(users::session_generation + 1))
+        .execute(conn)?;
+    Ok(())
 }

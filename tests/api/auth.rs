@@ -109,9 +109,72 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_login(app: TestApp) 
     problem(refresh(&app, "not-a-token").await, StatusCode::UNAUTHORIZED).await;
 }
 
+async fn me(app: &TestApp, token: &str) -> StatusCode {
+    app.get_auth("/api/v1/admin/me", token).await.status()
+}
+
+/// Logout, a reused refresh token and a password change end the user's access tokens at once,
+/// on every instance, though they have not expired; a new login works.
+async fn ended_sessions_end_their_access_tokens_everywhere(app: TestApp) {
+    app.user_token("ed@headline.test", "editor", None).await;
+    let second = app.second_instance().await;
+    let login = || async {
+        let pair = app.login("ed@headline.test").await;
+        (
+            pair["access_token"].as_str().unwrap().to_owned(),
+            pair["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    };
+    let logout = |refresh_token: String| {
+        app.request(
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            Some(json!({ "refresh_token": refresh_token })),
+        )
+    };
+
+    // Logout.
+    let (access, refresh_token) = login().await;
+    assert_eq!(me(&second, &access).await, StatusCode::OK);
+    assert_eq!(logout(refresh_token).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(me(&app, &access).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(&second, &access).await, StatusCode::UNAUTHORIZED);
+
+    // A refresh token used twice: the login is revoked, its access tokens too.
+    let (_, r1) = login().await;
+    let rotated: Value = json_of(refresh(&app, &r1).await, StatusCode::OK).await;
+    let access = rotated["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(me(&second, &access).await, StatusCode::OK);
+    problem(refresh(&app, &r1).await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(me(&second, &access).await, StatusCode::UNAUTHORIZED);
+
+    // A password change.
+    let (access, _) = login().await;
+    app.state
+        .db
+        .write(|conn| {
+            headline::auth::set_password(conn, "ed@headline.test", "a brand new passphrase")
+        })
+        .await
+        .unwrap();
+    let body = problem(
+        app.get_auth("/api/v1/admin/me", &access).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("session has ended")
+    );
+    assert_eq!(me(&second, &access).await, StatusCode::UNAUTHORIZED);
+}
+
 fn claims(overrides: Value) -> Value {
     let now = chrono::Utc::now().timestamp();
-    let mut claims = json!({"sub": "1", "iss": "headline", "aud": "headline-admin", "iat": now, "exp": now + 600});
+    let mut claims = json!({"sub": "1", "iss": "headline", "aud": "headline-admin", "iat": now, "exp": now + 600, "gen": 0});
     for (k, v) in overrides.as_object().unwrap() {
         claims[k] = v.clone();
     }
@@ -318,5 +381,6 @@ crate::backend_tests!(
     refresh_tokens_rotate_and_a_reused_one_revokes_the_login,
     tokens_are_verified_strictly,
     disabling_a_user_locks_them_out_at_once,
+    ended_sessions_end_their_access_tokens_everywhere,
     repeated_failed_logins_are_rate_limited,
 );

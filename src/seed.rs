@@ -149,6 +149,7 @@ fn publish(conn: &mut AnyConnection, story: Story<'_>) -> Result<i64, AppError> 
         published_at: Some(story.published_at),
         author_ids: story.author_ids,
         topic_ids: story.topic_ids,
+        rendered: None,
     };
     let created = articles::create(conn, &draft, None)?;
     let published = articles::save(

@@ -380,6 +380,7 @@ fn render(d: Draft, now: NaiveDateTime) -> (ArticleRow, Vec<BylineRow>, Vec<Topi
         published_at: d.published_at,
         author_ids: d.authors,
         topic_ids: d.topics,
+        rendered: None,
     };
     let row = ArticleRow {
         id: d.id,

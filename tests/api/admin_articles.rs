@@ -387,7 +387,60 @@ async fn references_to_missing_authors_topics_or_lists_are_invalid(app: TestApp)
     assert_eq!(fields, ["author_ids", "topic_ids", "related_list_id"]);
 }
 
+/// A body that would take the sanitizer seconds (80,000 nested quotes) is a 422 naming the
+/// limit, made before the write transaction; an edit of the title keeps the stored HTML.
+async fn bodies_nested_too_deep_are_refused_and_others_render_once(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    let deep = ">".repeat(80_000);
+    let body = problem(
+        app.post(
+            "/api/v1/admin/articles",
+            &token,
+            json!({"title": "Deep", "body_markdown": deep}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "body_markdown");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 100")
+    );
+
+    let article = draft(
+        &app,
+        &token,
+        "Shallow",
+        json!({"body_markdown": "> Quoted **once**."}),
+    )
+    .await;
+    let id = article["id"].as_i64().unwrap();
+    let path = format!("/api/v1/admin/articles/{id}");
+    problem(
+        app.patch(
+            &path,
+            &token,
+            json!({"body_markdown": "<div>".repeat(1000)}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let edited = json_of(
+        app.patch(&path, &token, json!({"title": "Shallow, retitled"}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(edited["data"]["body_html"], article["body_html"]);
+    assert_eq!(edited["data"]["excerpt"], "Quoted once.");
+}
+
 crate::backend_tests!(
+    bodies_nested_too_deep_are_refused_and_others_render_once,
     creating_an_article_derives_slug_excerpt_html_and_reading_time,
     patch_changes_only_what_it_names_and_null_clears,
     stale_versions_are_refused_and_change_nothing,

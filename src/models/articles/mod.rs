@@ -122,6 +122,10 @@ pub struct ArticleDraft {
     pub published_at: Option<NaiveDateTime>,
     pub author_ids: Vec<i64>,
     pub topic_ids: Vec<i64>,
+    /// `body_markdown` rendered, when already known (made before the write, or taken from the
+    /// stored row); otherwise [`ArticleDraft::columns`] renders it. Not part of a revision.
+    #[serde(skip)]
+    pub rendered: Option<text::Rendered>,
 }
 
 /// The stored columns of a draft, derived ones (HTML, excerpt, reading time) rendered once here.
@@ -151,6 +155,15 @@ pub(crate) struct ArticleColumns {
 impl ArticleDraft {
     pub(crate) fn columns(&self) -> ArticleColumns {
         let image = self.feature_image.clone();
+        let rendered = self.rendered.clone();
+        let (body_html, derived, reading_time_minutes) = match rendered {
+            Some(r) => (r.html, r.excerpt, r.reading_time_minutes),
+            None => (
+                text::render_markdown(&self.body_markdown),
+                None,
+                text::reading_time_minutes(&self.body_markdown),
+            ),
+        };
         ArticleColumns {
             slug: self.slug.clone(),
             title: self.title.clone(),
@@ -158,10 +171,11 @@ impl ArticleDraft {
             excerpt: self
                 .excerpt
                 .clone()
+                .or(derived)
                 .unwrap_or_else(|| text::derive_excerpt(&self.body_markdown)),
             excerpt_custom: self.excerpt.is_some(),
-            body_html: text::render_markdown(&self.body_markdown),
-            reading_time_minutes: text::reading_time_minutes(&self.body_markdown),
+            body_html,
+            reading_time_minutes,
             body_markdown: self.body_markdown.clone(),
             published_at: self.published_at,
             feature_image_url: image.as_ref().map(|i| i.url.clone()),
@@ -198,6 +212,11 @@ impl Article {
             published_at: self.published_at,
             author_ids,
             topic_ids,
+            rendered: Some(text::Rendered {
+                html: self.body_html.clone(),
+                excerpt: (!self.excerpt_custom).then(|| self.excerpt.clone()),
+                reading_time_minutes: self.reading_time_minutes,
+            }),
         }
     }
 

@@ -149,6 +149,8 @@ impl UpdateArticle {
         }
         if let Some(body) = self.body_markdown {
             draft.body_markdown = body;
+            // The caller sets the rendering it made before the transaction.
+            draft.rendered = None;
         }
         if let Some(ids) = self.author_ids {
             draft.author_ids = ids;
@@ -192,6 +194,20 @@ fn apply_seo(draft: &mut ArticleDraft, seo: SeoInput) -> Result<(), AppError> {
         draft.seo_canonical_url = cleaned("seo.canonical_url", v, validate::MAX_URL)?;
     }
     Ok(())
+}
+
+/// Renders a body on the blocking pool, before the write transaction (so that no body holds the
+/// write lock while it renders): a body over the size limit or nested too deep is a 422.
+async fn render(body: String) -> Result<crate::text::Rendered, AppError> {
+    if body.len() > validate::MAX_BODY {
+        return Err(AppError::invalid(
+            "body_markdown",
+            format!("must be at most {} bytes", validate::MAX_BODY),
+        ));
+    }
+    web::block(move || crate::text::Rendered::of(&body))
+        .await?
+        .map_err(|reason| AppError::invalid("body_markdown", reason))
 }
 
 /// Checks a draft's values (lengths, formats); existence of referenced rows is checked in
@@ -308,6 +324,7 @@ pub async fn create(
             .author_ids
             .unwrap_or_else(|| user.author_id.into_iter().collect()),
         topic_ids: input.topic_ids.unwrap_or_default(),
+        rendered: None,
     };
     if let Some(seo) = input.seo {
         apply_seo(&mut draft, seo)?;
@@ -319,6 +336,7 @@ pub async fn create(
         ));
     }
     validate_draft(&draft, &user)?;
+    draft.rendered = Some(render(draft.body_markdown.clone()).await?);
     let now = state.clock.now();
     let view = state
         .db
@@ -358,6 +376,10 @@ pub async fn update(
     let id = id.into_inner();
     let if_match = if_match_version(&req)?;
     let patch = body.0;
+    let rendered = match &patch.body_markdown {
+        Some(body) => Some(render(body.clone()).await?),
+        None => None,
+    };
     let now = state.clock.now();
     let view = state
         .db
@@ -375,6 +397,9 @@ pub async fn update(
                 patch.version,
             )?;
             patch.apply(&mut draft)?;
+            if rendered.is_some() {
+                draft.rendered = rendered;
+            }
             validate_draft(&draft, &user)?;
             check_references(conn, &draft)?;
             let saved = articles::save(conn, &current, expected, &draft, None, Some(user.id))?;

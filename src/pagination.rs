@@ -83,8 +83,9 @@ impl Cursor {
                 let micros: i64 = key.parse().map_err(|_| bad())?;
                 Key::Time(
                     DateTime::from_timestamp_micros(micros)
-                        .ok_or_else(bad)?
-                        .naive_utc(),
+                        .map(|t| t.naive_utc())
+                        .filter(|t| crate::validate::date_in_range(*t))
+                        .ok_or_else(bad)?,
                 )
             }
             KeyKind::Text => Key::Text(key.to_owned()),

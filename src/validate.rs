@@ -15,6 +15,31 @@ pub const MIN_PASSWORD: usize = 12;
 pub const MAX_PASSWORD: usize = 256;
 pub const MAX_EMAIL: usize = 254;
 
+/// The years a date may be written in: wide enough for any archive, narrow enough for both
+/// databases (PostgreSQL refuses years before 4713 BC; chrono reads years up to ±262,143). The
+/// schema's `pattern` says the same of the text, so the year is checked as written, in its own
+/// offset.
+pub const MIN_YEAR: i32 = 1900;
+pub const MAX_YEAR: i32 = 9999;
+
+/// Whether a date as the client wrote it is in [`MIN_YEAR`]..=[`MAX_YEAR`].
+pub fn written_date_in_range(at: &chrono::DateTime<chrono::FixedOffset>) -> bool {
+    use chrono::Datelike;
+    (MIN_YEAR..=MAX_YEAR).contains(&at.year())
+}
+
+/// Whether a stored (UTC) date can have come from one: a day's offset may move it into the
+/// year before or after. For values that round-trip through cursors.
+pub fn date_in_range(at: chrono::NaiveDateTime) -> bool {
+    use chrono::Datelike;
+    (MIN_YEAR - 1..=MAX_YEAR + 1).contains(&at.year())
+}
+
+/// The message for a date outside that range.
+pub fn date_range_message() -> String {
+    format!("must be between the years {MIN_YEAR} and {MAX_YEAR}")
+}
+
 /// Collects field errors; [`Validator::finish`] turns them into one 422.
 #[derive(Default)]
 pub struct Validator {

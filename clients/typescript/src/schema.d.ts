@@ -1012,7 +1012,7 @@ export interface components {
             related_list_id?: number | null;
             /**
              * Format: date-time
-             * @description The publication date to show; publishing is a separate step.
+             * @description The publication date to show (years 1900–9999); publishing is a separate step.
              * @example 2026-11-24T09:30:00Z
              */
             published_at?: string | null;
@@ -1389,7 +1389,8 @@ export interface components {
             /**
              * Format: date-time
              * @description When to publish. In the future: scheduled, and public when the time comes. Absent: now
-             *     (or the article's earlier publication date, when it was published before).
+             *     (or the article's earlier publication date, when it was published before). Years
+             *     1900–9999.
              * @example 2026-11-25T06:00:00Z
              */
             publish_at?: string | null;
@@ -3013,9 +3014,9 @@ export interface operations {
                  */
                 author?: string;
                 q?: string;
-                /** @description Only articles published strictly after this time (RFC 3339). */
+                /** @description Only articles published strictly after this time (RFC 3339, years 1900–9999). */
                 published_after?: string;
-                /** @description Only articles published strictly before this time (RFC 3339). */
+                /** @description Only articles published strictly before this time (RFC 3339, years 1900–9999). */
                 published_before?: string;
                 sort?: "-published_at" | "published_at" | "-updated_at" | "title" | "relevance";
                 include?: string;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -54,10 +54,12 @@ pub struct ListQuery {
     /// most recently written matching articles; relevance ranks the newest 1,000 matches. At most 200 characters.
     #[param(schema_with = param_schemas::query)]
     pub q: Option<String>,
-    /// Only articles published strictly after this time (RFC 3339).
-    pub published_after: Option<DateTime<Utc>>,
-    /// Only articles published strictly before this time (RFC 3339).
-    pub published_before: Option<DateTime<Utc>>,
+    /// Only articles published strictly after this time (RFC 3339, years 1900–9999).
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-")]
+    pub published_after: Option<DateTime<FixedOffset>>,
+    /// Only articles published strictly before this time (RFC 3339, years 1900–9999).
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-")]
+    pub published_before: Option<DateTime<FixedOffset>>,
     /// `-published_at` (default), `published_at`, `-updated_at`, `title`, or `relevance`
     /// (the default with `q`, and only with `q`).
     #[param(schema_with = param_schemas::content_sort)]
@@ -167,8 +169,8 @@ pub async fn list(
     let author_slug = query.author.clone();
     let count = query.count.unwrap_or(false);
     let (published_after, published_before) = (
-        query.published_after.map(|t| t.naive_utc()),
-        query.published_before.map(|t| t.naive_utc()),
+        query_date("published_after", query.published_after)?,
+        query_date("published_before", query.published_before)?,
     );
 
     let now = state.clock.now();
@@ -536,5 +538,23 @@ pub async fn related(
                 format!("/api/v1/articles/{current}/related{query}"),
             ))
         }
+    }
+}
+
+/// A date filter as stored, refused (400 naming it) outside the years dates may have.
+fn query_date(
+    name: &str,
+    value: Option<DateTime<FixedOffset>>,
+) -> Result<Option<chrono::NaiveDateTime>, AppError> {
+    match value {
+        Some(at) if !crate::validate::written_date_in_range(&at) => {
+            let message = crate::validate::date_range_message();
+            Err(AppError::BadRequest {
+                code: "invalid_query",
+                detail: format!("invalid query string: `{name}` {message}"),
+                errors: Some(vec![crate::error::FieldError::new(name, message)]),
+            })
+        }
+        at => Ok(at.map(|t| t.naive_utc())),
     }
 }

@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, FixedOffset, SubsecRound};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -20,8 +20,10 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
     /// When to publish. In the future: scheduled, and public when the time comes. Absent: now
-    /// (or the article's earlier publication date, when it was published before).
-    pub publish_at: Option<DateTime<Utc>>,
+    /// (or the article's earlier publication date, when it was published before). Years
+    /// 1900–9999.
+    #[schema(pattern = r"^(19|[2-9][0-9])[0-9]{2}-")]
+    pub publish_at: Option<DateTime<FixedOffset>>,
     /// The version this is based on; a stale one answers 409.
     pub version: Option<i64>,
 }
@@ -68,6 +70,15 @@ pub async fn publish(
     let id = id.into_inner();
     let if_match = if_match_version(&req)?;
     let input = body.0.unwrap_or_default();
+    if input
+        .publish_at
+        .is_some_and(|at| !crate::validate::written_date_in_range(&at))
+    {
+        return Err(AppError::invalid(
+            "publish_at",
+            crate::validate::date_range_message(),
+        ));
+    }
     let now = state.clock.now();
     let view = state
         .db

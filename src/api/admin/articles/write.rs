@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -91,8 +91,9 @@ pub struct CreateArticle {
     pub feature_image: Option<FeatureImageInput>,
     pub seo: Option<SeoInput>,
     pub related_list_id: Option<i64>,
-    /// The publication date to show; publishing is a separate step.
-    pub published_at: Option<DateTime<Utc>>,
+    /// The publication date to show (years 1900–9999); publishing is a separate step.
+    #[schema(pattern = r"^(19|[2-9][0-9])[0-9]{2}-")]
+    pub published_at: Option<DateTime<FixedOffset>>,
 }
 
 /// A partial update: absent fields are left alone, `null` clears an optional field.
@@ -126,8 +127,8 @@ pub struct UpdateArticle {
     #[schema(value_type = Option<i64>)]
     pub related_list_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
-    pub published_at: Option<Option<DateTime<Utc>>>,
+    #[schema(value_type = Option<DateTime<FixedOffset>>, pattern = r"^(19|[2-9][0-9])[0-9]{2}-")]
+    pub published_at: Option<Option<DateTime<FixedOffset>>>,
     /// The version this edit is based on; a stale one answers 409.
     pub version: Option<i64>,
 }
@@ -196,6 +197,17 @@ fn apply_seo(draft: &mut ArticleDraft, seo: SeoInput) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A `published_at` as written, refused (422) outside the years a date may have.
+fn check_published_at(at: Option<&DateTime<FixedOffset>>) -> Result<(), AppError> {
+    match at {
+        Some(at) if !validate::written_date_in_range(at) => Err(AppError::invalid(
+            "published_at",
+            validate::date_range_message(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Renders a body on the blocking pool, before the write transaction (so that no body holds the
 /// write lock while it renders): a body over the size limit or nested too deep is a 422.
 async fn render(body: String) -> Result<crate::text::Rendered, AppError> {
@@ -226,6 +238,12 @@ pub(super) fn validate_draft(
             "body_markdown",
             format!("must be at most {} bytes", validate::MAX_BODY),
         );
+    }
+    if draft
+        .published_at
+        .is_some_and(|at| !validate::date_in_range(at))
+    {
+        v.error("published_at", validate::date_range_message());
     }
     v.ids("author_ids", &draft.author_ids, validate::MAX_IDS);
     v.ids("topic_ids", &draft.topic_ids, validate::MAX_IDS);
@@ -306,6 +324,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     policy::article(&user, ArticleAction::Create, None)?;
     let input = body.0;
+    check_published_at(input.published_at.as_ref())?;
     let title = trimmed("title", input.title, validate::MAX_TITLE)?;
     let slug_given = input.slug.is_some();
     let mut draft = ArticleDraft {
@@ -376,6 +395,7 @@ pub async fn update(
     let id = id.into_inner();
     let if_match = if_match_version(&req)?;
     let patch = body.0;
+    check_published_at(patch.published_at.as_ref().and_then(Option::as_ref))?;
     let rendered = match &patch.body_markdown {
         Some(body) => Some(render(body.clone()).await?),
         None => None,

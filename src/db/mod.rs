@@ -283,13 +283,17 @@ impl Db {
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
     {
         let out = self.write_blocking(|conn| {
-            let out = f(conn)?;
+            // First, not last: the row lock it takes (PostgreSQL) makes content writes take
+            // turns from their start. Each then reads what the one before committed, so rows
+            // are never locked in opposite orders (topics' and authors' counts: deadlocks), a
+            // write without a precondition never meets a version that moved under it, and two
+            // creates with one title see each other's slug. SQLite's writers take turns anyway.
             diesel::update(schema::content_version::table)
                 .set(
                     schema::content_version::generation.eq(schema::content_version::generation + 1),
                 )
                 .execute(conn)?;
-            Ok(out)
+            f(conn)
         })?;
         self.content_writes.fetch_add(1, Ordering::SeqCst);
         Ok(out)

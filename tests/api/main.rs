@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin_articles;
+mod attacks;
 mod auth;
 mod cache;
 mod compression;

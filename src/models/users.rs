@@ -121,11 +121,19 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The active admins, counted for the last-admin rule. On PostgreSQL their rows are locked
+/// (in id order) until the transaction ends: two concurrent demotions take turns, and the
+/// second counts what the first left. SQLite's writers take turns anyway.
 pub fn count_active_admins(conn: &mut AnyConnection) -> Result<i64, AppError> {
-    Ok(users::table
+    let admins = users::table
         .filter(users::role.eq("admin").and(users::disabled.eq(false)))
-        .count()
-        .get_result(conn)?)
+        .order(users::id)
+        .select(users::id);
+    let n = match conn {
+        AnyConnection::Postgresql(pg) => admins.for_update().load::<i64>(pg)?.len(),
+        AnyConnection::Sqlite(lite) => admins.load::<i64>(lite)?.len(),
+    };
+    Ok(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 /// The user linked to each of `author_ids`, by author id.

@@ -99,9 +99,19 @@ pub struct Settings {
     #[arg(long, env = "HEADLINE_CORS_ALLOW_HEADERS", default_value = "")]
     pub cors_allow_headers: String,
 
-    /// Failed logins allowed per e-mail address per minute before a 429.
+    /// Login attempts allowed per account per minute before a 429 (an address that has
+    /// logged in to the account is not held to it).
     #[arg(long, env = "HEADLINE_LOGIN_RATE", default_value_t = 10)]
     pub login_rate_per_minute: u32,
+
+    /// Login attempts allowed per client address per minute before a 429.
+    #[arg(long, env = "HEADLINE_LOGIN_RATE_PER_ADDRESS", default_value_t = 30)]
+    pub login_rate_per_address: u32,
+
+    /// Proxies (CIDRs, comma separated) whose `Forwarded` / `X-Forwarded-For` name the
+    /// client. Empty: the TCP peer is the client, whatever those headers say.
+    #[arg(long, env = "HEADLINE_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
 
     /// Log lines on stderr: `pretty` (colours only on a terminal) or `json` (one object a line).
     #[arg(
@@ -154,6 +164,8 @@ impl Settings {
             pool_timeout_ms: 5000,
             workers: 1,
             login_rate_per_minute: 10,
+            login_rate_per_address: 30,
+            trusted_proxies: String::new(),
             cors_origins: "*".to_owned(),
             cors_allow_headers: String::new(),
             log_format: LogFormat::Pretty,
@@ -162,17 +174,14 @@ impl Settings {
         }
     }
 
+    /// The networks of `HEADLINE_TRUSTED_PROXIES`.
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        cidrs("HEADLINE_TRUSTED_PROXIES", &self.trusted_proxies)
+    }
+
     /// The networks of `HEADLINE_METRICS_NETWORKS`.
     pub fn metrics_networks(&self) -> Result<Vec<ipnet::IpNet>, String> {
-        self.metrics_networks
-            .split(',')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(|n| {
-                n.parse()
-                    .map_err(|_| format!("HEADLINE_METRICS_NETWORKS: `{n}` is not a CIDR network"))
-            })
-            .collect()
+        cidrs("HEADLINE_METRICS_NETWORKS", &self.metrics_networks)
     }
 
     /// Checks what can be checked without the database, so that a refused start touches
@@ -182,6 +191,7 @@ impl Settings {
             return Err("HEADLINE_JWT_SECRET must be at least 32 bytes".to_owned());
         }
         self.metrics_networks()?;
+        self.trusted_proxies()?;
         if self.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err("HEADLINE_METRICS_TOKEN must be at least 16 characters".to_owned());
         }
@@ -228,4 +238,17 @@ impl Settings {
 /// The CPU cores this process may use.
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// A comma list of CIDR networks (a bare address is its own /32 or /128).
+fn cidrs(setting: &str, list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            n.parse::<ipnet::IpNet>()
+                .or_else(|_| n.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{setting}: `{n}` is not a CIDR network or an address"))
+        })
+        .collect()
 }

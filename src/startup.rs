@@ -14,7 +14,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 use crate::api::extract::{path_error, query_error};
 use crate::api::fallback::{KnownRoutes, not_found_or_method};
 use crate::auth::jwt::JwtKeys;
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::rate_limit::LoginLimits;
 use crate::auth::{Role, random_token};
 use crate::config::Settings;
 use crate::db::{Db, migrations};
@@ -26,7 +26,7 @@ pub struct AppState {
     pub db: Db,
     pub jwt: JwtKeys,
     pub settings: Settings,
-    pub login_limiter: LoginLimiter,
+    pub login_limits: LoginLimits,
     /// Bounds Argon2 work (logins, password changes): see `auth::password::PasswordGate`.
     pub password_gate: crate::auth::password::PasswordGate,
     pub routes: KnownRoutes,
@@ -164,7 +164,10 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
     let doc = crate::openapi::document();
     Ok(Arc::new(AppState {
         jwt: JwtKeys::new(&secret, settings.access_token_ttl),
-        login_limiter: LoginLimiter::new(settings.login_rate_per_minute),
+        login_limits: LoginLimits::new(
+            settings.login_rate_per_minute,
+            settings.login_rate_per_address,
+        ),
         password_gate: crate::auth::password::PasswordGate::for_cores(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         ),

@@ -1,6 +1,6 @@
 //! `POST /api/v1/auth/login`, `/auth/refresh`, `/auth/logout`, and `GET /api/v1/admin/me`.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,17 +81,23 @@ fn bad_credentials() -> AppError {
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
         (status = 401, description = "Wrong e-mail or password, or a disabled account", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts for this e-mail", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address or for this account; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/login")]
 pub async fn login(
     state: web::Data<AppState>,
     body: SmallJson<LoginRequest>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let LoginRequest { email, password } = body.0;
     let email = email.trim().to_lowercase();
-    if let Err(retry_after) = state.login_limiter.check(&email) {
+    let trusted = state
+        .settings
+        .trusted_proxies()
+        .map_err(AppError::internal)?;
+    let address = crate::auth::rate_limit::client_address(&req, &trusted);
+    if let Err(retry_after) = state.login_limits.attempt(&email, address) {
         return Err(AppError::TooManyRequests { retry_after });
     }
     let lookup = email.clone();
@@ -108,12 +114,9 @@ pub async fn login(
     let ok = state.password_gate.verify(password, stored).await?;
     let user = match user {
         Some(user) if ok && !user.disabled => user,
-        _ => {
-            state.login_limiter.record_failure(&email);
-            return Err(bad_credentials());
-        }
+        _ => return Err(bad_credentials()),
     };
-    state.login_limiter.reset(&email);
+    state.login_limits.succeeded(&email, address);
     let st = state.clone();
     let pair = state
         .db

@@ -6,7 +6,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{JWT_SECRET, PASSWORD, TestApp, json_of, problem};
+use futures_util::future::join_all;
+
+use crate::helpers::{Backend, JWT_SECRET, PASSWORD, TestApp, json_of, problem};
 
 async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
     app.request(
@@ -302,21 +304,108 @@ async fn disabling_a_user_locks_them_out_at_once(app: TestApp) {
 }
 
 async fn repeated_failed_logins_are_rate_limited(app: TestApp) {
-    app.admin_token().await;
+    // An account no one has logged in to from here yet.
+    app.state
+        .db
+        .write(|conn| {
+            headline::auth::create_user(
+                conn,
+                "ed@headline.test",
+                PASSWORD,
+                headline::auth::Role::Editor,
+                None,
+            )
+        })
+        .await
+        .unwrap();
     let attempt = || {
         app.request(
             Method::POST,
             "/api/v1/auth/login",
             None,
-            Some(json!({"email": "admin@headline.test", "password": "definitely wrong"})),
+            Some(json!({"email": "ed@headline.test", "password": "definitely wrong"})),
         )
     };
-    for _ in 0..10 {
-        problem(attempt().await, StatusCode::UNAUTHORIZED).await;
+    // A burst: every attempt takes its turn before the password is checked, so no more than
+    // the limit (10 a minute) are checked.
+    let burst = join_all((0..40).map(|_| attempt())).await;
+    let checked = burst
+        .iter()
+        .filter(|r| r.status() == StatusCode::UNAUTHORIZED)
+        .count();
+    let limited: Vec<_> = burst
+        .iter()
+        .filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert_eq!((checked, limited.len()), (10, 30));
+    assert!(
+        limited
+            .iter()
+            .all(|r| r.headers().contains_key("retry-after"))
+    );
+}
+
+async fn login_limits_follow_the_client_behind_trusted_proxies() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn_with(backend, |s| {
+            s.trusted_proxies = "127.0.0.1".to_owned();
+            s.login_rate_per_address = 5;
+        })
+        .await
+        else {
+            continue;
+        };
+        app.user_token("ed@headline.test", "editor", None).await;
+        let from = |address: &'static str, password: &'static str| {
+            app.client
+                .post(app.url("/api/v1/auth/login"))
+                .json(&json!({"email": "ed@headline.test", "password": password}))
+                .header("X-Forwarded-For", address)
+                .send()
+        };
+        // The owner logs in from home; an attacker fails from elsewhere until limited.
+        assert_eq!(
+            from("198.51.100.7", PASSWORD).await.unwrap().status(),
+            StatusCode::OK
+        );
+        for _ in 0..5 {
+            let res = from("203.0.113.9", "wrong").await.unwrap();
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        }
+        let res = from("203.0.113.9", "wrong").await.unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        // Each proxied client has its own allowance, and the owner's home still works.
+        assert_eq!(
+            from("203.0.113.10", "wrong").await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            from("198.51.100.7", PASSWORD).await.unwrap().status(),
+            StatusCode::OK
+        );
     }
-    let res = attempt().await;
-    assert!(res.headers().contains_key("retry-after"));
-    problem(res, StatusCode::TOO_MANY_REQUESTS).await;
+}
+
+#[actix_web::test]
+async fn login_limits_are_kept_per_client_address() {
+    login_limits_follow_the_client_behind_trusted_proxies().await;
+    // Without trusted proxies the header is anyone's to write: the peer is the client.
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.login_rate_per_address = 3)
+        .await
+        .unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let res = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": format!("user{i}@headline.test"), "password": "wrong"}))
+            .header("X-Forwarded-For", format!("203.0.113.{i}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429]);
 }
 
 /// `headline user set-password` (through the function it calls): the new password logs in,

@@ -162,7 +162,7 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         }
     }
     let doc = crate::openapi::document();
-    Ok(Arc::new(AppState {
+    let state = Arc::new(AppState {
         jwt: JwtKeys::new(&secret, settings.access_token_ttl),
         login_limits: LoginLimits::new(
             settings.login_rate_per_minute,
@@ -180,7 +180,15 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         clock: crate::clock::Clock::system(),
         db,
         settings,
-    }))
+    });
+    if let (Some(channel), true) = (state.db.notify_channel(), state.settings.cache) {
+        crate::db::notify::spawn_listener(
+            state.settings.database_url.clone(),
+            channel.to_owned(),
+            &state,
+        );
+    }
+    Ok(state)
 }
 
 /// CORS for browser frontends and admin tools: the configured origins, the API's methods and the

@@ -171,6 +171,9 @@ struct Sync {
     local_writes: u64,
     checked: Option<Instant>,
     next_scheduled: Option<NaiveDateTime>,
+    /// Content-write notifications received (PostgreSQL's `NOTIFY`): a sync that began
+    /// before one must not mark the cache current.
+    notified: u64,
 }
 
 pub struct ResponseCache {
@@ -227,6 +230,7 @@ impl ResponseCache {
                 local_writes: 0,
                 checked: None,
                 next_scheduled: None,
+                notified: 0,
             }),
             interval,
             in_flight: Mutex::new(HashMap::new()),
@@ -246,6 +250,18 @@ impl ResponseCache {
             key: key.to_owned(),
             _done: tx,
         })
+    }
+
+    /// Another instance committed a content write (PostgreSQL told us): empty the cache now,
+    /// and make the next request sync before anything is kept again. Responses being made
+    /// meanwhile carry the old generation and are not kept.
+    pub fn content_changed_elsewhere(&self) {
+        let mut sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
+        sync.notified += 1;
+        sync.generation = -1;
+        sync.checked = None;
+        self.clear();
+        drop(sync);
     }
 
     /// Bytes held and entries, for `/metrics`.
@@ -307,6 +323,7 @@ impl ResponseCache {
         now: NaiveDateTime,
         local_writes: u64,
     ) -> Result<(i64, u64), AppError> {
+        let notified = self.sync.lock().unwrap_or_else(|e| e.into_inner()).notified;
         let (generation, next_scheduled) = db
             .run(move |conn| {
                 let generation: i64 = content_version::table
@@ -321,6 +338,12 @@ impl ResponseCache {
             })
             .await?;
         let mut sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
+        if sync.notified != notified {
+            // Another instance wrote while this looked: what it read may be older already.
+            // Nothing made now is kept (no generation is this one); the next request syncs
+            // again.
+            return Ok((i64::MIN, local_writes));
+        }
         if sync.generation != generation {
             self.clear();
         }
@@ -329,6 +352,7 @@ impl ResponseCache {
             local_writes,
             checked: Some(Instant::now()),
             next_scheduled,
+            notified,
         };
         Ok((generation, local_writes))
     }

@@ -6,6 +6,7 @@
 
 pub mod ids;
 pub mod migrations;
+pub mod notify;
 pub mod schema;
 
 pub use ids::in_ids;
@@ -179,6 +180,10 @@ pub struct Db {
     /// Content writes committed by this process: lets the response cache see its own writes at
     /// once, without asking the database.
     content_writes: Arc<AtomicU64>,
+    /// PostgreSQL: the channel content writes notify (see [`notify`]), and this process's
+    /// name in the notifications, so that its listener skips its own writes.
+    channel: Option<Arc<str>>,
+    instance: u64,
 }
 
 impl std::fmt::Debug for Db {
@@ -203,12 +208,32 @@ impl Db {
             .test_on_check_out(false)
             .connection_timeout(timeout)
             .build(ConnectionManager::new(url))?;
+        let channel = match backend {
+            Backend::Postgres => Some(
+                notify::channel(&mut pool.get()?.conn)
+                    .map_err(r2d2::Error::QueryError)?
+                    .into(),
+            ),
+            Backend::Sqlite => None,
+        };
         Ok(Self {
             pool,
             backend,
             write_lock: Arc::new(Mutex::new(())),
             content_writes: Arc::new(AtomicU64::new(0)),
+            channel,
+            instance: rand::random(),
         })
+    }
+
+    /// The channel content writes notify, on PostgreSQL.
+    pub fn notify_channel(&self) -> Option<&str> {
+        self.channel.as_deref()
+    }
+
+    /// This handle's name in its notifications.
+    pub fn instance(&self) -> u64 {
+        self.instance
     }
 
     pub fn backend(&self) -> Backend {
@@ -293,6 +318,10 @@ impl Db {
                     schema::content_version::generation.eq(schema::content_version::generation + 1),
                 )
                 .execute(conn)?;
+            if let (AnyConnection::Postgresql(pg), Some(channel)) = (&mut *conn, &self.channel) {
+                // Delivered at commit, to every instance's cache listener.
+                pg.batch_execute(&format!("NOTIFY {channel}, '{}'", self.instance))?;
+            }
             f(conn)
         })?;
         self.content_writes.fetch_add(1, Ordering::SeqCst);

@@ -19,13 +19,20 @@ async fn fetch(app: &TestApp, path: &str) -> (String, Value) {
     (cache, json_of(res, StatusCode::OK).await)
 }
 
-/// Asserts `path` is served from the cache on a second read, then returns the body.
+/// Asserts `path` is served from the cache on a later read, then returns the body. On
+/// PostgreSQL a notification of a write made just before may still empty the cache once: a
+/// few reads are allowed for it to settle.
 async fn cached(app: &TestApp, path: &str) -> Value {
     let (_, first) = fetch(app, path).await;
-    let (state, second) = fetch(app, path).await;
-    assert_eq!(state, "hit", "{path} is cached");
-    assert_eq!(first, second);
-    second
+    for _ in 0..50 {
+        let (state, again) = fetch(app, path).await;
+        if state == "hit" {
+            assert_eq!(first, again);
+            return again;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{path} is not cached");
 }
 
 async fn every_kind_of_content_write_invalidates_cached_responses(app: TestApp) {
@@ -214,6 +221,43 @@ async fn two_instances_on_one_database_invalidate_each_other(app: TestApp) {
         fetch(&other, "/api/v1/articles").await.1["data"][0]["title"],
         "Back home"
     );
+}
+
+/// A takedown on PostgreSQL reaches another instance's cache by `NOTIFY`, not by its poll:
+/// here the other instance polls only hourly. (Timed by the benchmark notes, not here: the
+/// test only waits for it, up to two seconds.)
+#[actix_web::test]
+async fn an_unpublish_leaves_other_postgresql_instances_at_once() {
+    let Some(app) = TestApp::spawn(crate::helpers::Backend::Postgres).await else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let other = app
+        .second_instance_with(|s| s.cache_sync_ms = 3_600_000)
+        .await;
+    let (token, _) = editor(&app).await;
+    let a = published(&app, &token, "Takedown", "2024-01-01T00:00:00Z", json!({})).await;
+    let path = format!("/api/v1/articles/{}", a["slug"].as_str().unwrap());
+    cached(&other, &path).await;
+    json_of(
+        app.post(
+            &format!("/api/v1/admin/articles/{}/unpublish", a["id"]),
+            &token,
+            json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let started = std::time::Instant::now();
+    while other.get(&path).await.status() != StatusCode::NOT_FOUND {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "still served by the other instance"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    eprintln!("gone from the other instance after {:?}", started.elapsed());
 }
 
 /// A scheduled article becomes public with no write: the cache must let go of the responses

@@ -10,6 +10,7 @@ mod auth;
 mod cache;
 mod compression;
 mod content;
+mod crash;
 mod errors;
 mod factories;
 mod lists;

@@ -192,6 +192,26 @@ pub fn reading_time_minutes(markdown: &str) -> i32 {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any title gives a valid slug (or none, to be given by hand), and a slug is its own.
+        #[test]
+        fn slugify_gives_a_valid_slug_or_nothing(title in "\\PC{0,400}") {
+            let slug = slugify(&title);
+            prop_assert!(slug.is_empty() || is_valid_slug(&slug), "{:?} -> {:?}", title, slug);
+            prop_assert_eq!(slugify(&slug), slug.clone());
+        }
+
+        /// Any body renders or is refused with a reason; never a panic.
+        #[test]
+        fn any_body_renders_or_is_refused(body in "[>*_#`\\[\\]()<div>/ a-z\n-]{0,600}") {
+            if let Ok(r) = Rendered::of(&body) {
+                prop_assert!(r.reading_time_minutes >= 1);
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -558,3 +558,33 @@ fn query_date(
         at => Ok(at.map(|t| t.naive_utc())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `include` and `fields` take only the names they list, whatever is sent.
+        #[test]
+        fn include_and_fields_accept_only_known_names(raw in "[a-z_, ]{0,40}|\\PC{0,40}") {
+            if parse_includes(Some(&raw)).is_ok() {
+                prop_assert!(comma_list(&raw).iter().all(|n| n == "authors" || n == "topics"));
+            }
+            if let Ok(Some(fields)) = parse_fields(Some(&raw)) {
+                prop_assert!(fields.iter().all(|f| SUMMARY_FIELDS.contains(&f.as_str())));
+            }
+        }
+
+        /// A JSON body of any bytes parses or is a 400/422 problem, never a panic.
+        #[test]
+        fn any_body_bytes_parse_or_are_refused(bytes in any::<Vec<u8>>(), text in "\\PC{0,200}") {
+            for input in [bytes.as_slice(), text.as_bytes()] {
+                if let Err(e) = crate::api::extract::parse_json::<serde_json::Map<String, serde_json::Value>>(input) {
+                    let status = actix_web::ResponseError::status_code(&e).as_u16();
+                    prop_assert!(status == 400 || status == 422, "{}", status);
+                }
+            }
+        }
+    }
+}

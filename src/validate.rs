@@ -173,6 +173,17 @@ pub fn trimmed(field: &str, value: String, max: usize) -> Result<String, AppErro
             format!("must be at most {max} characters"),
         ));
     }
+    // Control characters have no place in stored text (NUL cannot even be stored on
+    // PostgreSQL); tabs and line breaks stay.
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(AppError::invalid(
+            field,
+            "must not contain control characters (other than tabs and line breaks)",
+        ));
+    }
     Ok(match value.trim_matches(is_space) {
         t if t.len() == value.len() => value,
         t => t.to_owned(),
@@ -198,10 +209,14 @@ mod tests {
             trimmed("t", " a\u{feff}".into(), 300).ok().as_deref(),
             Some("a")
         );
-        assert_eq!(
-            trimmed("t", "\u{85}a".into(), 300).ok().as_deref(),
-            Some("\u{85}a")
-        );
+        // NEL is not space to the schema, and a control character to the server.
+        assert!(trimmed("t", "\u{85}a".into(), 300).is_err());
         assert_eq!(cleaned("t", Some(" \t".into()), 10).ok(), Some(None));
+        assert!(trimmed("t", "a\u{1}b".into(), 10).is_err());
+        assert!(trimmed("t", "a\u{9b}b".into(), 10).is_err());
+        assert_eq!(
+            trimmed("t", "a\tb\r\nc".into(), 10).ok().as_deref(),
+            Some("a\tb\r\nc")
+        );
     }
 }

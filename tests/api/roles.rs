@@ -419,6 +419,35 @@ async fn authors_and_contributors_must_stay_on_their_own_bylines(app: TestApp) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Crediting someone else too: their own byline comes first; an editor orders freely.
+    let created = json_of(
+        app.post(
+            "/api/v1/admin/articles",
+            &token,
+            json!({"title": "Shared", "author_ids": [other, mine]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let bylines: Vec<i64> = created["data"]["authors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(bylines, [mine, other]);
+    let created = json_of(
+        app.post(
+            "/api/v1/admin/articles",
+            &admin,
+            json!({"title": "Edited", "author_ids": [other, mine]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(created["data"]["authors"][0]["id"], other);
     let unlinked = app.user_token("u@roles.test", "author", None).await;
     let res = app
         .post(

@@ -197,6 +197,19 @@ fn apply_seo(draft: &mut ArticleDraft, seo: SeoInput) -> Result<(), AppError> {
     Ok(())
 }
 
+/// An author or contributor creating an article is its first byline (they may credit others
+/// after themselves); editors and admins order bylines as they like.
+fn own_byline_first(user: &CurrentUser, mut ids: Vec<i64>) -> Vec<i64> {
+    if !user.role.manages_all_content()
+        && let Some(own) = user.author_id
+        && let Some(at) = ids.iter().position(|id| *id == own)
+    {
+        let own = ids.remove(at);
+        ids.insert(0, own);
+    }
+    ids
+}
+
 /// A `published_at` as written, refused (422) outside the years a date may have.
 fn check_published_at(at: Option<&DateTime<FixedOffset>>) -> Result<(), AppError> {
     match at {
@@ -339,9 +352,12 @@ pub async fn create(
         seo_canonical_url: None,
         related_list_id: input.related_list_id,
         published_at: input.published_at.map(|t| t.naive_utc()),
-        author_ids: input
-            .author_ids
-            .unwrap_or_else(|| user.author_id.into_iter().collect()),
+        author_ids: own_byline_first(
+            &user,
+            input
+                .author_ids
+                .unwrap_or_else(|| user.author_id.into_iter().collect()),
+        ),
         topic_ids: input.topic_ids.unwrap_or_default(),
         rendered: None,
     };

@@ -43,12 +43,15 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
+/// A new access token (at the user's session generation, from the row the caller loaded) and
+/// refresh token in `family`.
 fn issue_pair(
     state: &AppState,
     conn: &mut AnyConnection,
-    user_id: i64,
+    user: &users::User,
     family: &str,
 ) -> Result<TokenResponse, AppError> {
+    let user_id = user.id;
     let refresh_token = random_token();
     let ttl = i64::try_from(state.settings.refresh_token_ttl).unwrap_or(i64::MAX / 2);
     let expires_at: NaiveDateTime = now() + Duration::seconds(ttl.min(10 * 365 * 24 * 3600));
@@ -60,9 +63,7 @@ fn issue_pair(
         expires_at,
     )?;
     Ok(TokenResponse {
-        access_token: state
-            .jwt
-            .issue(user_id, users::session_generation(conn, user_id)?)?,
+        access_token: state.jwt.issue(user_id, user.session_generation)?,
         token_type: "Bearer".to_owned(),
         expires_in: state.jwt.ttl_seconds(),
         refresh_token,
@@ -120,7 +121,7 @@ pub async fn login(
     let st = state.clone();
     let pair = state
         .db
-        .write(move |conn| issue_pair(&st, conn, user.id, &random_token()))
+        .write(move |conn| issue_pair(&st, conn, &user, &random_token()))
         .await?;
     Ok(private(&pair))
 }
@@ -165,7 +166,7 @@ pub async fn refresh(
             if user.disabled {
                 return Err(invalid());
             }
-            issue_pair(&st, conn, user.id, &token.family).map(Ok)
+            issue_pair(&st, conn, &user, &token.family).map(Ok)
         })
         .await?;
     match pair {

@@ -154,14 +154,6 @@ pub fn linked_to_authors(
         .collect())
 }
 
-/// The user's session generation, for a new access token.
-pub fn session_generation(conn: &mut AnyConnection, id: i64) -> Result<i64, AppError> {
-    Ok(users::table
-        .find(id)
-        .select(users::session_generation)
-        .first(conn)?)
-}
-
 /// Ends every access token issued to the user so far (their refresh tokens are revoked by the
 /// caller): the next request with one is a 401.
 pub fn end_sessions(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {

@@ -27,6 +27,10 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub settings: Settings,
     pub login_limits: LoginLimits,
+    /// `HEADLINE_TRUSTED_PROXIES` and `HEADLINE_METRICS_NETWORKS`, parsed once (validated
+    /// before start-up).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub metrics_networks: Vec<ipnet::IpNet>,
     /// Bounds Argon2 work (logins, password changes): see `auth::password::PasswordGate`.
     pub password_gate: crate::auth::password::PasswordGate,
     pub routes: KnownRoutes,
@@ -164,6 +168,8 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
     let doc = crate::openapi::document();
     let state = Arc::new(AppState {
         jwt: JwtKeys::new(&secret, settings.access_token_ttl),
+        trusted_proxies: settings.trusted_proxies().map_err(StartupError::Config)?,
+        metrics_networks: settings.metrics_networks().map_err(StartupError::Config)?,
         login_limits: LoginLimits::new(
             settings.login_rate_per_minute,
             settings.login_rate_per_address,

@@ -93,11 +93,7 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let LoginRequest { email, password } = body.0;
     let email = email.trim().to_lowercase();
-    let trusted = state
-        .settings
-        .trusted_proxies()
-        .map_err(AppError::internal)?;
-    let address = crate::auth::rate_limit::client_address(&req, &trusted);
+    let address = crate::auth::rate_limit::client_address(&req, &state.trusted_proxies);
     if let Err(retry_after) = state.login_limits.attempt(&email, address) {
         return Err(AppError::TooManyRequests { retry_after });
     }

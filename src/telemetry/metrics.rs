@@ -189,8 +189,7 @@ fn allowed(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
         ));
     }
     let peer = req.peer_addr().map(|a| a.ip());
-    let networks = state.settings.metrics_networks().unwrap_or_default();
-    if peer.is_some_and(|ip| networks.iter().any(|n| n.contains(&ip))) {
+    if peer.is_some_and(|ip| state.metrics_networks.iter().any(|n| n.contains(&ip))) {
         return Ok(());
     }
     Err(AppError::Forbidden(

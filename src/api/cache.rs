@@ -85,6 +85,18 @@ impl Entry {
                 .sum::<usize>()
     }
 
+    /// The ETag of `coding`'s representation (no body needed: a 304 sends none).
+    fn etag_of(&self, coding: Coding) -> Option<HeaderValue> {
+        match coding {
+            Coding::Identity => Some(self.etag.clone()),
+            coding => self
+                .etag
+                .to_str()
+                .ok()
+                .and_then(|tag| HeaderValue::from_str(&coding.etag(tag)).ok()),
+        }
+    }
+
     /// `coding`'s body and ETag, made now if no request has asked for it before. `cached` is
     /// the cache and key when the entry may be in the cache, whose byte count then grows.
     fn encoded(
@@ -98,12 +110,7 @@ impl Entry {
         if let Some(made) = self.encoded[i].get() {
             return made.clone();
         }
-        let etag = self
-            .etag
-            .to_str()
-            .ok()
-            .and_then(|tag| HeaderValue::from_str(&coding.etag(tag)).ok());
-        let (Ok(body), Some(etag)) = (coding.encode(&self.body), etag) else {
+        let (Ok(body), Some(etag)) = (coding.encode(&self.body), self.etag_of(coding)) else {
             // Writing into memory does not fail; were it to, the body goes out as it is.
             return (self.body.clone(), self.etag.clone());
         };
@@ -415,15 +422,7 @@ fn represent(
 ) -> HttpResponse {
     let mut res = if not_modified {
         let mut res = HttpResponse::NotModified().finish();
-        let etag = match coding {
-            Coding::Identity => Some(entry.etag.clone()),
-            coding => entry
-                .etag
-                .to_str()
-                .ok()
-                .and_then(|tag| HeaderValue::from_str(&coding.etag(tag)).ok()),
-        };
-        if let Some(etag) = etag {
+        if let Some(etag) = entry.etag_of(coding) {
             res.headers_mut().insert(header::ETAG, etag);
         }
         res

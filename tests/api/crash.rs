@@ -56,12 +56,7 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
         eprintln!("skipped: TEST_DATABASE_URL is not set");
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    let addr = crate::helpers::free_local_addr();
     let base = format!("http://{addr}");
     let client = reqwest::Client::new();
     let mut server = start(&url, &addr);

@@ -57,6 +57,15 @@ fn unique_name() -> String {
     )
 }
 
+/// An address on 127.0.0.1 with a port free now, for a server binary the test starts itself.
+pub fn free_local_addr() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
 /// A fresh database URL for `backend`, or `None` when PostgreSQL is not configured (outside CI).
 pub fn fresh_database(
     backend: Backend,

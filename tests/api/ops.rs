@@ -208,12 +208,7 @@ fn exchange(addr: &str, request: &str) -> (u16, Vec<(String, String)>, String) {
 #[test]
 fn every_request_is_one_json_log_line_with_its_request_id() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    let addr = crate::helpers::free_local_addr();
     let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_headline"))
         .arg("serve")
         .env("DATABASE_URL", dir.path().join("log.db"))

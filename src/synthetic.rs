@@ -18,6 +18,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::models::changes::{self, Entity, Kind};
 use crate::db::schema::{
     article_authors, article_topics, articles, authors, list_items, lists, topics,
 };
@@ -470,6 +471,10 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
                 .values(chunk)
                 .execute(c))?;
         }
+        let author_ids: Vec<i64> = (0..plan.authors).map(|i| first_author + i as i64).collect();
+        let topic_ids: Vec<i64> = (0..plan.topics).map(|i| first_topic + i as i64).collect();
+        changes::record_many(conn, Entity::Author, &author_ids, Kind::Created)?;
+        changes::record_many(conn, Entity::Topic, &topic_ids, Kind::Created)?;
         crate::models::cards::taxonomy_changed(conn)?;
         // Articles below are inserted without cards; the backfill at the end renders them.
         crate::models::cards::cards_incomplete(conn)?;
@@ -603,6 +608,8 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
                     updated_at: now,
                 })
                 .collect();
+            let list_ids: Vec<i64> = list_rows.iter().map(|l| l.id).collect();
+            changes::record_many(conn, Entity::List, &list_ids, Kind::Created)?;
             if !list_rows.is_empty() {
                 on_backend!(conn, |c| diesel::insert_into(lists::table)
                     .values(&list_rows)
@@ -614,6 +621,8 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
                     .values(slice)
                     .execute(c))?;
             }
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            changes::record_many(conn, Entity::Article, &ids, Kind::Created)?;
             for slice in bylines.chunks(2_000) {
                 on_backend!(conn, |c| diesel::insert_into(article_authors::table)
                     .values(slice)

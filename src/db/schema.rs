@@ -218,7 +218,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_cards,
     article_pages,
     content_version,
+    changes,
 );
+
+diesel::table! {
+    /// The change log (see `models::changes`).
+    changes (seq) {
+        seq -> BigInt,
+        entity -> Text,
+        entity_id -> BigInt,
+        kind -> Text,
+        slug -> Nullable<Text>,
+        changed_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     app_secrets (name) {

@@ -63,7 +63,7 @@ impl Author {
 }
 
 // insert, update, find, find_by_slug, missing, list (by name)
-super::resource::versioned_resource!(table: authors, row: Author, fields: AuthorFields, noun: "author", by: name, on_write: super::cards::taxonomy_changed);
+super::resource::versioned_resource!(table: authors, row: Author, fields: AuthorFields, noun: "author", entity: super::changes::Entity::Author, by: name, on_write: super::cards::taxonomy_changed);
 
 pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     let bylines: i64 = article_authors::table
@@ -77,9 +77,20 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
             None,
         ));
     }
-    if diesel::delete(authors::table.find(id)).execute(conn)? == 0 {
+    let slug: Option<String> = diesel::delete(authors::table.find(id))
+        .returning(authors::slug)
+        .get_result(conn)
+        .optional()?;
+    let Some(slug) = slug else {
         return Err(AppError::not_found("author"));
-    }
+    };
+    super::changes::record(
+        conn,
+        super::changes::Entity::Author,
+        id,
+        super::changes::Kind::Deleted,
+        Some(&slug),
+    )?;
     super::cards::taxonomy_changed(conn)
 }
 

@@ -38,7 +38,7 @@ impl List {
 }
 
 // insert, update, find, find_by_slug, missing, list (by title)
-super::resource::versioned_resource!(table: lists, row: List, fields: ListFields, noun: "list", by: title, on_write: super::unchanged);
+super::resource::versioned_resource!(table: lists, row: List, fields: ListFields, noun: "list", entity: super::changes::Entity::List, by: title, on_write: super::unchanged);
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = list_items)]
@@ -79,14 +79,33 @@ pub fn touch(conn: &mut AnyConnection, id: i64, expected: i64) -> Result<List, A
     if n == 0 {
         return Err(super::stale("list"));
     }
-    find(conn, id)
+    let list = find(conn, id)?;
+    super::changes::record(
+        conn,
+        super::changes::Entity::List,
+        id,
+        super::changes::Kind::Updated,
+        Some(&list.slug),
+    )?;
+    Ok(list)
 }
 
 /// Deletes a list; articles that used it as their related list lose it.
 pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
-    if diesel::delete(lists::table.find(id)).execute(conn)? == 0 {
+    let slug: Option<String> = diesel::delete(lists::table.find(id))
+        .returning(lists::slug)
+        .get_result(conn)
+        .optional()?;
+    let Some(slug) = slug else {
         return Err(AppError::not_found("list"));
-    }
+    };
+    super::changes::record(
+        conn,
+        super::changes::Entity::List,
+        id,
+        super::changes::Kind::Deleted,
+        Some(&slug),
+    )?;
     Ok(())
 }
 

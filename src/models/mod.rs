@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod authors;
 pub mod cards;
+pub mod changes;
 pub mod lists;
 mod resource;
 pub mod search;

@@ -13,10 +13,11 @@
 /// - `list(conn, cursor, limit)`: a keyset page ordered by `by`, then id.
 ///
 /// `row` is the `Selectable` row (with a `by` field), `fields` the `Insertable + AsChangeset`
-/// editable columns, `noun` how errors name the resource, and `on_write` a function run in the
+/// editable columns, `noun` how errors name the resource, `entity` its name in the change log
+/// (every insert and update appends a change), and `on_write` a function run in the
 /// transaction of every insert and update (authors and topics tell readers' copies).
 macro_rules! versioned_resource {
-    (table: $table:ident, row: $Row:ident, fields: $Fields:ident, noun: $noun:literal, by: $by:ident, on_write: $on_write:path) => {
+    (table: $table:ident, row: $Row:ident, fields: $Fields:ident, noun: $noun:literal, entity: $entity:expr, by: $by:ident, on_write: $on_write:path) => {
         pub fn insert(
             conn: &mut $crate::db::AnyConnection,
             fields: &$Fields,
@@ -32,7 +33,15 @@ macro_rules! versioned_resource {
                 .returning($table::id)
                 .get_result(conn)?;
             $on_write(conn)?;
-            find(conn, id)
+            let row = find(conn, id)?;
+            $crate::models::changes::record(
+                conn,
+                $entity,
+                id,
+                $crate::models::changes::Kind::Created,
+                Some(&row.slug),
+            )?;
+            Ok(row)
         }
 
         pub fn update(
@@ -53,7 +62,15 @@ macro_rules! versioned_resource {
                 return Err($crate::models::stale($noun));
             }
             $on_write(conn)?;
-            find(conn, id)
+            let row = find(conn, id)?;
+            $crate::models::changes::record(
+                conn,
+                $entity,
+                id,
+                $crate::models::changes::Kind::Updated,
+                Some(&row.slug),
+            )?;
+            Ok(row)
         }
 
         pub fn find(

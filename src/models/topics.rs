@@ -52,13 +52,24 @@ impl Topic {
 }
 
 // insert, update, find, find_by_slug, missing, list (by name)
-super::resource::versioned_resource!(table: topics, row: Topic, fields: TopicFields, noun: "topic", by: name, on_write: super::cards::taxonomy_changed);
+super::resource::versioned_resource!(table: topics, row: Topic, fields: TopicFields, noun: "topic", entity: super::changes::Entity::Topic, by: name, on_write: super::cards::taxonomy_changed);
 
 /// Deletes a topic; articles lose the tag and child topics lose their parent.
 pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
-    if diesel::delete(topics::table.find(id)).execute(conn)? == 0 {
+    let slug: Option<String> = diesel::delete(topics::table.find(id))
+        .returning(topics::slug)
+        .get_result(conn)
+        .optional()?;
+    let Some(slug) = slug else {
         return Err(AppError::not_found("topic"));
-    }
+    };
+    super::changes::record(
+        conn,
+        super::changes::Entity::Topic,
+        id,
+        super::changes::Kind::Deleted,
+        Some(&slug),
+    )?;
     super::cards::taxonomy_changed(conn)
 }
 

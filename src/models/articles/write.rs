@@ -5,12 +5,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{Article, ArticleDraft, DRAFT, find};
+use super::{Article, ArticleDraft, DRAFT, PUBLISHED, find};
 use crate::db::AnyConnection;
 use crate::db::schema::{
     article_authors, article_revisions, article_slugs, article_topics, articles,
 };
 use crate::error::AppError;
+use crate::models::changes::{self, Entity, Kind};
 
 /// Rejects a slug that another article used before: its redirects would become ambiguous.
 fn check_slug_free(
@@ -137,6 +138,13 @@ pub fn create(
     record_revision(conn, id, 1, draft, user_id)?;
     let article = find(conn, id)?;
     crate::models::cards::store(conn, &article, &draft.author_ids, &draft.topic_ids)?;
+    changes::record(
+        conn,
+        Entity::Article,
+        id,
+        Kind::Created,
+        Some(&article.slug),
+    )?;
     Ok(article)
 }
 
@@ -184,14 +192,24 @@ pub fn save(
     record_revision(conn, id, version, draft, user_id)?;
     let article = find(conn, id)?;
     crate::models::cards::store(conn, &article, &draft.author_ids, &draft.topic_ids)?;
+    let kind = match (current.status == PUBLISHED, article.status == PUBLISHED) {
+        (false, true) => Kind::Published,
+        (true, false) => Kind::Unpublished,
+        _ => Kind::Updated,
+    };
+    changes::record(conn, Entity::Article, id, kind, Some(&article.slug))?;
     Ok(article)
 }
 
 pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
-    if diesel::delete(articles::table.find(id)).execute(conn)? == 0 {
+    let slug: Option<String> = diesel::delete(articles::table.find(id))
+        .returning(articles::slug)
+        .get_result(conn)
+        .optional()?;
+    let Some(slug) = slug else {
         return Err(AppError::not_found("article"));
-    }
-    Ok(())
+    };
+    changes::record(conn, Entity::Article, id, Kind::Deleted, Some(&slug))
 }
 
 /// One stored revision.

@@ -133,6 +133,12 @@ pub struct Settings {
         default_value = "127.0.0.0/8,::1/128"
     )]
     pub metrics_networks: String,
+
+    /// The search index's directory. Default: beside the SQLite file (`headline.db` →
+    /// `headline-search/`), or `headline-search/` in the working directory for PostgreSQL.
+    /// Each instance needs its own.
+    #[arg(long, env = "HEADLINE_SEARCH_DIR")]
+    pub search_dir: Option<std::path::PathBuf>,
 }
 
 /// How log lines are written.
@@ -171,6 +177,33 @@ impl Settings {
             log_format: LogFormat::Pretty,
             metrics_token: None,
             metrics_networks: "127.0.0.0/8,::1/128".to_owned(),
+            search_dir: None,
+        }
+    }
+
+    /// Where the search index lives (see `search_dir`).
+    pub fn search_location(&self) -> crate::search::Location {
+        use crate::search::Location;
+        if let Some(dir) = &self.search_dir {
+            return Location::Dir(dir.clone());
+        }
+        match crate::db::Backend::from_url(&self.database_url) {
+            crate::db::Backend::Postgres => Location::Dir("headline-search".into()),
+            crate::db::Backend::Sqlite => {
+                let file = std::path::Path::new(crate::db::sqlite_path(&self.database_url));
+                let name = file
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                if name.is_empty() || name.starts_with(":memory:") || name.contains("mode=memory") {
+                    return Location::Memory;
+                }
+                let stem = file
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("headline");
+                Location::Dir(file.with_file_name(format!("{stem}-search")))
+            }
         }
     }
 

@@ -38,6 +38,9 @@ pub struct AppState {
     /// The Content API's in-memory copies of authors, topics and topic heads.
     pub read_model: crate::api::content::read_model::ReadModel,
     pub clock: crate::clock::Clock,
+    /// The full-text index (shared with other instances of this process on the same
+    /// directory).
+    pub search: Arc<crate::search::SearchIndex>,
 }
 
 /// Swagger UI's bundle and styles (1.5 MB) change only with the binary: browsers keep them a
@@ -81,6 +84,8 @@ pub enum StartupError {
     Bind(String, std::io::Error),
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error("{0}")]
+    Search(#[from] crate::search::SearchError),
 }
 
 /// Opens the database and applies pending migrations.
@@ -165,8 +170,11 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
             tracing::info!("loaded the demo newsroom");
         }
     }
+    let search = crate::search::SearchIndex::open(&settings.search_location())?;
+    search.start_indexer(db.clone());
     let doc = crate::openapi::document();
     let state = Arc::new(AppState {
+        search,
         jwt: JwtKeys::new(&secret, settings.access_token_ttl),
         trusted_proxies: settings.trusted_proxies().map_err(StartupError::Config)?,
         metrics_networks: settings.metrics_networks().map_err(StartupError::Config)?,
@@ -187,7 +195,16 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         db,
         settings,
     });
-    if let (Some(channel), true) = (state.db.notify_channel(), state.settings.cache) {
+    // The response cache may hold search pages made before the index applied a change.
+    let weak = Arc::downgrade(&state);
+    state.search.subscribe(move || match weak.upgrade() {
+        Some(state) => {
+            state.cache.content_changed_elsewhere();
+            true
+        }
+        None => false,
+    });
+    if let Some(channel) = state.db.notify_channel() {
         crate::db::notify::spawn_listener(
             state.settings.database_url.clone(),
             channel.to_owned(),

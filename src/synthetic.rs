@@ -18,13 +18,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::models::changes::{self, Entity, Kind};
 use crate::db::schema::{
     article_authors, article_topics, articles, authors, list_items, lists, topics,
 };
 use crate::db::{AnyConnection, Db};
 use crate::error::AppError;
 use crate::models::articles::{ArticleColumns, ArticleDraft, FeatureImage};
+use crate::models::changes::{self, Entity, Kind};
 use crate::models::now;
 use crate::text;
 

@@ -3,9 +3,20 @@
 use super::views::{Includes, Relations};
 use crate::db::AnyConnection;
 use crate::error::{AppError, FieldError};
-use crate::models::articles::Sort;
-use crate::models::search::{self, Search};
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::articles;
+use crate::models::articles::{ArticleKey, Filter, Sort, StatusFilter, Visibility};
 use crate::models::{authors, topics};
+use crate::pagination::{Cursor, Key, Page};
+use crate::search::collect::{After, Order, Seen, Wanted};
+use crate::search::query::{self as search, Plan};
+use crate::search::schema as indexed;
+use crate::startup::AppState;
 
 /// Loads bylines and topics of `ids` (one query each, only those asked for).
 pub fn relations(
@@ -85,9 +96,206 @@ pub fn sort_and_query(
     Ok((q, sort))
 }
 
-/// The search for `q`, prepared for this connection's backend.
-pub fn prepare_search(conn: &AnyConnection, q: Option<&str>) -> Option<Search> {
-    q.map(|q| Search::new(conn, q))
+/// The search plan of `q`: 400 `invalid_query` when its syntax is wrong.
+pub fn parse_query(q: Option<&str>) -> Result<Option<Plan>, AppError> {
+    q.map(|q| {
+        Plan::parse(q).map_err(|e| AppError::BadRequest {
+            code: "invalid_query",
+            detail: format!("q: {e}"),
+            errors: Some(vec![FieldError::new("q", e.0)]),
+        })
+    })
+    .transpose()
+}
+
+/// `facets`: only `topic`, and only with a search.
+pub fn parse_facets(raw: Option<&str>, q: Option<&str>) -> Result<bool, AppError> {
+    let bad = |detail: &str| AppError::BadRequest {
+        code: "invalid_facets",
+        detail: detail.to_owned(),
+        errors: Some(vec![FieldError::new("facets", detail)]),
+    };
+    match raw.map(str::trim) {
+        None | Some("") => Ok(false),
+        Some("topic") if q.is_some() => Ok(true),
+        Some("topic") => Err(bad("facets count a search's matches: give q too")),
+        Some(other) => Err(bad(&format!("unknown facet `{other}`; use topic"))),
+    }
+}
+
+/// How long a search waits for the index to apply the changes this instance knows of: its
+/// own writes are then found at once, and a response cached after them reflects them.
+const INDEX_WAIT: Duration = Duration::from_secs(2);
+
+/// A page of search hits and, when asked for, topic facets (ids and counts).
+pub struct SearchPage {
+    pub page: Page<ArticleKey>,
+    pub facets: Option<Vec<(i64, u64)>>,
+}
+
+fn micros(t: NaiveDateTime) -> i64 {
+    indexed::micros(t)
+}
+
+fn time_of(micros: i64) -> NaiveDateTime {
+    DateTime::from_timestamp_micros(micros)
+        .map(|t| t.naive_utc())
+        .unwrap_or_default()
+}
+
+/// Runs a search on the index with a listing's filters, order and cursor (on a blocking
+/// thread: it may wait for the indexer).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a listing's parameters, as `articles::list` takes them, plus facets"
+)]
+pub fn search_page(
+    state: &AppState,
+    plan: &Plan,
+    filter: &Filter,
+    sort: Sort,
+    cursor: Option<&Cursor>,
+    limit: i64,
+    count: bool,
+    facets: bool,
+) -> Result<SearchPage, AppError> {
+    let empty = |count: bool| SearchPage {
+        page: Page::empty(count),
+        facets: facets.then(Vec::new),
+    };
+    if plan.finds_nothing() {
+        return Ok(empty(count));
+    }
+    let head = state.db.change_head().get();
+    if let Err(building) = state.search.wait_for(head, INDEX_WAIT) {
+        return Err(AppError::Unavailable(format!(
+            "the search index is being built ({} of {} articles)",
+            building.done, building.total
+        )));
+    }
+    let (seen, now) = match filter.visibility {
+        Visibility::Public(now) => (Seen::Public { now: micros(now) }, now),
+        Visibility::Staff(None, now) => (Seen::Any, now),
+        Visibility::Staff(Some(status), now) => (
+            match status {
+                StatusFilter::Draft => Seen::Status(indexed::DRAFT),
+                StatusFilter::Archived => Seen::Status(indexed::ARCHIVED),
+                StatusFilter::Published => Seen::Public { now: micros(now) },
+                StatusFilter::Scheduled => Seen::Scheduled { now: micros(now) },
+            },
+            now,
+        ),
+    };
+    let order = match sort {
+        Sort::Relevance => Order::Relevance { now: micros(now) },
+        Sort::PublishedDesc => Order::PublishedDesc,
+        Sort::PublishedAsc => Order::PublishedAsc,
+        Sort::UpdatedDesc => Order::UpdatedDesc,
+        Sort::Title => Order::Title,
+    };
+    let after = match (cursor, order) {
+        (None, _) => None,
+        (
+            Some(Cursor {
+                key: Key::Number(score),
+                id,
+            }),
+            Order::Relevance { .. },
+        ) => Some(After::Score(*score, *id)),
+        (
+            Some(Cursor {
+                key: Key::Text(title),
+                id,
+            }),
+            Order::Title,
+        ) => Some(After::Title(title.clone(), *id)),
+        (
+            Some(Cursor {
+                key: Key::Time(t),
+                id,
+            }),
+            _,
+        ) => Some(After::Time(micros(*t), *id)),
+        _ => return Err(crate::models::articles::cursor_mismatch()),
+    };
+    // An empty id list (an unknown slug) matches nothing.
+    if filter.topic_ids.as_ref().is_some_and(Vec::is_empty)
+        || filter.author_ids.as_ref().is_some_and(Vec::is_empty)
+    {
+        return Ok(empty(count));
+    }
+    let wanted = Wanted {
+        order,
+        seen,
+        published_after: filter.published_after.map(micros),
+        published_before: filter.published_before.map(micros),
+        after,
+        hits: usize::try_from(limit + 1).unwrap_or(usize::MAX),
+        facets,
+    };
+    let found = state
+        .search
+        .search(
+            plan,
+            filter.topic_ids.as_deref(),
+            filter.author_ids.as_deref(),
+            &wanted,
+        )
+        .map_err(|e| AppError::internal(format!("search: {e}")))?;
+    let keys = found
+        .hits
+        .into_iter()
+        .map(|hit| ArticleKey {
+            id: hit.id,
+            key: match order {
+                Order::Relevance { .. } => Key::Number(hit.score),
+                Order::PublishedDesc | Order::PublishedAsc => Key::Time(time_of(hit.published_at)),
+                Order::UpdatedDesc => Key::Time(time_of(hit.updated_at)),
+                Order::Title => Key::Text(hit.title),
+            },
+        })
+        .collect();
+    let mut page = Page::from_rows(keys, limit, |k: &ArticleKey| Cursor {
+        key: k.key.clone(),
+        id: k.id,
+    });
+    if count {
+        page.total = Some(i64::try_from(found.total).unwrap_or(i64::MAX));
+    }
+    Ok(SearchPage {
+        page,
+        facets: facets.then(|| crate::search::top_facets(&found.facets, MAX_FACETS)),
+    })
+}
+
+/// Topics a facet list names at most.
+const MAX_FACETS: usize = 50;
+
+/// The highlighted snippet of each of `ids` for `plan`: the best passage of the body, or of
+/// the excerpt, that has a searched word; none when only a byline or topic matched.
+pub fn snippets(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    plan: &Plan,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, AppError> {
+    if ids.is_empty() || plan.finds_nothing() {
+        return Ok(HashMap::new());
+    }
+    let highlighter = state.search.highlighter(plan);
+    let rows: Vec<(i64, String, String)> = articles::table
+        .filter(crate::db::in_ids(articles::id, ids))
+        .select((articles::id, articles::excerpt, articles::body_markdown))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, excerpt, body)| {
+            highlighter
+                .snippet(&crate::text::plain_text(&body))
+                .or_else(|| highlighter.snippet(&excerpt))
+                .map(|s| (id, s))
+        })
+        .collect())
 }
 
 /// Query-parameter schemas that say exactly what the handlers accept, for the OpenAPI document
@@ -133,6 +341,10 @@ pub mod param_schemas {
         one_of(&["draft", "scheduled", "published", "archived"], "draft")
     }
 
+    pub fn facets() -> ObjectBuilder {
+        one_of(&["topic"], "topic")
+    }
+
     pub fn includes() -> ObjectBuilder {
         comma_list_of(&["authors", "topics"], "authors,topics")
     }
@@ -144,12 +356,11 @@ pub mod param_schemas {
         )
     }
 
-    /// A search: at most 200 characters. One with no words (punctuation, stop words) finds
-    /// nothing.
+    /// A search: at most 200 characters (the syntax is in `q`'s description).
     pub fn query() -> ObjectBuilder {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .max_length(Some(crate::models::search::MAX_QUERY))
+            .max_length(Some(crate::search::query::MAX_QUERY))
             .examples(["xiaomi nokia"])
     }
 }

@@ -35,6 +35,30 @@ pub struct Pagination {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Meta {
     pub pagination: Pagination,
+    /// Counts of a search's matches by topic, only when `facets=topic` was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+}
+
+/// Facet counts of a search.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Facets {
+    /// The topics the matches are filed under, most matches first (at most 50).
+    pub topic: Vec<TopicFacet>,
+}
+
+/// How many of a search's matches one topic has.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopicFacet {
+    #[schema(example = 3)]
+    pub id: i64,
+    #[schema(example = "xiaomi")]
+    pub slug: String,
+    #[schema(example = "Xiaomi")]
+    pub name: String,
+    /// Matches filed under the topic (with every other filter applied).
+    #[schema(example = 12)]
+    pub count: u64,
 }
 
 /// A collection: `{"data": [...], "meta": {"pagination": {...}}}`.
@@ -51,6 +75,7 @@ impl<T> Collection<T> {
         Collection {
             data: page.items.into_iter().map(f).collect(),
             meta: Meta {
+                facets: None,
                 pagination: Pagination {
                     limit,
                     next_cursor,

@@ -184,6 +184,41 @@ pub struct Db {
     /// name in the notifications, so that its listener skips its own writes.
     channel: Option<Arc<str>>,
     instance: u64,
+    /// The newest change-log sequence number this process knows of: its own writes, and
+    /// other instances' as PostgreSQL notifies them. The search indexer waits on it.
+    head: Arc<ChangeHead>,
+}
+
+/// A sequence number that only grows, with a wait for it to pass a value.
+#[derive(Debug, Default)]
+pub struct ChangeHead {
+    seq: Mutex<i64>,
+    grew: std::sync::Condvar,
+}
+
+impl ChangeHead {
+    pub fn get(&self) -> i64 {
+        *self.seq.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Raises the head to `seq` (a smaller one is ignored).
+    pub fn advance(&self, seq: i64) {
+        let mut head = self.seq.lock().unwrap_or_else(|e| e.into_inner());
+        if seq > *head {
+            *head = seq;
+            self.grew.notify_all();
+        }
+    }
+
+    /// Waits until the head passes `seq`, for at most `timeout`; returns the head.
+    pub fn wait_past(&self, seq: i64, timeout: Duration) -> i64 {
+        let head = self.seq.lock().unwrap_or_else(|e| e.into_inner());
+        let (head, _) = self
+            .grew
+            .wait_timeout_while(head, timeout, |head| *head <= seq)
+            .unwrap_or_else(|e| e.into_inner());
+        *head
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -223,12 +258,18 @@ impl Db {
             content_writes: Arc::new(AtomicU64::new(0)),
             channel,
             instance: rand::random(),
+            head: Arc::new(ChangeHead::default()),
         })
     }
 
     /// The channel content writes notify, on PostgreSQL.
     pub fn notify_channel(&self) -> Option<&str> {
         self.channel.as_deref()
+    }
+
+    /// The newest change this process knows of.
+    pub fn change_head(&self) -> &ChangeHead {
+        &self.head
     }
 
     /// This handle's name in its notifications.
@@ -307,24 +348,29 @@ impl Db {
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
     {
-        let out = self.write_blocking(|conn| {
+        let (out, head) = self.write_blocking(|conn| {
             // First, not last: the row lock it takes (PostgreSQL) makes content writes take
             // turns from their start. Each then reads what the one before committed, so rows
             // are never locked in opposite orders (topics' and authors' counts: deadlocks), a
-            // write without a precondition never meets a version that moved under it, and two
-            // creates with one title see each other's slug. SQLite's writers take turns anyway.
+            // write without a precondition never meets a version that moved under it, two
+            // creates with one title see each other's slug, and change-log rows commit in
+            // the order of their numbers. SQLite's writers take turns anyway.
             diesel::update(schema::content_version::table)
                 .set(
                     schema::content_version::generation.eq(schema::content_version::generation + 1),
                 )
                 .execute(conn)?;
+            let out = f(conn)?;
+            let head = crate::models::changes::head(conn)?;
             if let (AnyConnection::Postgresql(pg), Some(channel)) = (&mut *conn, &self.channel) {
-                // Delivered at commit, to every instance's cache listener.
-                pg.batch_execute(&format!("NOTIFY {channel}, '{}'", self.instance))?;
+                // Delivered at commit, to every instance's listener: who wrote, and the
+                // change log's head after it.
+                pg.batch_execute(&format!("NOTIFY {channel}, '{}:{head}'", self.instance))?;
             }
-            f(conn)
+            Ok((out, head))
         })?;
         self.content_writes.fetch_add(1, Ordering::SeqCst);
+        self.head.advance(head);
         Ok(out)
     }
 

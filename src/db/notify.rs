@@ -1,7 +1,8 @@
-//! PostgreSQL `LISTEN`/`NOTIFY` for the response cache: each content write notifies
-//! [`channel`] in its transaction (delivered at commit), and every instance's listener empties
-//! its cache within milliseconds, not at its next poll (`HEADLINE_CACHE_SYNC_MS`), which stays
-//! as the fallback (and is all SQLite, one process, needs).
+//! PostgreSQL `LISTEN`/`NOTIFY` between instances: each content write notifies [`channel`] in
+//! its transaction (delivered at commit) with the change log's head, and every instance's
+//! listener empties its response cache and wakes its search indexer within milliseconds, not
+//! at their next poll (`HEADLINE_CACHE_SYNC_MS`, the indexer's second), which stay as the
+//! fallback (and are all SQLite, one process, needs).
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -78,9 +79,15 @@ fn listen(url: &str, channel: &str, state: &Weak<AppState>) {
             let own = state.db.instance().to_string();
             for notification in conn.notifications_iter() {
                 match notification {
-                    // Its own writes this instance has seen already (they bump its count).
-                    Ok(n) if n.payload == own => {}
-                    Ok(_) => changed = true,
+                    // `<instance>:<change-log head>`. Its own writes this instance has seen
+                    // already (they bump its count).
+                    Ok(n) => {
+                        let (writer, head) = n.payload.split_once(':').unwrap_or((&n.payload, ""));
+                        if let Ok(head) = head.parse::<i64>() {
+                            state.db.change_head().advance(head);
+                        }
+                        changed |= writer != own;
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "cache listener lost its connection");
                         broken = true;

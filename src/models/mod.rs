@@ -7,7 +7,6 @@ pub mod cards;
 pub mod changes;
 pub mod lists;
 mod resource;
-pub mod search;
 pub mod secrets;
 pub mod tokens;
 pub mod topics;

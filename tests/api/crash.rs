@@ -1,6 +1,8 @@
 //! Durability: the real binary is killed with SIGKILL under write load, restarted on the same
 //! database, and every write it acknowledged (a 201) is still there. On SQLite (WAL,
-//! `synchronous = NORMAL`: a commit survives a process crash) and on PostgreSQL.
+//! `synchronous = NORMAL`: a commit survives a process crash) and on PostgreSQL. The search
+//! index, killed with it mid-way, converges to the database after the restart, and is rebuilt
+//! when its directory is gone.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -15,10 +17,11 @@ use crate::helpers::{Backend, fresh_database};
 const EMAIL: &str = "crash@headline.test";
 const PASSWORD: &str = "a-long-enough-password";
 
-fn start(database_url: &str, addr: &str) -> Child {
+fn start(database_url: &str, addr: &str, search_dir: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_headline"))
         .arg("serve")
         .env("DATABASE_URL", database_url)
+        .env("HEADLINE_SEARCH_DIR", search_dir)
         .env("HEADLINE_BIND", addr)
         .env("HEADLINE_DEMO", "false")
         .env("HEADLINE_ADMIN_EMAIL", EMAIL)
@@ -59,7 +62,8 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
     let addr = crate::helpers::free_local_addr();
     let base = format!("http://{addr}");
     let client = reqwest::Client::new();
-    let mut server = start(&url, &addr);
+    let search = tempfile::tempdir().unwrap();
+    let mut server = start(&url, &addr, search.path());
     let token = log_in(&client, &base).await;
 
     // Eight writers create topics as fast as they can; each 201 is an acknowledged write.
@@ -108,7 +112,7 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
         acknowledged.len()
     );
 
-    let mut server = start(&url, &addr);
+    let mut server = start(&url, &addr, search.path());
     let token = log_in(&client, &base).await;
     let mut missing = Vec::new();
     for id in &acknowledged {
@@ -137,6 +141,98 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
     );
 }
 
+/// The total of an admin listing (`count=true`), drafts included.
+async fn total(client: &reqwest::Client, base: &str, token: &str, query: &str) -> i64 {
+    let res = client
+        .get(format!(
+            "{base}/api/v1/admin/articles?count=true&limit=1{query}"
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    body["meta"]["pagination"]["total"].as_i64().unwrap()
+}
+
+/// Waits until a search for the word every article has counts every article.
+async fn search_converges(client: &reqwest::Client, base: &str, token: &str) -> i64 {
+    let articles = total(client, base, token, "").await;
+    for _ in 0..300 {
+        if total(client, base, token, "&q=crashword").await == articles {
+            return articles;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "search found {} of {articles} articles",
+        total(client, base, token, "&q=crashword").await
+    );
+}
+
+/// Writers create articles while the server (and its indexer) is killed; after a restart the
+/// index applies what it had not, and after its directory is removed it is rebuilt.
+async fn search_converges_after_sigkill(backend: Backend) {
+    let Some((url, _dir, _schema)) = fresh_database(backend) else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let addr = crate::helpers::free_local_addr();
+    let base = format!("http://{addr}");
+    let client = reqwest::Client::new();
+    let search = tempfile::tempdir().unwrap();
+    let mut server = start(&url, &addr, search.path());
+    let token = log_in(&client, &base).await;
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let (client, base, token) = (client.clone(), base.clone(), token.clone());
+            actix_web::rt::spawn(async move {
+                for i in 0.. {
+                    let res = client
+                        .post(format!("{base}/api/v1/admin/articles"))
+                        .bearer_auth(&token)
+                        .json(&json!({
+                            "title": format!("Crashword story {w} {i}"),
+                            "body_markdown": "Written while the server is killed.",
+                        }))
+                        .send()
+                        .await;
+                    if !matches!(res, Ok(res) if res.status() == StatusCode::CREATED) {
+                        return i;
+                    }
+                }
+                0
+            })
+        })
+        .collect();
+    actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+    server.kill().unwrap(); // SIGKILL, indexer and all
+    server.wait().unwrap();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+
+    let mut server = start(&url, &addr, search.path());
+    let token = log_in(&client, &base).await;
+    let articles = search_converges(&client, &base, &token).await;
+    assert!(articles > 20, "only {articles} articles written");
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    // The index directory is lost: the next start builds it again from the database.
+    std::fs::remove_dir_all(search.path()).unwrap();
+    let mut server = start(&url, &addr, search.path());
+    let token = log_in(&client, &base).await;
+    assert_eq!(search_converges(&client, &base, &token).await, articles);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    eprintln!(
+        "{}: {articles} articles, all found after SIGKILL and after losing the index",
+        backend_name(backend)
+    );
+}
+
 fn backend_name(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "sqlite",
@@ -152,4 +248,14 @@ async fn acknowledged_writes_survive_sigkill_on_sqlite() {
 #[actix_web::test]
 async fn acknowledged_writes_survive_sigkill_on_postgres() {
     acknowledged_writes_survive_sigkill(Backend::Postgres).await;
+}
+
+#[actix_web::test]
+async fn search_converges_after_sigkill_on_sqlite() {
+    search_converges_after_sigkill(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn search_converges_after_sigkill_on_postgres() {
+    search_converges_after_sigkill(Backend::Postgres).await;
 }

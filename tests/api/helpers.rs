@@ -44,6 +44,8 @@ pub struct TestApp {
     pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     _schema: Option<PgSchema>,
+    /// PostgreSQL instances' search indexes (a SQLite one lives beside its file).
+    _search_dir: Option<tempfile::TempDir>,
 }
 
 fn unique_name() -> String {
@@ -115,6 +117,17 @@ pub fn test_settings(url: &str) -> Settings {
     settings
 }
 
+/// On PostgreSQL, a search index directory of the instance's own, as each instance of a
+/// deployment has (the default, in the working directory, would be shared by every test).
+fn own_search_dir(settings: &mut Settings, backend: Backend) -> Option<tempfile::TempDir> {
+    if backend != Backend::Postgres {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    settings.search_dir = Some(dir.path().to_owned());
+    Some(dir)
+}
+
 impl TestApp {
     /// Spawns the app, or `None` when the backend is not available here.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
@@ -127,9 +140,12 @@ impl TestApp {
     ) -> Option<TestApp> {
         let (database_url, dir, schema) = fresh_database(backend)?;
         let mut settings = test_settings(&database_url);
+        let search_dir = own_search_dir(&mut settings, backend);
         tweak(&mut settings);
         let state = startup::prepare(settings).expect("app starts");
-        Some(Self::serve(state, backend, database_url, dir, schema))
+        let mut app = Self::serve(state, backend, database_url, dir, schema);
+        app._search_dir = search_dir;
+        Some(app)
     }
 
     fn serve(
@@ -154,6 +170,7 @@ impl TestApp {
             database_url,
             _dir: dir,
             _schema: schema,
+            _search_dir: None,
         }
     }
 
@@ -165,9 +182,12 @@ impl TestApp {
     /// A second instance with its own tweaks to the test settings.
     pub async fn second_instance_with(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = test_settings(&self.database_url);
+        let search_dir = own_search_dir(&mut settings, self.backend);
         tweak(&mut settings);
         let state = startup::prepare(settings).expect("second instance starts");
-        Self::serve(state, self.backend, self.database_url.clone(), None, None)
+        let mut app = Self::serve(state, self.backend, self.database_url.clone(), None, None);
+        app._search_dir = search_dir;
+        app
     }
 
     /// A second instance that, like the first, generates no secret of its own.

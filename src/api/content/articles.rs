@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::read_model::{ReadModel, Taxonomy};
-use crate::api::articles_common::{comma_list, param_schemas, prepare_search, sort_and_query};
-use crate::api::respond::{Collection, Data, Meta, Pagination, public_json};
+use crate::api::articles_common::{
+    SearchPage, comma_list, param_schemas, parse_facets, parse_query, search_page, snippets,
+    sort_and_query,
+};
+use crate::api::respond::{Collection, Data, Facets, Meta, Pagination, TopicFacet, public_json};
 use crate::api::views::{
     ArticleSummary, AuthorSummary, FeatureImageView, Includes, ItemView, RelatedSource,
     TopicSummary,
@@ -25,7 +28,7 @@ use crate::pagination::{self, Cursor};
 use crate::startup::AppState;
 
 /// Field names `fields` accepts.
-pub(crate) const SUMMARY_FIELDS: [&str; 11] = [
+pub(crate) const SUMMARY_FIELDS: [&str; 12] = [
     "id",
     "slug",
     "title",
@@ -37,6 +40,7 @@ pub(crate) const SUMMARY_FIELDS: [&str; 11] = [
     "feature_image",
     "authors",
     "topics",
+    "snippet",
 ];
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -49,11 +53,17 @@ pub struct ListQuery {
     /// Author slug: articles this author is credited on.
     #[param(example = "andy-boxall")]
     pub author: Option<String>,
-    /// Full-text search over title, excerpt and body: articles containing every word (English
-    /// stemming), best match first unless `sort` says otherwise. On SQLite it covers the 10,000
-    /// most recently written matching articles; relevance ranks the newest 1,000 matches. At most 200 characters.
+    /// Full-text search over the whole archive: title, excerpt, body, bylines and topic
+    /// names. Every word is required (English stemming, diacritics folded); `"a phrase"`
+    /// matches words in order; `-word` or `-"a phrase"` leaves articles out; the last word also
+    /// matches as a prefix unless a space follows it. Best match first (with a boost for recent
+    /// stories) unless `sort` says otherwise; each item then carries a `snippet`. At most 200
+    /// characters; an unclosed quote or exclusions alone are a 400.
     #[param(schema_with = param_schemas::query)]
     pub q: Option<String>,
+    /// `topic`: with `q`, also return `meta.facets.topic`, the matches per topic.
+    #[param(schema_with = param_schemas::facets)]
+    pub facets: Option<String>,
     /// Only articles published strictly after this time (RFC 3339, years 1900–9999).
     #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-")]
     pub published_after: Option<DateTime<FixedOffset>>,
@@ -173,13 +183,15 @@ pub async fn list(
         query_date("published_before", query.published_before)?,
     );
 
+    let plan = parse_query(q.as_deref())?;
+    let want_facets = parse_facets(query.facets.as_deref(), q.as_deref())?;
+
     let now = state.clock.now();
     let st = state.clone();
-    let (page, tax, cards) = state
+    let (page, tax, cards, facets, mut snippets) = state
         .db
         .run(move |conn| {
             let model = &st.read_model;
-            let search = prepare_search(conn, q.as_deref());
             // Slugs are resolved with the summaries held now, and the versions are read with
             // the cards (one round trip fewer on PostgreSQL). When the summaries turn out to be
             // older than the database, they are reloaded and, if slugs were resolved with
@@ -194,17 +206,35 @@ pub async fn list(
                         .map(|s| tax.author_id(s).into_iter().collect()),
                     published_after,
                     published_before,
-                    search: search.clone(),
                 };
-                let page = articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?;
-                let (cards, v) =
-                    cards::public_cards_with_versions(conn, &articles::ids_of(&page.items), now)?;
-                if tax.is_current(v) {
-                    return Ok((page, tax, cards));
+                let SearchPage { page, facets } = match &plan {
+                    Some(plan) => search_page(
+                        &st,
+                        plan,
+                        &filter,
+                        sort,
+                        cursor.as_ref(),
+                        limit,
+                        count,
+                        want_facets,
+                    )?,
+                    None => SearchPage {
+                        page: articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?,
+                        facets: None,
+                    },
+                };
+                let ids = articles::ids_of(&page.items);
+                let (cards, v) = cards::public_cards_with_versions(conn, &ids, now)?;
+                let done = tax.is_current(v);
+                if !done {
+                    tax = model.taxonomy(conn, v)?;
                 }
-                tax = model.taxonomy(conn, v)?;
-                if topic_slugs.is_none() && author_slug.is_none() {
-                    return Ok((page, tax, cards));
+                if done || (topic_slugs.is_none() && author_slug.is_none()) {
+                    let snippets = match &plan {
+                        Some(plan) => snippets(conn, &st, plan, &ids)?,
+                        None => HashMap::new(),
+                    };
+                    return Ok((page, tax, cards, facets, snippets));
                 }
             }
         })
@@ -223,9 +253,25 @@ pub async fn list(
             out.push(',');
         }
         first = false;
+        let at = out.len();
         match &fields {
             None => tax.push_card(&mut out, &card, inc),
             Some(fields) => push_sparse(&mut out, &tax, &card, inc, fields)?,
+        }
+        // A search's items end with their snippet (when asked for, with `fields`).
+        let wanted = fields
+            .as_ref()
+            .is_none_or(|f| f.iter().any(|f| f == "snippet"));
+        if let Some(snippet) = snippets.remove(&key.id).filter(|_| wanted)
+            && out.ends_with('}')
+        {
+            out.pop();
+            if out.len() > at + 1 {
+                out.push(',');
+            }
+            out.push_str("\"snippet\":");
+            out.push_str(&serde_json::to_string(&snippet)?);
+            out.push('}');
         }
     }
     out.push_str("],\"meta\":");
@@ -235,6 +281,20 @@ pub async fn list(
             next_cursor: page.next.as_ref().map(|c| c.encode(sort.name())),
             total: page.total,
         },
+        facets: facets.map(|facets| Facets {
+            topic: facets
+                .into_iter()
+                .filter_map(|(id, count)| {
+                    let (slug, name) = tax.topic_name(id)?;
+                    Some(TopicFacet {
+                        id,
+                        slug,
+                        name,
+                        count,
+                    })
+                })
+                .collect(),
+        }),
     };
     out.push_str(&serde_json::to_string(&meta)?);
     out.push('}');
@@ -289,6 +349,11 @@ pub struct ArticleListItem {
     pub authors: Option<Vec<AuthorSummary>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub topics: Option<Vec<TopicSummary>>,
+    /// With `q`: the passage of the body (or excerpt) where the searched words are, each in
+    /// `<mark>`, the rest HTML-escaped. Absent when only a byline or topic matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Xiaomi has not yet <mark>launched</mark> its phones in the US.")]
+    pub snippet: Option<String>,
 }
 
 /// A published article with its body, SEO fields and related items.

@@ -60,6 +60,15 @@ impl Taxonomy {
         self.version >= v.taxonomy
     }
 
+    /// The slug and name of `topic` (read from its summary: for a few facets, not per card).
+    pub fn topic_name(&self, topic: i64) -> Option<(String, String)> {
+        let summary: serde_json::Value = serde_json::from_str(self.topics.get(&topic)?).ok()?;
+        Some((
+            summary.get("slug")?.as_str()?.to_owned(),
+            summary.get("name")?.as_str()?.to_owned(),
+        ))
+    }
+
     /// Whether `topic` exists.
     pub fn has_topic(&self, topic: i64) -> bool {
         self.topics.contains_key(&topic)

@@ -10,7 +10,6 @@ use crate::db::AnyConnection;
 use crate::db::MultiBackend;
 use crate::db::schema::{article_authors, article_topics, articles, authors, topics};
 use crate::error::AppError;
-use crate::models::search::Search;
 use crate::pagination::{Cursor, Key, KeyKind, Page};
 
 /// The orders an article list can have.
@@ -20,7 +19,7 @@ pub enum Sort {
     PublishedAsc,
     UpdatedDesc,
     Title,
-    /// Best match first; only with a search.
+    /// Best match first; only with a search (which the search index answers).
     Relevance,
 }
 
@@ -104,8 +103,6 @@ pub struct Filter {
     pub author_ids: Option<Vec<i64>>,
     pub published_after: Option<NaiveDateTime>,
     pub published_before: Option<NaiveDateTime>,
-    /// Full-text search: only articles matching every word.
-    pub search: Option<Search>,
 }
 
 /// How a topic or byline filter is checked. As a list of the articles filed there, which the
@@ -208,9 +205,6 @@ pub(super) fn filtered_with(
     if let Some(before) = filter.published_before {
         query = query.filter(articles::published_at.lt(before));
     }
-    if let Some(search) = &filter.search {
-        query = query.filter(search.matches());
-    }
     query
 }
 
@@ -218,12 +212,12 @@ pub(super) fn filtered_with(
 const MAX_DRIVING_IDS: usize = 10;
 
 /// A public listing in publication order filtered by topics or by authors (not both, and no
-/// search) is served from that junction's index alone.
+/// date bounds aside) is served from that junction's index alone.
 fn index_driven(filter: &Filter, sort: Sort) -> Option<(NaiveDateTime, Driver<'_>)> {
     let Visibility::Public(now) = filter.visibility else {
         return None;
     };
-    if !matches!(sort, Sort::PublishedDesc | Sort::PublishedAsc) || filter.search.is_some() {
+    if !matches!(sort, Sort::PublishedDesc | Sort::PublishedAsc) {
         return None;
     }
     let driver = match (&filter.topic_ids, &filter.author_ids) {
@@ -237,7 +231,7 @@ fn index_driven(filter: &Filter, sort: Sort) -> Option<(NaiveDateTime, Driver<'_
 
 /// A cursor whose key is not the kind the sort uses (cursors carry their sort's name, so only a
 /// forged or corrupted one gets here).
-pub(super) fn cursor_mismatch() -> AppError {
+pub fn cursor_mismatch() -> AppError {
     AppError::bad_request("invalid_cursor", "cursor does not match the sort")
 }
 
@@ -250,10 +244,6 @@ pub fn list(
     limit: i64,
     count: bool,
 ) -> Result<Page<ArticleKey>, AppError> {
-    // A search with no words matches no article: every listing and sort, one rule.
-    if filter.search.as_ref().is_some_and(Search::finds_nothing) {
-        return Ok(Page::empty(count));
-    }
     if let Some((now, driver)) = index_driven(filter, sort) {
         let after = match cursor {
             Some(Cursor {
@@ -297,7 +287,7 @@ pub fn list(
         return Ok(page);
     }
     if sort == Sort::Relevance {
-        return super::relevance::relevance_page(conn, filter, cursor, limit, count);
+        return Err(AppError::internal("relevance is the search index's order"));
     }
     let probes = probes_for(conn, filter)?;
     let mut query = filtered_with(filter, probes);

@@ -3,7 +3,6 @@
 //! - [`write`]: create, save, delete, bylines and topics, slug history, revisions;
 //! - [`listing`]: the keyset-paginated listing shared by both APIs, its filters and sorts;
 //! - [`junctions`]: the topic and author index scans and kept counts listings are served from;
-//! - [`relevance`]: listings by search relevance (the glue to `models::search`);
 //! - [`public`]: lookups only the Content API makes.
 //!
 //! Status is stored as `draft`, `published` or `archived`. A published article whose
@@ -13,7 +12,6 @@
 mod junctions;
 mod listing;
 mod public;
-mod relevance;
 mod write;
 
 pub use junctions::*;

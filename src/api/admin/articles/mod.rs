@@ -10,6 +10,9 @@ pub use history::{restore, revisions};
 pub use publishing::{publish, unpublish};
 pub use write::{create, delete, update};
 
+use std::collections::HashMap;
+
+use crate::api::respond::{Facets, TopicFacet};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -18,7 +21,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::IdPath;
 use crate::api::articles_common::{
-    comma_list, param_schemas, prepare_search, relations, sort_and_query,
+    SearchPage, comma_list, param_schemas, parse_facets, parse_query, relations, search_page,
+    snippets, sort_and_query,
 };
 use crate::api::extract::{IfMatch, expected_version};
 use crate::api::respond::{Collection, Data, private, versioned};
@@ -173,6 +177,10 @@ pub struct AdminArticleSummary {
     /// `draft`, `scheduled`, `published` or `archived`.
     pub status: String,
     pub version: i64,
+    /// With `q`: the passage where the searched words are, each in `<mark>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Xiaomi has not yet <mark>launched</mark> its phones in the US.")]
+    pub snippet: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -186,9 +194,13 @@ pub struct AdminListQuery {
     pub author: Option<String>,
     /// Topic slug, or a comma list of slugs (any of).
     pub topic: Option<String>,
-    /// Full-text search over title, excerpt and body (every word must match).
+    /// Full-text search over articles of every status, with the Content API's syntax (see
+    /// `listArticles`); items then carry a `snippet`.
     #[param(schema_with = param_schemas::query)]
     pub q: Option<String>,
+    /// `topic`: with `q`, also return `meta.facets.topic`, the matches per topic.
+    #[param(schema_with = param_schemas::facets)]
+    pub facets: Option<String>,
     /// `-updated_at` (default), `title`, or `relevance` (the default with `q`).
     #[param(schema_with = param_schemas::admin_sort)]
     pub sort: Option<String>,
@@ -246,11 +258,13 @@ pub async fn list(
     let topic_slugs = query.topic.as_deref().map(comma_list);
     let author_slug = query.author;
     let count = query.count.unwrap_or(false);
+    let plan = parse_query(q.as_deref())?;
+    let want_facets = parse_facets(query.facets.as_deref(), q.as_deref())?;
     let now = state.clock.now();
-    let (page, rel) = state
+    let st = state.clone();
+    let (page, rel, facets, mut snippets) = state
         .db
         .run(move |conn| {
-            let search = prepare_search(conn, q.as_deref());
             let author_ids = match author_slug {
                 Some(slug) => Some(match authors::find_by_slug(conn, &slug) {
                     Ok(a) => vec![a.id],
@@ -267,24 +281,70 @@ pub async fn list(
                 author_ids,
                 published_after: None,
                 published_before: None,
-                search,
             };
-            let page = articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?;
+            let SearchPage { page, facets } = match &plan {
+                Some(plan) => search_page(
+                    &st,
+                    plan,
+                    &filter,
+                    sort,
+                    cursor.as_ref(),
+                    limit,
+                    count,
+                    want_facets,
+                )?,
+                None => SearchPage {
+                    page: articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?,
+                    facets: None,
+                },
+            };
             let ids = articles::ids_of(&page.items);
+            let snippets = match &plan {
+                Some(plan) => snippets(conn, &st, plan, &ids)?,
+                None => HashMap::new(),
+            };
+            let facets = match facets {
+                Some(facets) => {
+                    let ids: Vec<i64> = facets.iter().map(|(id, _)| *id).collect();
+                    let briefs = topics::briefs(conn, &ids)?;
+                    Some(Facets {
+                        topic: facets
+                            .into_iter()
+                            .filter_map(|(id, count)| {
+                                let t = briefs.get(&id)?;
+                                Some(TopicFacet {
+                                    id,
+                                    slug: t.slug.clone(),
+                                    name: t.name.clone(),
+                                    count,
+                                })
+                            })
+                            .collect(),
+                    })
+                }
+                None => None,
+            };
             let mut briefs: std::collections::HashMap<i64, _> = articles::briefs(conn, &ids)?
                 .into_iter()
                 .map(|b| (b.id, b))
                 .collect();
             // An article deleted since the listing's query drops out.
             let page = page.filter_map(|k| briefs.remove(&k.id));
-            Ok((page, relations(conn, &ids, Includes::BOTH)?))
+            Ok((
+                page,
+                relations(conn, &ids, Includes::BOTH)?,
+                facets,
+                snippets,
+            ))
         })
         .await?;
-    let body = Collection::from_page(page, limit, sort.name(), |a| AdminArticleSummary {
+    let mut body = Collection::from_page(page, limit, sort.name(), |a| AdminArticleSummary {
         status: display_status(&a.status, a.published_at, now).to_owned(),
         version: a.version,
+        snippet: snippets.remove(&a.id),
         summary: ArticleSummary::build(a, &rel, Includes::BOTH),
     });
+    body.meta.facets = facets;
     Ok(private(&body))
 }
 

@@ -1,0 +1,313 @@
+//! Keeping the index in step with the database: a build from every article, then the change
+//! log applied in order.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use tantivy::collector::DocSetCollector;
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{IndexWriter, TantivyDocument, Term};
+
+use super::schema::{self, Fields, NEVER};
+use super::{Payload, SearchIndex};
+use crate::db::schema::articles;
+use crate::db::{AnyConnection, Db};
+use crate::error::AppError;
+use crate::models::changes::{self, Change, Entity};
+use crate::models::{authors, topics};
+
+/// Articles read from the database at a time.
+const BATCH: i64 = 500;
+
+/// Changes applied per commit at most.
+const CHANGES_PER_COMMIT: i64 = 5_000;
+
+/// How long the indexer sleeps when told nothing: it then looks at the change log anyway
+/// (another instance's write whose notification was lost, a SQLite file written by another
+/// process).
+const POLL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error(transparent)]
+    Db(#[from] AppError),
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+impl From<diesel::result::Error> for IndexError {
+    fn from(e: diesel::result::Error) -> Self {
+        IndexError::Db(e.into())
+    }
+}
+
+type ArticleRow = (
+    i64,
+    String,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+    String,
+    String,
+    String,
+);
+
+/// The documents of `ids` as the database has them now; an id with no article (deleted) has
+/// none.
+fn documents(
+    conn: &mut AnyConnection,
+    f: &Fields,
+    ids: &[i64],
+) -> Result<Vec<TantivyDocument>, AppError> {
+    let rows: Vec<ArticleRow> = articles::table
+        .filter(crate::db::in_ids(articles::id, ids))
+        .select((
+            articles::id,
+            articles::status,
+            articles::published_at,
+            articles::updated_at,
+            articles::title,
+            articles::excerpt,
+            articles::body_markdown,
+        ))
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut bylines = authors::of_articles(conn, &ids)?;
+    let mut filed = topics::of_articles(conn, &ids)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, status, published_at, updated_at, title, excerpt, body) in rows {
+        let body = crate::text::plain_text(&body);
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(f.id, u64::try_from(id).unwrap_or(0));
+        doc.add_u64(f.status, schema::status_code(&status));
+        doc.add_i64(f.published_at, published_at.map_or(NEVER, schema::micros));
+        doc.add_i64(f.updated_at, schema::micros(updated_at));
+        doc.add_text(f.title_sort, &title);
+        let mut names = Vec::new();
+        for author in bylines.remove(&id).unwrap_or_default() {
+            doc.add_u64(f.author_ids, u64::try_from(author.id).unwrap_or(0));
+            doc.add_text(f.authors, &author.name);
+            names.push(author.name);
+        }
+        for topic in filed.remove(&id).unwrap_or_default() {
+            doc.add_u64(f.topic_ids, u64::try_from(topic.id).unwrap_or(0));
+            doc.add_text(f.topics, &topic.name);
+            names.push(topic.name);
+        }
+        for text in [&title, &excerpt, &body].into_iter().chain(&names) {
+            doc.add_text(f.words, text);
+        }
+        doc.add_text(f.title, &title);
+        doc.add_text(f.excerpt, &excerpt);
+        doc.add_text(f.body, &body);
+        out.push(doc);
+    }
+    Ok(out)
+}
+
+impl SearchIndex {
+    /// Builds the index from every article in the database, replacing what it held; calls
+    /// `progress(done, total)` as it goes. Returns the change it is current to.
+    pub fn rebuild(&self, db: &Db, progress: &dyn Fn(u64, u64)) -> Result<i64, IndexError> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        // The head first: changes after it are applied after the build, again if the build
+        // already saw them (applying a change is idempotent).
+        let (head, total) = {
+            let mut conn = db.get()?;
+            let head = changes::head(&mut conn)?;
+            let total: i64 = articles::table.count().get_result(&mut **conn)?;
+            (head, u64::try_from(total).unwrap_or(0))
+        };
+        writer.delete_all_documents()?;
+        let mut done = 0u64;
+        let mut last = 0i64;
+        self.set_building(0, total);
+        progress(0, total);
+        loop {
+            let docs = {
+                let mut conn = db.get()?;
+                let ids: Vec<i64> = articles::table
+                    .filter(articles::id.gt(last))
+                    .order(articles::id.asc())
+                    .limit(BATCH)
+                    .select(articles::id)
+                    .load(&mut **conn)?;
+                let Some(&max) = ids.last() else { break };
+                last = max;
+                documents(&mut conn, &self.fields, &ids)?
+            };
+            done += docs.len() as u64;
+            for doc in docs {
+                writer.add_document(doc)?;
+            }
+            self.set_building(done, total.max(done));
+            progress(done, total.max(done));
+        }
+        self.commit(&mut writer, head)?;
+        Ok(head)
+    }
+
+    /// Applies the changes after the last one applied, in batches; returns how many.
+    pub fn catch_up(&self, db: &Db) -> Result<usize, IndexError> {
+        let Some(mut applied) = self.applied() else {
+            return Ok(0);
+        };
+        let mut count = 0;
+        loop {
+            let batch = {
+                let mut conn = db.get()?;
+                changes::after(&mut conn, applied, CHANGES_PER_COMMIT)?
+            };
+            let Some(last) = batch.last().map(|c| c.seq) else {
+                return Ok(count);
+            };
+            let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            self.apply(&mut writer, db, &batch)?;
+            self.commit(&mut writer, last)?;
+            count += batch.len();
+            applied = last;
+        }
+    }
+
+    /// Re-indexes every article `changes` touch: the article itself, or every article that
+    /// names a changed author or topic (found in the index, which holds their ids).
+    fn apply(
+        &self,
+        writer: &mut IndexWriter,
+        db: &Db,
+        changes: &[Change],
+    ) -> Result<(), IndexError> {
+        let f = &self.fields;
+        let mut ids: BTreeSet<i64> = BTreeSet::new();
+        let searcher = self.reader.searcher();
+        for change in changes {
+            let field = match change.entity {
+                Entity::Article => {
+                    ids.insert(change.entity_id);
+                    continue;
+                }
+                Entity::Author => f.author_ids,
+                Entity::Topic => f.topic_ids,
+                Entity::List => continue,
+            };
+            let term = Term::from_field_u64(field, u64::try_from(change.entity_id).unwrap_or(0));
+            let docs = searcher.search(
+                &TermQuery::new(term, IndexRecordOption::Basic),
+                &DocSetCollector,
+            )?;
+            for address in docs {
+                let column = searcher
+                    .segment_reader(address.segment_ord)
+                    .fast_fields()
+                    .u64("id")?;
+                if let Some(id) = column.first(address.doc_id) {
+                    ids.insert(i64::try_from(id).unwrap_or(0));
+                }
+            }
+        }
+        let ids: Vec<i64> = ids.into_iter().collect();
+        for chunk in ids.chunks(BATCH as usize) {
+            let docs = {
+                let mut conn = db.get()?;
+                documents(&mut conn, f, chunk)?
+            };
+            for id in chunk {
+                writer.delete_term(Term::from_field_u64(f.id, u64::try_from(*id).unwrap_or(0)));
+            }
+            for doc in docs {
+                writer.add_document(doc)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits what the writer holds as current to change `seq`, and makes it searchable.
+    fn commit(&self, writer: &mut IndexWriter, seq: i64) -> Result<(), IndexError> {
+        let payload = serde_json::to_string(&Payload {
+            version: schema::VERSION,
+            seq,
+        })
+        .map_err(|e| AppError::internal(e.to_string()))?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.reader.reload()?;
+        self.advance(seq);
+        Ok(())
+    }
+
+    /// Starts the indexer thread (once per index): it builds the index if it must, then
+    /// follows the change log until the index is dropped.
+    pub fn start_indexer(self: &Arc<Self>, db: Db) {
+        if self
+            .indexing
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return;
+        }
+        let index = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("search-indexer".to_owned())
+            .spawn(move || follow(&index, &db));
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "the search indexer did not start");
+        }
+    }
+}
+
+/// Whether the index must be built: never built, or ahead of the database (not its index).
+fn must_build(index: &SearchIndex, db: &Db) -> Result<bool, IndexError> {
+    let Some(applied) = index.applied() else {
+        return Ok(true);
+    };
+    let head = changes::head(&mut **db.get()?)?;
+    db.change_head().advance(head);
+    if applied > head {
+        tracing::warn!(
+            applied,
+            head,
+            "the search index is ahead of the database's change log: rebuilding"
+        );
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+fn follow(index: &Weak<SearchIndex>, db: &Db) {
+    let mut built = false;
+    loop {
+        let Some(strong) = index.upgrade() else {
+            return;
+        };
+        let mut step = || -> Result<(), IndexError> {
+            if !built {
+                if must_build(&strong, db)? {
+                    let started = std::time::Instant::now();
+                    let head = strong.rebuild(db, &|_, _| {})?;
+                    tracing::info!(
+                        head,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "built the search index"
+                    );
+                }
+                built = true;
+            }
+            strong.catch_up(db)?;
+            Ok(())
+        };
+        let failed = step().err();
+        if let Some(e) = &failed {
+            tracing::warn!(error = %e, "search indexer: retrying in a second");
+        }
+        let applied = strong.applied().unwrap_or(0);
+        drop(strong);
+        if failed.is_some() {
+            std::thread::sleep(POLL);
+        } else {
+            db.change_head().wait_past(applied, POLL);
+        }
+    }
+}

@@ -49,8 +49,25 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage the search index.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
     /// Print the OpenAPI document (as committed in openapi/openapi.json).
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum SearchCommand {
+    /// Rebuild the search index from the database (stop the server that uses it first).
+    Rebuild {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The index directory (default: as the server picks it for this database).
+        #[arg(long, env = "HEADLINE_SEARCH_DIR")]
+        search_dir: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,6 +167,37 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 report.articles,
                 report.seconds,
                 report.rate()
+            );
+            Ok(())
+        }
+        Some(Command::Search {
+            command: SearchCommand::Rebuild { db, search_dir },
+        }) => {
+            let mut settings = Settings::for_database(db.database_url);
+            settings.search_dir = search_dir;
+            let location = settings.search_location();
+            let db = startup::open_database(&settings)?;
+            let index = headline::search::SearchIndex::open(&location)?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} articles {per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let started = std::time::Instant::now();
+            let head = index.rebuild(&db, &|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })?;
+            bar.finish_and_clear();
+            let articles = bar.length().unwrap_or(0);
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "indexed {articles} articles in {seconds:.1} s ({:.0} articles/s) into {}, \
+                 current to change {head}",
+                articles as f64 / seconds.max(1e-9),
+                location.describe()
             );
             Ok(())
         }

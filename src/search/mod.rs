@@ -68,7 +68,7 @@ pub enum Location {
 }
 
 impl Location {
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             Location::Dir(dir) => dir.display().to_string(),
             Location::Memory => "(memory)".to_owned(),
@@ -92,17 +92,12 @@ pub struct Unavailable {
     pub total: u64,
 }
 
-type Subscriber = Box<dyn Fn() -> bool + Send + Sync>;
-
 pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     writer: Mutex<IndexWriter>,
     progress: Mutex<Progress>,
     advanced: Condvar,
-    /// Told after each commit (response caches empty themselves); one returning `false` is
-    /// dropped.
-    subscribers: Mutex<Vec<Subscriber>>,
     indexing: AtomicBool,
     location: Location,
 }
@@ -215,7 +210,6 @@ impl SearchIndex {
                 building: None,
             }),
             advanced: Condvar::new(),
-            subscribers: Mutex::new(Vec::new()),
             indexing: AtomicBool::new(false),
             location: location.clone(),
         }))
@@ -231,14 +225,6 @@ impl SearchIndex {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .applied
-    }
-
-    /// Calls `f` after every commit until it returns `false`.
-    pub fn subscribe(&self, f: impl Fn() -> bool + Send + Sync + 'static) {
-        self.subscribers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Box::new(f));
     }
 
     /// Waits until the index has applied change `seq` (or at least is built, for `seq` 0),
@@ -308,7 +294,7 @@ impl SearchIndex {
         ))
     }
 
-    /// Tells subscribers, and waiters, that `seq` is applied.
+    /// Tells waiters that `seq` is applied.
     fn advance(&self, seq: i64) {
         {
             let mut progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
@@ -316,10 +302,6 @@ impl SearchIndex {
             progress.building = None;
         }
         self.advanced.notify_all();
-        self.subscribers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|f| f());
     }
 
     fn set_building(&self, done: u64, total: u64) {

@@ -195,15 +195,6 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         db,
         settings,
     });
-    // The response cache may hold search pages made before the index applied a change.
-    let weak = Arc::downgrade(&state);
-    state.search.subscribe(move || match weak.upgrade() {
-        Some(state) => {
-            state.cache.content_changed_elsewhere();
-            true
-        }
-        None => false,
-    });
     if let Some(channel) = state.db.notify_channel() {
         crate::db::notify::spawn_listener(
             state.settings.database_url.clone(),

@@ -331,7 +331,7 @@ impl ResponseCache {
         local_writes: u64,
     ) -> Result<(i64, u64), AppError> {
         let notified = self.sync.lock().unwrap_or_else(|e| e.into_inner()).notified;
-        let (generation, next_scheduled) = db
+        let (generation, next_scheduled, head) = db
             .run(move |conn| {
                 let generation: i64 = content_version::table
                     .select(content_version::generation)
@@ -341,9 +341,13 @@ impl ResponseCache {
                     .filter(articles::published_at.gt(now))
                     .select(diesel::dsl::min(articles::published_at))
                     .first(conn)?;
-                Ok((generation, next))
+                Ok((generation, next, crate::models::changes::head(conn)?))
             })
             .await?;
+        // Searches made from now on wait for the index to apply what this read saw (another
+        // process's writes, when no notification told us): a search page kept at this
+        // generation reflects the same writes as every other page.
+        db.change_head().advance(head);
         let mut sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
         if sync.notified != notified {
             // Another instance wrote while this looked: what it read may be older already.

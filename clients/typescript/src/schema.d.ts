@@ -637,6 +637,11 @@ export interface components {
             status: string;
             /** Format: int64 */
             version: number;
+            /**
+             * @description With `q`: the passage where the searched words are, each in `<mark>`.
+             * @example Xiaomi has not yet <mark>launched</mark> its phones in the US.
+             */
+            snippet?: string | null;
         };
         /** @description An author as editors see it. */
         AdminAuthor: {
@@ -817,6 +822,12 @@ export interface components {
             feature_image?: components["schemas"]["FeatureImageView"] | null;
             authors?: components["schemas"]["AuthorSummary"][] | null;
             topics?: components["schemas"]["TopicSummary"][] | null;
+            /**
+             * @description With `q`: the passage of the body (or excerpt) where the searched words are, each in
+             *     `<mark>`, the rest HTML-escaped. Absent when only a byline or topic matched.
+             * @example Xiaomi has not yet <mark>launched</mark> its phones in the US.
+             */
+            snippet?: string | null;
         };
         /** @description A published article in a list: no body. */
         ArticleSummary: {
@@ -1188,6 +1199,11 @@ export interface components {
              */
             kind: string;
         };
+        /** @description Facet counts of a search. */
+        Facets: {
+            /** @description The topics the matches are filed under, most matches first (at most 50). */
+            topic: components["schemas"]["TopicFacet"][];
+        };
         /** @description A feature image as written. */
         FeatureImageInput: {
             /** @example https://images.example.com/xiaomi-nokia.jpg */
@@ -1318,6 +1334,7 @@ export interface components {
         };
         Meta: {
             pagination: components["schemas"]["Pagination"];
+            facets?: components["schemas"]["Facets"] | null;
         };
         /** @description Pagination metadata of a collection. */
         Pagination: {
@@ -1486,6 +1503,24 @@ export interface components {
              * @example 2b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfe
              */
             refresh_token: string;
+        };
+        /** @description How many of a search's matches one topic has. */
+        TopicFacet: {
+            /**
+             * Format: int64
+             * @example 3
+             */
+            id: number;
+            /** @example xiaomi */
+            slug: string;
+            /** @example Xiaomi */
+            name: string;
+            /**
+             * Format: int64
+             * @description Matches filed under the topic (with every other filter applied).
+             * @example 12
+             */
+            count: number;
         };
         /** @description A topic as filed on an article. */
         TopicSummary: {
@@ -1945,6 +1980,7 @@ export interface operations {
                 /** @description Topic slug, or a comma list of slugs (any of). */
                 topic?: string;
                 q?: string;
+                facets?: "topic";
                 sort?: "-updated_at" | "title" | "relevance";
                 /** @description Page size, 1 to 100 (default 20). */
                 limit?: number;
@@ -3014,6 +3050,7 @@ export interface operations {
                  */
                 author?: string;
                 q?: string;
+                facets?: "topic";
                 /** @description Only articles published strictly after this time (RFC 3339, years 1900–9999). */
                 published_after?: string;
                 /** @description Only articles published strictly before this time (RFC 3339, years 1900–9999). */

@@ -143,13 +143,55 @@ fn time_of(micros: i64) -> NaiveDateTime {
         .unwrap_or_default()
 }
 
-/// Runs a search on the index with a listing's filters, order and cursor (on a blocking
-/// thread: it may wait for the indexer).
+/// How an article listing is paged: its order, cursor, size, and what it counts.
+pub struct Paging {
+    pub sort: Sort,
+    pub cursor: Option<Cursor>,
+    pub limit: i64,
+    pub count: bool,
+    /// Topic facets (searches only).
+    pub facets: bool,
+}
+
+/// One page of an article listing: from the search index with a search, from the database
+/// without (on a blocking thread: a search may wait for the indexer).
+pub fn list_page(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    plan: Option<&Plan>,
+    filter: &Filter,
+    paging: &Paging,
+) -> Result<SearchPage, AppError> {
+    let Paging {
+        sort,
+        ref cursor,
+        limit,
+        count,
+        facets,
+    } = *paging;
+    match plan {
+        Some(plan) => search_page(
+            state,
+            plan,
+            filter,
+            sort,
+            cursor.as_ref(),
+            limit,
+            count,
+            facets,
+        ),
+        None => Ok(SearchPage {
+            page: crate::models::articles::list(conn, filter, sort, cursor.as_ref(), limit, count)?,
+            facets: None,
+        }),
+    }
+}
+
 #[expect(
     clippy::too_many_arguments,
-    reason = "a listing's parameters, as `articles::list` takes them, plus facets"
+    reason = "`list_page`'s parts, taken apart once"
 )]
-pub fn search_page(
+fn search_page(
     state: &AppState,
     plan: &Plan,
     filter: &Filter,
@@ -276,12 +318,12 @@ const MAX_FACETS: usize = 50;
 pub fn snippets(
     conn: &mut AnyConnection,
     state: &AppState,
-    plan: &Plan,
+    plan: Option<&Plan>,
     ids: &[i64],
 ) -> Result<HashMap<i64, String>, AppError> {
-    if ids.is_empty() || plan.finds_nothing() {
+    let Some(plan) = plan.filter(|p| !ids.is_empty() && !p.finds_nothing()) else {
         return Ok(HashMap::new());
-    }
+    };
     let highlighter = state.search.highlighter(plan);
     let rows: Vec<(i64, String, String)> = articles::table
         .filter(crate::db::in_ids(articles::id, ids))

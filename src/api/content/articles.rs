@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::read_model::{ReadModel, Taxonomy};
 use crate::api::articles_common::{
-    SearchPage, comma_list, param_schemas, parse_facets, parse_query, search_page, snippets,
+    Paging, SearchPage, comma_list, list_page, param_schemas, parse_facets, parse_query, snippets,
     sort_and_query,
 };
 use crate::api::respond::{Collection, Data, Facets, Meta, Pagination, TopicFacet, public_json};
@@ -184,7 +184,17 @@ pub async fn list(
     );
 
     let plan = parse_query(q.as_deref())?;
-    let want_facets = parse_facets(query.facets.as_deref(), q.as_deref())?;
+    let paging = Paging {
+        sort,
+        cursor,
+        limit,
+        count,
+        facets: parse_facets(query.facets.as_deref(), q.as_deref())?,
+    };
+    // With `fields`, a snippet is made only when named.
+    let snippets_shown = fields
+        .as_ref()
+        .is_none_or(|f| f.iter().any(|f| f == "snippet"));
 
     let now = state.clock.now();
     let st = state.clone();
@@ -207,22 +217,8 @@ pub async fn list(
                     published_after,
                     published_before,
                 };
-                let SearchPage { page, facets } = match &plan {
-                    Some(plan) => search_page(
-                        &st,
-                        plan,
-                        &filter,
-                        sort,
-                        cursor.as_ref(),
-                        limit,
-                        count,
-                        want_facets,
-                    )?,
-                    None => SearchPage {
-                        page: articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?,
-                        facets: None,
-                    },
-                };
+                let SearchPage { page, facets } =
+                    list_page(conn, &st, plan.as_ref(), &filter, &paging)?;
                 let ids = articles::ids_of(&page.items);
                 let (cards, v) = cards::public_cards_with_versions(conn, &ids, now)?;
                 let done = tax.is_current(v);
@@ -230,10 +226,9 @@ pub async fn list(
                     tax = model.taxonomy(conn, v)?;
                 }
                 if done || (topic_slugs.is_none() && author_slug.is_none()) {
-                    let snippets = match &plan {
-                        Some(plan) => snippets(conn, &st, plan, &ids)?,
-                        None => HashMap::new(),
-                    };
+                    // Only when the response shows them.
+                    let shown = plan.as_ref().filter(|_| snippets_shown);
+                    let snippets = snippets(conn, &st, shown, &ids)?;
                     return Ok((page, tax, cards, facets, snippets));
                 }
             }
@@ -258,11 +253,8 @@ pub async fn list(
             None => tax.push_card(&mut out, &card, inc),
             Some(fields) => push_sparse(&mut out, &tax, &card, inc, fields)?,
         }
-        // A search's items end with their snippet (when asked for, with `fields`).
-        let wanted = fields
-            .as_ref()
-            .is_none_or(|f| f.iter().any(|f| f == "snippet"));
-        if let Some(snippet) = snippets.remove(&key.id).filter(|_| wanted)
+        // A search's items end with their snippet (made only when shown).
+        if let Some(snippet) = snippets.remove(&key.id)
             && out.ends_with('}')
         {
             out.pop();

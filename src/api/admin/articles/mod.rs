@@ -10,8 +10,6 @@ pub use history::{restore, revisions};
 pub use publishing::{publish, unpublish};
 pub use write::{create, delete, update};
 
-use std::collections::HashMap;
-
 use crate::api::respond::{Facets, TopicFacet};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
@@ -21,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::IdPath;
 use crate::api::articles_common::{
-    SearchPage, comma_list, param_schemas, parse_facets, parse_query, relations, search_page,
+    Paging, SearchPage, comma_list, list_page, param_schemas, parse_facets, parse_query, relations,
     snippets, sort_and_query,
 };
 use crate::api::extract::{IfMatch, expected_version};
@@ -259,7 +257,13 @@ pub async fn list(
     let author_slug = query.author;
     let count = query.count.unwrap_or(false);
     let plan = parse_query(q.as_deref())?;
-    let want_facets = parse_facets(query.facets.as_deref(), q.as_deref())?;
+    let paging = Paging {
+        sort,
+        cursor,
+        limit,
+        count,
+        facets: parse_facets(query.facets.as_deref(), q.as_deref())?,
+    };
     let now = state.clock.now();
     let st = state.clone();
     let (page, rel, facets, mut snippets) = state
@@ -282,27 +286,10 @@ pub async fn list(
                 published_after: None,
                 published_before: None,
             };
-            let SearchPage { page, facets } = match &plan {
-                Some(plan) => search_page(
-                    &st,
-                    plan,
-                    &filter,
-                    sort,
-                    cursor.as_ref(),
-                    limit,
-                    count,
-                    want_facets,
-                )?,
-                None => SearchPage {
-                    page: articles::list(conn, &filter, sort, cursor.as_ref(), limit, count)?,
-                    facets: None,
-                },
-            };
+            let SearchPage { page, facets } =
+                list_page(conn, &st, plan.as_ref(), &filter, &paging)?;
             let ids = articles::ids_of(&page.items);
-            let snippets = match &plan {
-                Some(plan) => snippets(conn, &st, plan, &ids)?,
-                None => HashMap::new(),
-            };
+            let snippets = snippets(conn, &st, plan.as_ref(), &ids)?;
             let facets = match facets {
                 Some(facets) => {
                     let ids: Vec<i64> = facets.iter().map(|(id, _)| *id).collect();

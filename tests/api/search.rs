@@ -269,12 +269,17 @@ async fn a_search_with_no_words_finds_nothing(app: TestApp) {
 
 /// Walks every page of `path` (100 a page) and returns the ids in order.
 async fn walk_ids(app: &TestApp, path: &str) -> Vec<i64> {
+    walk_ids_by(app, path, 100).await
+}
+
+/// Walks every page of `path`, `limit` a page, and returns the ids in order.
+async fn walk_ids_by(app: &TestApp, path: &str, limit: usize) -> Vec<i64> {
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let url = match &cursor {
-            Some(c) => format!("{path}&limit=100&cursor={c}"),
-            None => format!("{path}&limit=100"),
+            Some(c) => format!("{path}&limit={limit}&cursor={c}"),
+            None => format!("{path}&limit={limit}"),
         };
         let page = get_json(app, &url).await;
         ids.extend(
@@ -541,22 +546,7 @@ async fn every_sort_walks_a_search(app: TestApp) {
     ] {
         let base = format!("/api/v1/articles?q=xiaomi&sort={sort}");
         let full = walk_ids(&app, &base).await;
-        let mut walked = Vec::new();
-        let mut url = format!("{base}&limit=2");
-        loop {
-            let page = get_json(&app, &url).await;
-            walked.extend(
-                page["data"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|a| a["id"].as_i64().unwrap()),
-            );
-            match page["meta"]["pagination"]["next_cursor"].as_str() {
-                Some(c) => url = format!("{base}&limit=2&cursor={c}"),
-                None => break,
-            }
-        }
+        let walked = walk_ids_by(&app, &base, 2).await;
         assert_eq!(walked, full, "{sort}");
         assert_eq!(walked.len(), 9, "{sort}");
     }
@@ -613,6 +603,41 @@ async fn the_oldest_of_fifty_thousand_matches_is_found(app: TestApp) {
     assert_eq!(first(&exact), oldest["id"]);
 }
 
+/// The count of a public search, once it reaches `want` (an index following another
+/// instance's writes catches up within its poll); panics after ten seconds.
+async fn count_reaches(app: &TestApp, q: &str, want: i64) {
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        let page = get_json(app, &format!("/api/v1/articles?q={q}&count=true")).await;
+        last = page["meta"]["pagination"]["total"].clone();
+        if last == want {
+            return;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{q}: {last} matches, not {want}");
+}
+
+/// Two instances on one database (on PostgreSQL each with its own index): each finds what the
+/// other wrote, both following the one change log.
+async fn each_instance_finds_what_the_other_wrote(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    let other = app.second_instance().await;
+    let at = "2024-01-01T00:00:00Z";
+    published(&app, &token, "Xiaomi, written on the first", at, json!({})).await;
+    count_reaches(&other, "xiaomi", 1).await;
+    published(
+        &other,
+        &token,
+        "Xiaomi, written on the second",
+        at,
+        json!({}),
+    )
+    .await;
+    count_reaches(&app, "xiaomi", 2).await;
+    count_reaches(&other, "xiaomi", 2).await;
+}
+
 crate::backend_tests!(
     relevance_finds_sparse_matches_in_a_large_archive,
     title_matches_rank_above_excerpt_matches_above_body_matches,
@@ -626,4 +651,5 @@ crate::backend_tests!(
     facets_count_matches_by_topic,
     every_sort_walks_a_search,
     the_oldest_of_fifty_thousand_matches_is_found,
+    each_instance_finds_what_the_other_wrote,
 );

@@ -155,9 +155,18 @@ pub fn render_markdown(markdown: &str) -> String {
 
 /// The plain text of the markdown's paragraphs, for excerpts and reading time.
 pub fn plain_text(markdown: &str) -> String {
-    let mut text = String::with_capacity(markdown.len());
+    plain_text_start(markdown, usize::MAX)
+}
+
+/// The first `max_chars` characters of [`plain_text`], without reading the markdown past them.
+pub fn plain_text_start(markdown: &str, max_chars: usize) -> String {
+    let mut text = String::with_capacity(markdown.len().min(max_chars.saturating_mul(2)));
     let mut in_code_block = false;
     for event in Parser::new_ext(markdown, markdown_options()) {
+        // Twice the bytes needed is almost always enough: only runs of spaces shrink below.
+        if text.len() / 2 > max_chars {
+            break;
+        }
         match event {
             Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
             Event::End(TagEnd::CodeBlock) => in_code_block = false,
@@ -167,7 +176,11 @@ pub fn plain_text(markdown: &str) -> String {
             _ => {}
         }
     }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => text[..cut].to_owned(),
+        None => text,
+    }
 }
 
 /// The first ~200 characters of the body's text, cut at a word boundary, with an ellipsis when cut.
@@ -195,6 +208,14 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// The start of a body's text is the start of its whole text.
+        #[test]
+        fn plain_text_start_is_a_prefix(markdown in "[a-z *_#>\\n`-]{0,300}", n in 0usize..120) {
+            let start = plain_text_start(&markdown, n);
+            prop_assert!(start.chars().count() <= n);
+            prop_assert!(plain_text(&markdown).starts_with(&start));
+        }
+
         /// Any title gives a valid slug (or none, to be given by hand), and a slug is its own.
         #[test]
         fn slugify_gives_a_valid_slug_or_nothing(title in "\\PC{0,400}") {

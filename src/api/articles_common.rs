@@ -273,6 +273,7 @@ fn search_page(
         published_before: filter.published_before.map(micros),
         after,
         hits: usize::try_from(limit + 1).unwrap_or(usize::MAX),
+        count,
         facets,
     };
     let found = state
@@ -313,8 +314,13 @@ fn search_page(
 /// Topics a facet list names at most.
 const MAX_FACETS: usize = 50;
 
-/// The highlighted snippet of each of `ids` for `plan`: the best passage of the body, or of
-/// the excerpt, that has a searched word; none when only a byline or topic matched.
+/// How much of a body a snippet is looked for in, in characters: its first paragraphs, where a
+/// story says what it is about. Cutting each body's words costs more than the search itself
+/// past this.
+const SNIPPET_SCAN: usize = 1_500;
+
+/// The highlighted snippet of each of `ids` for `plan`: the best passage with a searched word
+/// of the body's start, else of the excerpt; none when only a byline or topic matched.
 pub fn snippets(
     conn: &mut AnyConnection,
     state: &AppState,
@@ -333,7 +339,7 @@ pub fn snippets(
         .into_iter()
         .filter_map(|(id, excerpt, body)| {
             highlighter
-                .snippet(&crate::text::plain_text(&body))
+                .snippet(&crate::text::plain_text_start(&body, SNIPPET_SCAN))
                 .or_else(|| highlighter.snippet(&excerpt))
                 .map(|s| (id, s))
         })

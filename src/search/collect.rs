@@ -65,6 +65,8 @@ pub struct Wanted {
     pub after: Option<After>,
     /// Hits to return (the page and one more, to know if another follows).
     pub hits: usize,
+    /// Every match must be counted (`Found::total`).
+    pub count: bool,
     pub facets: bool,
 }
 
@@ -99,13 +101,26 @@ fn orderable(score: f64) -> i64 {
 /// scores of one search stay the same while a reader pages through it.
 pub const RECENCY_HALF_LIFE_DAYS: f64 = 180.0;
 
+/// The largest recency boost: a story of today.
+pub const MAX_RECENCY: f64 = 2.0;
+
+/// Ages with a precomputed boost, in days: twenty years (after that the boost is 1.0000).
+const TABULATED_DAYS: usize = 7_305;
+
 fn recency(now: i64, published_at: i64) -> f64 {
     const DAY: i64 = 86_400_000_000;
+    // Computed once: a search over common words asks for it for each match.
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
     if published_at == NEVER {
         return 1.0;
     }
-    let days = (now.div_euclid(DAY) - published_at.div_euclid(DAY)).max(0) as f64;
-    1.0 + (-days / RECENCY_HALF_LIFE_DAYS * std::f64::consts::LN_2).exp()
+    let days = (now.div_euclid(DAY) - published_at.div_euclid(DAY)).max(0);
+    let boost = |days: f64| 1.0 + (-days / RECENCY_HALF_LIFE_DAYS * std::f64::consts::LN_2).exp();
+    let table = TABLE.get_or_init(|| (0..TABULATED_DAYS).map(|d| boost(d as f64)).collect());
+    usize::try_from(days)
+        .ok()
+        .and_then(|d| table.get(d).copied())
+        .unwrap_or_else(|| boost(days as f64))
 }
 
 impl Collector for Wanted {
@@ -228,6 +243,22 @@ pub struct SegmentWanted {
 }
 
 impl SegmentWanted {
+    /// The score of the worst hit once the page is full (relevance order).
+    pub fn worst_score(&self) -> Option<f64> {
+        if self.heap.len() < self.wanted.hits {
+            return None;
+        }
+        self.heap.peek().map(|w| f64::from_bits(w.0.2))
+    }
+
+    /// What the order multiplies `doc`'s text score by (its recency boost).
+    pub fn boost_of(&self, doc: DocId) -> f64 {
+        match self.wanted.order {
+            Order::Relevance { now } => recency(now, self.published_at.first(doc).unwrap_or(NEVER)),
+            _ => 1.0,
+        }
+    }
+
     fn visible(&self, doc: DocId, published_at: i64) -> bool {
         let status = self.status.first(doc).unwrap_or(u64::MAX);
         let seen = match self.wanted.seen {

@@ -14,10 +14,12 @@
 //! - [`schema`]: the fields and analyzers;
 //! - [`query`]: the query syntax;
 //! - [`collect`]: filters, orders, cursors, counts and facets;
+//! - `pruned`: relevance pages that skip the matches that cannot reach them;
 //! - [`indexer`]: following the change log, and rebuilding.
 
 pub mod collect;
 pub mod indexer;
+mod pruned;
 pub mod query;
 pub mod schema;
 
@@ -33,7 +35,7 @@ use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermSetQuery};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
-use self::collect::{Found, Wanted};
+use self::collect::{Found, Order, Wanted};
 use self::query::Plan;
 use self::schema::Fields;
 
@@ -263,32 +265,40 @@ impl SearchIndex {
         wanted: &Wanted,
     ) -> tantivy::Result<Found> {
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, plan.query(f))];
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
         for (field, ids) in [(f.topic_ids, topic_ids), (f.author_ids, author_ids)] {
             if let Some(ids) = ids {
                 let terms = ids
                     .iter()
                     .map(|id| Term::from_field_u64(field, u64::try_from(*id).unwrap_or(0)));
                 // A filter: it scores nothing.
-                clauses.push((
-                    Occur::Must,
-                    Box::new(ConstScoreQuery::new(
-                        Box::new(TermSetQuery::new(terms)),
-                        0.0,
-                    )),
-                ));
+                filters.push(Box::new(ConstScoreQuery::new(
+                    Box::new(TermSetQuery::new(terms)),
+                    0.0,
+                )));
             }
         }
-        let query = BooleanQuery::new(clauses);
-        self.reader.searcher().search(&query, wanted)
+        let searcher = self.reader.searcher();
+        // A relevance page of words skips what cannot reach it.
+        if matches!(wanted.order, Order::Relevance { .. })
+            && let Some(groups) = plan.word_groups(f)
+        {
+            let excluded = plan.exclusions(f);
+            return pruned::search(&searcher, groups, excluded.as_deref(), &filters, wanted);
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, plan.query(f))];
+        clauses.extend(filters.into_iter().map(|q| (Occur::Must, q)));
+        searcher.search(&BooleanQuery::new(clauses), wanted)
     }
 
     /// A highlighter of `plan`'s words: `<mark>` around them, the text around escaped.
     pub fn highlighter(&self, plan: &Plan) -> Highlighter {
-        let terms = plan.highlighted().into_iter().map(|w| (w, 1.0)).collect();
+        let words = plan.highlighted();
+        let analyzer = query::snippet_analyzer(&words);
+        let terms = words.into_iter().map(|w| (w, 1.0)).collect();
         Highlighter(SnippetGenerator::new(
             terms,
-            query::snippet_analyzer(),
+            analyzer,
             self.fields.body,
             SNIPPET_CHARS,
         ))

@@ -196,6 +196,10 @@ impl Plan {
     }
 }
 
+/// What a prefix match adds to a group's score: it says the word is there; the other words
+/// rank.
+pub const PREFIX_SCORE: f32 = 0.5;
+
 /// A group matched in any text field, each field's score weighted.
 fn group_query(f: &Fields, group: &Group) -> Box<dyn Query> {
     let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -208,15 +212,61 @@ fn group_query(f: &Fields, group: &Group) -> Box<dyn Query> {
         }
     }
     if let Some(prefix) = &group.prefix {
-        let mut query = PhrasePrefixQuery::new(vec![Term::from_field_text(f.words, prefix)]);
-        query.set_max_expansions(MAX_EXPANSIONS);
-        // A prefix match says the word is there; the other words rank.
-        any.push((
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(Box::new(query), 0.5)),
-        ));
+        any.push((Occur::Should, prefix_query(f, prefix)));
     }
     Box::new(BooleanQuery::new(any))
+}
+
+/// The words a prefix may complete to, scoring [`PREFIX_SCORE`].
+fn prefix_query(f: &Fields, prefix: &str) -> Box<dyn Query> {
+    let mut query = PhrasePrefixQuery::new(vec![Term::from_field_text(f.words, prefix)]);
+    query.set_max_expansions(MAX_EXPANSIONS);
+    Box::new(ConstScoreQuery::new(Box::new(query), PREFIX_SCORE))
+}
+
+/// A required group of one word, as [`Plan::word_groups`] gives it to the pruned search: the
+/// word's term in each text field with that field's boost, and the prefix query. Its score is
+/// the same sum `group_query` makes.
+pub struct WordGroup {
+    pub terms: Vec<(Term, f32)>,
+    pub prefix: Option<Box<dyn Query>>,
+}
+
+impl Plan {
+    /// The required groups as single words, or `None` when one is a phrase (phrases have no
+    /// per-block score bounds: they take the full pass).
+    pub fn word_groups(&self, f: &Fields) -> Option<Vec<WordGroup>> {
+        self.required
+            .iter()
+            .map(|group| {
+                let terms = match group.words.as_slice() {
+                    [] => Vec::new(),
+                    [word] => schema::weighted(f)
+                        .into_iter()
+                        .map(|(field, boost)| (Term::from_field_text(field, word), boost))
+                        .collect(),
+                    _ => return None,
+                };
+                Some(WordGroup {
+                    terms,
+                    prefix: group.prefix.as_deref().map(|p| prefix_query(f, p)),
+                })
+            })
+            .collect()
+    }
+
+    /// What leaves an article out: any excluded group; `None` when there is none.
+    pub fn exclusions(&self, f: &Fields) -> Option<Box<dyn Query>> {
+        if self.excluded.is_empty() {
+            return None;
+        }
+        Some(Box::new(BooleanQuery::new(
+            self.excluded
+                .iter()
+                .map(|g| (Occur::Should, group_query(f, g)))
+                .collect(),
+        )))
+    }
 }
 
 /// One word, or a phrase of several, in one field.
@@ -231,9 +281,10 @@ fn words_query(field: Field, words: &[String]) -> Box<dyn Query> {
     }
 }
 
-/// The analyzer snippets are cut with (the English one, so stems match).
-pub fn snippet_analyzer() -> TextAnalyzer {
-    schema::english()
+/// The analyzer snippets are cut with: the English one, so stems match, stemming only what
+/// may match `words`.
+pub fn snippet_analyzer(words: &[String]) -> TextAnalyzer {
+    schema::english_for(words)
 }
 
 #[cfg(test)]

@@ -339,6 +339,89 @@ async fn relevance_finds_sparse_matches_in_a_large_archive(app: TestApp) {
     }
 }
 
+/// The first page of the ids of `path` (its `next_cursor` too), with a count or without.
+async fn first_pages(app: &TestApp, path: &str) -> [(Vec<i64>, Value); 2] {
+    let mut out = Vec::new();
+    for count in ["", "&count=true"] {
+        let page = get_json(app, &format!("{path}&limit=10{count}")).await;
+        let ids = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect();
+        out.push((ids, page["meta"]["pagination"]["next_cursor"].clone()));
+    }
+    [out.remove(0), out.remove(0)]
+}
+
+/// A relevance page skips the articles that cannot reach it; it is the page that scoring every
+/// match gives (a count scores every match), with the same cursor, and walking it finds every
+/// match.
+async fn relevance_pages_skip_only_what_cannot_reach_them(app: TestApp) {
+    let db = app.state.db.clone();
+    actix_web::web::block(move || {
+        headline::synthetic::generate(
+            &db,
+            headline::synthetic::Plan {
+                articles: 3_000,
+                seed: 5,
+                topics: 30,
+                authors: 20,
+            },
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let titles = get_json(&app, "/api/v1/articles?limit=40&fields=title").await;
+    let words: Vec<String> = titles["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| {
+            a["title"]
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .map(str::to_lowercase)
+        })
+        .filter(|w| w.len() > 3)
+        .collect();
+    let topics = get_json(&app, "/api/v1/topics?limit=1").await;
+    let topic = topics["data"][0]["slug"].as_str().unwrap().to_owned();
+    let mut queries = Vec::new();
+    for (i, w) in words.iter().enumerate().take(24).step_by(3) {
+        let (a, b) = (&words[i + 1], &words[i + 2]);
+        queries.push(format!("q={w}"));
+        queries.push(format!("q={w}+{a}+"));
+        queries.push(format!("q={w}+{}", &a[..3]));
+        queries.push(format!("q={w}+{a}+{b}"));
+        queries.push(format!("q={w}+-{a}"));
+        queries.push(format!("q={w}&topic={topic}"));
+    }
+    let mut pruned_pages = 0;
+    for query in &queries {
+        let path = format!("/api/v1/articles?{query}&fields=id");
+        let [pruned, counted] = first_pages(&app, &path).await;
+        assert_eq!(pruned, counted, "{query}");
+        if let Some(cursor) = pruned.1.as_str() {
+            pruned_pages += 1;
+            let next = first_pages(&app, &format!("{path}&cursor={cursor}")).await;
+            assert_eq!(next[0], next[1], "{query}, page 2");
+        }
+        let mut walked = walk_ids(&app, &path).await;
+        let mut by_date = walk_ids(&app, &format!("{path}&sort=-published_at")).await;
+        walked.sort_unstable();
+        by_date.sort_unstable();
+        assert_eq!(walked, by_date, "{query}");
+    }
+    assert!(
+        pruned_pages >= 10,
+        "{pruned_pages} queries had a second page"
+    );
+}
+
 /// Phrases keep words together and in order, `-` leaves out, the last word is a prefix unless
 /// a space follows, diacritics are folded.
 async fn phrases_exclusions_prefixes_and_diacritics(app: TestApp) {
@@ -640,6 +723,7 @@ async fn each_instance_finds_what_the_other_wrote(app: TestApp) {
 
 crate::backend_tests!(
     relevance_finds_sparse_matches_in_a_large_archive,
+    relevance_pages_skip_only_what_cannot_reach_them,
     title_matches_rank_above_excerpt_matches_above_body_matches,
     search_combines_with_filters_and_cursor_walks,
     the_index_follows_every_write,

@@ -1,0 +1,340 @@
+//! The best page by relevance without scoring every match.
+//!
+//! A search for common words matches most of the archive, and scoring every match, as the full
+//! pass in [`collect`](super::collect) does, costs milliseconds per 100,000 articles. Most of
+//! them cannot reach the page: once it is full, an article must beat its worst hit, and an
+//! article's score is at most twice its text score (the recency boost is at most 2). Each
+//! word's posting list in each field has a highest score it can add (BM25 with that field's
+//! boost); a common word in the body adds little, a word in a title much. So, as MaxScore
+//! (Turtle and Flood) does, the lists whose highest scores add up, doubled, to less than the
+//! worst hit are *non-essential*: an article found only in them cannot reach the page, so
+//! candidates come from the other lists alone, and the non-essential ones are only looked up
+//! for the candidates. As the page improves, more lists become non-essential.
+//!
+//! It serves every relevance search of plain words and a prefix, with the full pass's filters,
+//! ties and cursors (a test compares the pages). Its scores are the pages' keys, so it computes
+//! them when a count or facets need every match too (skipping nothing then): scores summed in
+//! another order differ in the last bit, and a cursor must compare equal on every page.
+//! Phrases, which have no cheap bound, and other orders take the full pass.
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::BlockSegmentPostings;
+use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, Weight};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
+
+use super::collect::{Found, MAX_RECENCY, SegmentWanted, Wanted};
+use super::query::{PREFIX_SCORE, WordGroup};
+
+/// Scores are summed in `f32` in another order than the bounds: a list is non-essential only
+/// when the bounds fall short by more than this factor.
+const BOUND_MARGIN: f32 = 1.001;
+
+/// The weights of one required group: its word in each field, and its prefix.
+struct GroupWeights {
+    terms: Vec<(tantivy::Term, Bm25Weight)>,
+    prefix: Option<Box<dyn Weight>>,
+}
+
+/// A word's postings in one field of a segment, with their scores.
+struct Postings {
+    block: BlockSegmentPostings,
+    /// The position in the current block.
+    at: usize,
+    norms: FieldNormReader,
+    bm25: Bm25Weight,
+}
+
+/// Articles in a full block of postings.
+const FULL_BLOCK: usize = 128;
+
+impl Postings {
+    fn new(mut block: BlockSegmentPostings, norms: FieldNormReader, bm25: Bm25Weight) -> Self {
+        // Loads the first block.
+        let at = block.seek(0);
+        Postings {
+            block,
+            at,
+            norms,
+            bm25,
+        }
+    }
+
+    fn doc(&self) -> DocId {
+        self.block
+            .docs()
+            .get(self.at)
+            .copied()
+            .unwrap_or(TERMINATED)
+    }
+
+    fn advance(&mut self) {
+        self.at += 1;
+        let len = self.block.docs().len();
+        // A block shorter than a full one is the last.
+        if self.at >= len && len == FULL_BLOCK {
+            self.block.advance();
+            self.at = 0;
+        }
+    }
+
+    /// Moves to the first article at or after `target`.
+    fn seek(&mut self, target: DocId) {
+        let docs = self.block.docs();
+        if docs.last().is_some_and(|&last| last >= target) {
+            let rest = docs.get(self.at..).unwrap_or_default();
+            self.at += rest.partition_point(|&d| d < target);
+        } else if docs.len() == FULL_BLOCK {
+            self.at = self.block.seek(target);
+        } else {
+            self.at = docs.len();
+        }
+    }
+
+    fn score(&self) -> Score {
+        self.bm25.score(
+            self.norms.fieldnorm_id(self.doc()),
+            self.block.freq(self.at),
+        )
+    }
+}
+
+/// One posting list of a required group: a word in a field, or the group's prefix.
+enum List {
+    Word(Box<Postings>),
+    Prefix(Box<dyn Scorer>),
+}
+
+/// A list, the group it belongs to, and the most it adds to a score.
+struct Member {
+    list: List,
+    group: usize,
+    max: Score,
+}
+
+impl Member {
+    fn doc(&self) -> DocId {
+        match &self.list {
+            List::Word(p) => p.doc(),
+            List::Prefix(s) => s.doc(),
+        }
+    }
+
+    fn seek(&mut self, target: DocId) {
+        if self.doc() < target {
+            match &mut self.list {
+                List::Word(p) => p.seek(target),
+                List::Prefix(s) => {
+                    s.seek(target);
+                }
+            }
+        }
+    }
+
+    fn advance(&mut self) {
+        match &mut self.list {
+            List::Word(p) => p.advance(),
+            List::Prefix(s) => {
+                s.advance();
+            }
+        }
+    }
+
+    fn score(&mut self) -> Score {
+        match &mut self.list {
+            List::Word(p) => p.score(),
+            List::Prefix(s) => s.score(),
+        }
+    }
+}
+
+/// Runs `wanted` (a relevance page) for articles having every group, none
+/// of `excluded`, and every one of `filters`.
+pub fn search(
+    searcher: &Searcher,
+    groups: Vec<WordGroup>,
+    excluded: Option<&dyn Query>,
+    filters: &[Box<dyn Query>],
+    wanted: &Wanted,
+) -> tantivy::Result<Found> {
+    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let unscored = EnableScoring::disabled_from_searcher(searcher);
+    let mut weights = Vec::with_capacity(groups.len());
+    for group in groups {
+        let mut terms = Vec::with_capacity(group.terms.len());
+        for (term, boost) in group.terms {
+            let weight = Bm25Weight::for_terms(searcher, std::slice::from_ref(&term))?;
+            terms.push((term, weight.boost_by(boost)));
+        }
+        let prefix = match group.prefix {
+            Some(query) => Some(query.weight(scoring)?),
+            None => None,
+        };
+        weights.push(GroupWeights { terms, prefix });
+    }
+    let excluded = excluded.map(|q| q.weight(unscored)).transpose()?;
+    let filters = filters
+        .iter()
+        .map(|q| q.weight(unscored))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+
+    let mut fruits = Vec::with_capacity(searcher.segment_readers().len());
+    // The worst hit of the page so far, over the segments done.
+    let mut floor: Option<f64> = None;
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let mut segment = wanted.for_segment(ord as u32, reader)?;
+        run_segment(
+            reader,
+            &weights,
+            excluded.as_deref(),
+            &filters,
+            floor,
+            wanted,
+            &mut segment,
+        )?;
+        fruits.push(segment.harvest());
+        let so_far = wanted.merge_fruits(std::mem::take(&mut fruits))?;
+        floor = (so_far.hits.len() >= wanted.hits)
+            .then(|| so_far.hits.last().map(|h| h.score))
+            .flatten();
+        fruits.push(so_far);
+    }
+    wanted.merge_fruits(fruits)
+}
+
+fn run_segment(
+    reader: &SegmentReader,
+    weights: &[GroupWeights],
+    excluded: Option<&dyn Weight>,
+    filters: &[Box<dyn Weight>],
+    floor: Option<f64>,
+    wanted: &Wanted,
+    out: &mut SegmentWanted,
+) -> tantivy::Result<()> {
+    // Each group's lists in the order of the full pass's sum: fields as weighted, then the
+    // prefix.
+    let mut members = Vec::new();
+    for (group, weight) in weights.iter().enumerate() {
+        let first = members.len();
+        for (term, bm25) in &weight.terms {
+            let index = reader.inverted_index(term.field())?;
+            let Some(block) = index.read_block_postings(term, IndexRecordOption::WithFreqs)? else {
+                continue;
+            };
+            let Some(norms) = reader.fieldnorms_readers().get_field(term.field())? else {
+                continue;
+            };
+            members.push(Member {
+                max: bm25.max_score(),
+                list: List::Word(Box::new(Postings::new(block, norms, bm25.clone()))),
+                group,
+            });
+        }
+        if let Some(w) = &weight.prefix {
+            members.push(Member {
+                list: List::Prefix(w.scorer(reader, 1.0)?),
+                group,
+                max: PREFIX_SCORE,
+            });
+        }
+        // A group absent from the segment: nothing here matches.
+        if members[first..].iter().all(|m| m.doc() == TERMINATED) {
+            return Ok(());
+        }
+    }
+    // Lists by their highest score, lowest first: the non-essential ones are a prefix.
+    let mut by_max: Vec<usize> = (0..members.len()).collect();
+    by_max.sort_by(|&a, &b| members[a].max.total_cmp(&members[b].max));
+    // `below[i]`: the highest scores of the `i` lowest lists, added.
+    let below: Vec<Score> = std::iter::once(0.0)
+        .chain(by_max.iter().scan(0.0, |sum, &i| {
+            *sum += members[i].max;
+            Some(*sum)
+        }))
+        .collect();
+
+    let mut excluded = excluded.map(|w| w.scorer(reader, 1.0)).transpose()?;
+    let mut filters = filters
+        .iter()
+        .map(|w| w.scorer(reader, 1.0))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let alive = reader.alive_bitset();
+    let groups = weights.len();
+    let mut present: Vec<Option<Score>> = vec![None; groups];
+    let mut essential = 0;
+    loop {
+        // Counts and facets need every match.
+        let worst = match (out.worst_score(), floor) {
+            _ if wanted.count || wanted.facets => None,
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        // Not worth a candidate: at most this, doubled.
+        let reach = |bound: Score| f64::from(bound * BOUND_MARGIN) * MAX_RECENCY;
+        if let Some(worst) = worst {
+            while essential < by_max.len() && reach(below[essential + 1]) < worst {
+                essential += 1;
+            }
+        }
+        let Some(candidate) = by_max[essential..]
+            .iter()
+            .map(|&i| members[i].doc())
+            .min()
+            .filter(|&d| d != TERMINATED)
+        else {
+            break;
+        };
+        // What the essential lists on it give, plus the most the others could, times its
+        // own recency boost.
+        let mut keep = match worst {
+            None => true,
+            Some(w) => {
+                let mut bound = below[essential];
+                for &i in &by_max[essential..] {
+                    if members[i].doc() == candidate {
+                        bound += members[i].score();
+                    }
+                }
+                f64::from(bound * BOUND_MARGIN) * out.boost_of(candidate) >= w
+            }
+        };
+        if keep {
+            for &i in &by_max[..essential] {
+                members[i].seek(candidate);
+            }
+            present.fill(None);
+            for m in &mut members {
+                if m.doc() == candidate {
+                    let sum = present[m.group].get_or_insert(0.0);
+                    *sum += m.score();
+                }
+            }
+            // Summed as the full pass does: each group's fields, then the groups.
+            let score: Score = present.iter().flatten().sum();
+            keep = present.iter().all(Option::is_some)
+                && alive.is_none_or(|a| a.is_alive(candidate))
+                && !excluded
+                    .as_mut()
+                    .is_some_and(|e| lands_on(e.as_mut(), candidate))
+                && filters.iter_mut().all(|f| lands_on(f.as_mut(), candidate));
+            if keep {
+                out.collect(candidate, score);
+            }
+        }
+        for &i in &by_max[essential..] {
+            if members[i].doc() == candidate {
+                members[i].advance();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `docs` has `doc`, moving it there if it is before.
+fn lands_on(docs: &mut dyn Scorer, doc: DocId) -> bool {
+    if docs.doc() < doc {
+        docs.seek(doc);
+    }
+    docs.doc() == doc
+}

@@ -101,9 +101,6 @@ fn orderable(score: f64) -> i64 {
 /// scores of one search stay the same while a reader pages through it.
 pub const RECENCY_HALF_LIFE_DAYS: f64 = 180.0;
 
-/// The largest recency boost: a story of today.
-pub const MAX_RECENCY: f64 = 2.0;
-
 /// Ages with a precomputed boost, in days: twenty years (after that the boost is 1.0000).
 const TABULATED_DAYS: usize = 7_305;
 
@@ -249,6 +246,14 @@ impl SegmentWanted {
             return None;
         }
         self.heap.peek().map(|w| f64::from_bits(w.0.2))
+    }
+
+    /// The largest boost of an article of the segment: that of its newest story.
+    pub fn most_boost(&self) -> f64 {
+        match self.wanted.order {
+            Order::Relevance { now } => recency(now, self.published_at.max_value()),
+            _ => 1.0,
+        }
     }
 
     /// What the order multiplies `doc`'s text score by (its recency boost).

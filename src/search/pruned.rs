@@ -3,10 +3,11 @@
 //! A search for common words matches most of the archive, and scoring every match, as the full
 //! pass in [`collect`](super::collect) does, costs milliseconds per 100,000 articles. Most of
 //! them cannot reach the page: once it is full, an article must beat its worst hit, and an
-//! article's score is at most twice its text score (the recency boost is at most 2). Each
+//! article's score is at most its text score times the largest recency boost of its segment
+//! (2 for a story of today). Each
 //! word's posting list in each field has a highest score it can add (BM25 with that field's
 //! boost); a common word in the body adds little, a word in a title much. So, as MaxScore
-//! (Turtle and Flood) does, the lists whose highest scores add up, doubled, to less than the
+//! (Turtle and Flood) does, the lists whose highest scores add up, boosted, to less than the
 //! worst hit are *non-essential*: an article found only in them cannot reach the page, so
 //! candidates come from the other lists alone, and the non-essential ones are only looked up
 //! for the candidates. As the page improves, more lists become non-essential.
@@ -19,13 +20,13 @@
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::BlockSegmentPostings;
+use tantivy::postings::{BlockSegmentPostings, SegmentPostings};
 use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
-use super::collect::{Found, MAX_RECENCY, SegmentWanted, Wanted};
-use super::query::{PREFIX_SCORE, WordGroup};
+use super::collect::{Found, SegmentWanted, Wanted};
+use super::query::{MAX_EXPANSIONS, PREFIX_SCORE, WordGroup};
 
 /// Scores are summed in `f32` in another order than the bounds: a list is non-essential only
 /// when the bounds fall short by more than this factor.
@@ -34,7 +35,7 @@ const BOUND_MARGIN: f32 = 1.001;
 /// The weights of one required group: its word in each field, and its prefix.
 struct GroupWeights {
     terms: Vec<(tantivy::Term, Bm25Weight)>,
-    prefix: Option<Box<dyn Weight>>,
+    prefix: Option<tantivy::Term>,
 }
 
 /// A word's postings in one field of a segment, with their scores.
@@ -100,10 +101,81 @@ impl Postings {
     }
 }
 
+/// The articles having a word a prefix completes to: the first [`MAX_EXPANSIONS`] words of
+/// the segment's dictionary that start with it, as the full pass's prefix query takes them.
+/// Read lazily: usually only the candidates are looked up in it.
+struct Completions {
+    lists: Vec<SegmentPostings>,
+    doc: DocId,
+}
+
+impl Completions {
+    fn open(reader: &SegmentReader, prefix: &tantivy::Term) -> tantivy::Result<Option<Self>> {
+        let index = reader.inverted_index(prefix.field())?;
+        let start = prefix.serialized_value_bytes();
+        let mut range = index.terms().range().ge(start);
+        if let Some(end) = prefix_end(start) {
+            range = range.lt(end);
+        }
+        let mut stream = range.into_stream()?;
+        let mut lists = Vec::new();
+        while lists.len() < MAX_EXPANSIONS as usize && stream.advance() {
+            lists
+                .push(index.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?);
+        }
+        let mut union = Completions {
+            lists,
+            doc: TERMINATED,
+        };
+        union.refresh();
+        Ok((union.doc != TERMINATED).then_some(union))
+    }
+
+    fn refresh(&mut self) {
+        self.doc = self
+            .lists
+            .iter()
+            .map(DocSet::doc)
+            .min()
+            .unwrap_or(TERMINATED);
+    }
+
+    fn seek(&mut self, target: DocId) {
+        for list in &mut self.lists {
+            if list.doc() < target {
+                list.seek(target);
+            }
+        }
+        self.refresh();
+    }
+
+    fn advance(&mut self) {
+        let doc = self.doc;
+        for list in &mut self.lists {
+            if list.doc() == doc {
+                list.advance();
+            }
+        }
+        self.refresh();
+    }
+}
+
+/// The first key after every key starting with `prefix`, if any.
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
 /// One posting list of a required group: a word in a field, or the group's prefix.
 enum List {
     Word(Box<Postings>),
-    Prefix(Box<dyn Scorer>),
+    Prefix(Box<Completions>),
 }
 
 /// A list, the group it belongs to, and the most it adds to a score.
@@ -117,7 +189,7 @@ impl Member {
     fn doc(&self) -> DocId {
         match &self.list {
             List::Word(p) => p.doc(),
-            List::Prefix(s) => s.doc(),
+            List::Prefix(s) => s.doc,
         }
     }
 
@@ -125,9 +197,7 @@ impl Member {
         if self.doc() < target {
             match &mut self.list {
                 List::Word(p) => p.seek(target),
-                List::Prefix(s) => {
-                    s.seek(target);
-                }
+                List::Prefix(s) => s.seek(target),
             }
         }
     }
@@ -135,16 +205,14 @@ impl Member {
     fn advance(&mut self) {
         match &mut self.list {
             List::Word(p) => p.advance(),
-            List::Prefix(s) => {
-                s.advance();
-            }
+            List::Prefix(s) => s.advance(),
         }
     }
 
     fn score(&mut self) -> Score {
         match &mut self.list {
             List::Word(p) => p.score(),
-            List::Prefix(s) => s.score(),
+            List::Prefix(_) => PREFIX_SCORE,
         }
     }
 }
@@ -158,7 +226,6 @@ pub fn search(
     filters: &[Box<dyn Query>],
     wanted: &Wanted,
 ) -> tantivy::Result<Found> {
-    let scoring = EnableScoring::enabled_from_searcher(searcher);
     let unscored = EnableScoring::disabled_from_searcher(searcher);
     let mut weights = Vec::with_capacity(groups.len());
     for group in groups {
@@ -167,11 +234,10 @@ pub fn search(
             let weight = Bm25Weight::for_terms(searcher, std::slice::from_ref(&term))?;
             terms.push((term, weight.boost_by(boost)));
         }
-        let prefix = match group.prefix {
-            Some(query) => Some(query.weight(scoring)?),
-            None => None,
-        };
-        weights.push(GroupWeights { terms, prefix });
+        weights.push(GroupWeights {
+            terms,
+            prefix: group.prefix,
+        });
     }
     let excluded = excluded.map(|q| q.weight(unscored)).transpose()?;
     let filters = filters
@@ -231,9 +297,11 @@ fn run_segment(
                 group,
             });
         }
-        if let Some(w) = &weight.prefix {
+        if let Some(prefix) = &weight.prefix
+            && let Some(union) = Completions::open(reader, prefix)?
+        {
             members.push(Member {
-                list: List::Prefix(w.scorer(reader, 1.0)?),
+                list: List::Prefix(Box::new(union)),
                 group,
                 max: PREFIX_SCORE,
             });
@@ -263,6 +331,8 @@ fn run_segment(
     let groups = weights.len();
     let mut present: Vec<Option<Score>> = vec![None; groups];
     let mut essential = 0;
+    // The largest recency boost of the segment: an archive's old segments hold old stories.
+    let most_boost = out.most_boost();
     loop {
         // Counts and facets need every match.
         let worst = match (out.worst_score(), floor) {
@@ -271,7 +341,7 @@ fn run_segment(
             (a, b) => a.or(b),
         };
         // Not worth a candidate: at most this, doubled.
-        let reach = |bound: Score| f64::from(bound * BOUND_MARGIN) * MAX_RECENCY;
+        let reach = |bound: Score| f64::from(bound * BOUND_MARGIN) * most_boost;
         if let Some(worst) = worst {
             while essential < by_max.len() && reach(below[essential + 1]) < worst {
                 essential += 1;

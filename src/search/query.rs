@@ -32,7 +32,7 @@ pub const MAX_CLAUSES: usize = 16;
 const MIN_PREFIX: usize = 2;
 
 /// Index terms a prefix expands to at most (the first in order), bounding its cost.
-const MAX_EXPANSIONS: u32 = 64;
+pub const MAX_EXPANSIONS: u32 = 64;
 
 /// Why a query cannot be run: a message for the reader.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -225,11 +225,12 @@ fn prefix_query(f: &Fields, prefix: &str) -> Box<dyn Query> {
 }
 
 /// A required group of one word, as [`Plan::word_groups`] gives it to the pruned search: the
-/// word's term in each text field with that field's boost, and the prefix query. Its score is
-/// the same sum `group_query` makes.
+/// word's term in each text field with that field's boost, and the prefix (a term of the
+/// `words` field) that completes to at most [`MAX_EXPANSIONS`] words scoring [`PREFIX_SCORE`].
+/// Its score is the same sum `group_query` makes.
 pub struct WordGroup {
     pub terms: Vec<(Term, f32)>,
-    pub prefix: Option<Box<dyn Query>>,
+    pub prefix: Option<Term>,
 }
 
 impl Plan {
@@ -249,7 +250,10 @@ impl Plan {
                 };
                 Some(WordGroup {
                     terms,
-                    prefix: group.prefix.as_deref().map(|p| prefix_query(f, p)),
+                    prefix: group
+                        .prefix
+                        .as_deref()
+                        .map(|p| Term::from_field_text(f.words, p)),
                 })
             })
             .collect()

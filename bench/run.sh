@@ -104,7 +104,7 @@ measure() {
 json_field() { python3 -c "import sys,json; d=json.load(sys.stdin); print($1)"; }
 
 start_headline() { # cache workers
-  DATABASE_URL=$url HEADLINE_DEMO=false HEADLINE_BIND=$HL_ADDR HEADLINE_CACHE=$1 \
+  DATABASE_URL=$url HEADLINE_SEARCH_DIR=$search HEADLINE_DEMO=false HEADLINE_BIND=$HL_ADDR HEADLINE_CACHE=$1 \
     HEADLINE_WORKERS=$2 RUST_LOG=error ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$HEADLINE" serve &
   hl_pid=$!; PIDS+=("$hl_pid")
   wait_up "$HL_ADDR" healthz
@@ -132,11 +132,12 @@ for backend in $BACKENDS; do
     esac
     marker="$OUT/data/$backend-$size.done"
     wl="$OUT/data/$backend-$size-workloads"
+    search="$PWD/$OUT/data/$backend-$size-search"
     # A SQLite file deleted to save disk is generated again.
     if [ "$backend" = sqlite ] && [ ! -f "${url}" ]; then rm -f "$marker"; fi
     if [ ! -f "$marker" ]; then
       echo "generating $size articles on $backend…"
-      rm -rf "$wl"
+      rm -rf "$wl" "$search"
       # Start from empty: an interrupted generation leaves a partial data set.
       case $backend in
         sqlite) rm -f "$url" "$url-wal" "$url-shm" ;;
@@ -149,6 +150,13 @@ for backend in $BACKENDS; do
     fi
 
     start_headline true 0
+    # A data set's first start builds its search index in the background (searches answer
+    # 503 meanwhile): wait for it, so that no workload measures the build.
+    for _ in $(seq 1 3600); do
+      code=$(curl -s -o /dev/null -w '%{http_code}' "http://$HL_ADDR/api/v1/articles?q=phone&limit=1")
+      [ "$code" = 200 ] && break
+      sleep 1
+    done
     if [ ! -f "$wl/mix.paths" ]; then
       echo "writing workloads for $backend, $size articles…"
       mkdir -p "$wl"

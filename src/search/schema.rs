@@ -8,7 +8,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+    StopWordFilter, TextAnalyzer, TextAnalyzerBuilder, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 /// Bumped whenever the fields or analyzers change: an index of another version is rebuilt at
@@ -232,15 +232,25 @@ pub fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(&word)
 }
 
-/// The analyzer of English text fields.
-pub fn english() -> TextAnalyzer {
+/// Words as every analyzer cuts them: split on anything but letters and digits, overlong ones
+/// dropped, lower-cased, diacritics folded.
+fn words() -> TextAnalyzerBuilder<impl Tokenizer> {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(LONGEST_WORD))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(StopWordFilter::remove(
-            STOP_WORDS.iter().map(|w| (*w).to_owned()),
-        ))
+}
+
+/// English words before stemming: stop words dropped.
+fn english_words() -> TextAnalyzerBuilder<impl Tokenizer> {
+    words().filter(StopWordFilter::remove(
+        STOP_WORDS.iter().map(|w| (*w).to_owned()),
+    ))
+}
+
+/// The analyzer of English text fields.
+pub fn english() -> TextAnalyzer {
+    english_words()
         .filter(Stemmer::new(Language::English))
         .build()
 }
@@ -253,13 +263,7 @@ pub fn english_for(words: &[String]) -> TextAnalyzer {
         .iter()
         .map(|w| w.chars().take(GATE_CHARS).collect())
         .collect();
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(LONGEST_WORD))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(StopWordFilter::remove(
-            STOP_WORDS.iter().map(|w| (*w).to_owned()),
-        ))
+    english_words()
         .filter(Gate(starts))
         .filter(Stemmer::new(Language::English))
         .build()
@@ -334,11 +338,7 @@ impl<S: TokenStream> TokenStream for GateStream<'_, S> {
 
 /// The analyzer of the prefix field.
 pub fn plain() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(LONGEST_WORD))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build()
+    words().build()
 }
 
 /// Registers the analyzers on an index: they are not stored with it.

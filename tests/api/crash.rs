@@ -54,17 +54,71 @@ async fn log_in(client: &reqwest::Client, base: &str) -> String {
     panic!("the server did not start");
 }
 
+/// The binary on a fresh database and search directory, restarted on both as a test needs.
+struct Binary {
+    url: String,
+    addr: String,
+    base: String,
+    client: reqwest::Client,
+    search: tempfile::TempDir,
+    child: Child,
+    token: String,
+    /// Keeps a SQLite file or a PostgreSQL schema alive for the test.
+    _database: Box<dyn std::any::Any>,
+}
+
+impl Binary {
+    /// Started and logged in; `None` when the backend is not available here.
+    async fn start(backend: Backend) -> Option<Binary> {
+        let Some((url, dir, schema)) = fresh_database(backend) else {
+            eprintln!("skipped: TEST_DATABASE_URL is not set");
+            return None;
+        };
+        let addr = crate::helpers::free_local_addr();
+        let search = tempfile::tempdir().unwrap();
+        let child = start(&url, &addr, search.path());
+        let client = reqwest::Client::new();
+        let base = format!("http://{addr}");
+        let token = log_in(&client, &base).await;
+        Some(Binary {
+            url,
+            addr,
+            base,
+            client,
+            search,
+            child,
+            token,
+            _database: Box::new((dir, schema)),
+        })
+    }
+
+    /// SIGKILL: no shutdown, no flush.
+    fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Started again on the same database and search directory, and logged in.
+    async fn restart(&mut self) {
+        self.child = start(&self.url, &self.addr, self.search.path());
+        self.token = log_in(&self.client, &self.base).await;
+    }
+}
+
+/// A failed test does not leave the binary running (nor its database in use).
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 async fn acknowledged_writes_survive_sigkill(backend: Backend) {
-    let Some((url, _dir, _schema)) = fresh_database(backend) else {
-        eprintln!("skipped: TEST_DATABASE_URL is not set");
+    let Some(mut server) = Binary::start(backend).await else {
         return;
     };
-    let addr = crate::helpers::free_local_addr();
-    let base = format!("http://{addr}");
-    let client = reqwest::Client::new();
-    let search = tempfile::tempdir().unwrap();
-    let mut server = start(&url, &addr, search.path());
-    let token = log_in(&client, &base).await;
+    let (client, base) = (server.client.clone(), server.base.clone());
+    let token = server.token.clone();
 
     // Eight writers create topics as fast as they can; each 201 is an acknowledged write.
     let stop = Arc::new(AtomicBool::new(false));
@@ -99,8 +153,7 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
         })
         .collect();
     actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
-    server.kill().unwrap(); // SIGKILL
-    server.wait().unwrap();
+    server.kill();
     stop.store(true, Ordering::SeqCst);
     let mut acknowledged = Vec::new();
     for writer in writers {
@@ -112,13 +165,12 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
         acknowledged.len()
     );
 
-    let mut server = start(&url, &addr, search.path());
-    let token = log_in(&client, &base).await;
+    server.restart().await;
     let mut missing = Vec::new();
     for id in &acknowledged {
         let res = client
             .get(format!("{base}/api/v1/admin/topics/{id}"))
-            .bearer_auth(&token)
+            .bearer_auth(&server.token)
             .send()
             .await
             .unwrap();
@@ -126,8 +178,7 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
             missing.push(*id);
         }
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     assert!(
         missing.is_empty(),
         "{} of {} acknowledged writes lost: {missing:?}",
@@ -174,16 +225,11 @@ async fn search_converges(client: &reqwest::Client, base: &str, token: &str) -> 
 /// Writers create articles while the server (and its indexer) is killed; after a restart the
 /// index applies what it had not, and after its directory is removed it is rebuilt.
 async fn search_converges_after_sigkill(backend: Backend) {
-    let Some((url, _dir, _schema)) = fresh_database(backend) else {
-        eprintln!("skipped: TEST_DATABASE_URL is not set");
+    let Some(mut server) = Binary::start(backend).await else {
         return;
     };
-    let addr = crate::helpers::free_local_addr();
-    let base = format!("http://{addr}");
-    let client = reqwest::Client::new();
-    let search = tempfile::tempdir().unwrap();
-    let mut server = start(&url, &addr, search.path());
-    let token = log_in(&client, &base).await;
+    let (client, base) = (server.client.clone(), server.base.clone());
+    let token = server.token.clone();
     let writers: Vec<_> = (0..8)
         .map(|w| {
             let (client, base, token) = (client.clone(), base.clone(), token.clone());
@@ -207,26 +253,24 @@ async fn search_converges_after_sigkill(backend: Backend) {
         })
         .collect();
     actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
-    server.kill().unwrap(); // SIGKILL, indexer and all
-    server.wait().unwrap();
+    server.kill(); // indexer and all
     for writer in writers {
         writer.await.unwrap();
     }
 
-    let mut server = start(&url, &addr, search.path());
-    let token = log_in(&client, &base).await;
-    let articles = search_converges(&client, &base, &token).await;
+    server.restart().await;
+    let articles = search_converges(&client, &base, &server.token).await;
     assert!(articles > 20, "only {articles} articles written");
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
 
     // The index directory is lost: the next start builds it again from the database.
-    std::fs::remove_dir_all(search.path()).unwrap();
-    let mut server = start(&url, &addr, search.path());
-    let token = log_in(&client, &base).await;
-    assert_eq!(search_converges(&client, &base, &token).await, articles);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    std::fs::remove_dir_all(server.search.path()).unwrap();
+    server.restart().await;
+    assert_eq!(
+        search_converges(&client, &base, &server.token).await,
+        articles
+    );
+    server.kill();
     eprintln!(
         "{}: {articles} articles, all found after SIGKILL and after losing the index",
         backend_name(backend)

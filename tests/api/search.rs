@@ -7,6 +7,15 @@ use serde_json::{Value, json};
 use crate::factories::{draft, editor, published, slugs, topic};
 use crate::helpers::{TestApp, json_of, problem};
 
+/// Fills `app`'s database with a synthetic archive, as `headline seed --synthetic` does.
+async fn synthetic(app: &TestApp, plan: headline::synthetic::Plan) {
+    let db = app.state.db.clone();
+    actix_web::web::block(move || headline::synthetic::generate(&db, plan))
+        .await
+        .unwrap()
+        .unwrap();
+}
+
 async fn get_json(app: &TestApp, path: &str) -> Value {
     json_of(app.get(path).await, StatusCode::OK).await
 }
@@ -300,21 +309,16 @@ async fn walk_ids_by(app: &TestApp, path: &str, limit: usize) -> Vec<i64> {
 /// candidates across many chunks of matches and ranks every one of them (there are fewer
 /// than the candidate limit), so it finds the same articles as the listing by date.
 async fn relevance_finds_sparse_matches_in_a_large_archive(app: TestApp) {
-    let db = app.state.db.clone();
-    actix_web::web::block(move || {
-        headline::synthetic::generate(
-            &db,
-            headline::synthetic::Plan {
-                articles: 6_000,
-                seed: 7,
-                topics: 60,
-                authors: 30,
-            },
-        )
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    synthetic(
+        &app,
+        headline::synthetic::Plan {
+            articles: 6_000,
+            seed: 7,
+            topics: 60,
+            authors: 30,
+        },
+    )
+    .await;
     let topics = get_json(&app, "/api/v1/topics?limit=100").await;
     let small = topics["data"]
         .as_array()
@@ -359,21 +363,16 @@ async fn first_pages(app: &TestApp, path: &str) -> [(Vec<i64>, Value); 2] {
 /// match gives (a count scores every match), with the same cursor, and walking it finds every
 /// match.
 async fn relevance_pages_skip_only_what_cannot_reach_them(app: TestApp) {
-    let db = app.state.db.clone();
-    actix_web::web::block(move || {
-        headline::synthetic::generate(
-            &db,
-            headline::synthetic::Plan {
-                articles: 3_000,
-                seed: 5,
-                topics: 30,
-                authors: 20,
-            },
-        )
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    synthetic(
+        &app,
+        headline::synthetic::Plan {
+            articles: 3_000,
+            seed: 5,
+            topics: 30,
+            authors: 20,
+        },
+    )
+    .await;
     let titles = get_json(&app, "/api/v1/articles?limit=40&fields=title").await;
     let words: Vec<String> = titles["data"]
         .as_array()
@@ -657,21 +656,16 @@ async fn the_oldest_of_fifty_thousand_matches_is_found(app: TestApp) {
         json!({"body_markdown": "The phone maker's plans, as the phone market turned."}),
     )
     .await;
-    let db = app.state.db.clone();
-    actix_web::web::block(move || {
-        headline::synthetic::generate(
-            &db,
-            headline::synthetic::Plan {
-                articles: 50_000,
-                seed: 11,
-                topics: 40,
-                authors: 20,
-            },
-        )
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    synthetic(
+        &app,
+        headline::synthetic::Plan {
+            articles: 50_000,
+            seed: 11,
+            topics: 40,
+            authors: 20,
+        },
+    )
+    .await;
     let common = get_json(&app, "/api/v1/articles?q=phone&count=true&limit=1").await;
     let matches = common["meta"]["pagination"]["total"].as_i64().unwrap();
     assert!(matches > 10_000, "phone: {matches} matches");

@@ -81,16 +81,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
         .returning(authors::slug)
         .get_result(conn)
         .optional()?;
-    let Some(slug) = slug else {
-        return Err(AppError::not_found("author"));
-    };
-    super::changes::record(
-        conn,
-        super::changes::Entity::Author,
-        id,
-        super::changes::Kind::Deleted,
-        Some(&slug),
-    )?;
+    super::changes::deleted(conn, super::changes::Entity::Author, id, slug)?;
     super::cards::taxonomy_changed(conn)
 }
 

@@ -111,6 +111,20 @@ pub fn record(
     Ok(())
 }
 
+/// Records a deletion, given the slug a `DELETE … RETURNING slug` gave: none means there was
+/// no such entity (a 404).
+pub fn deleted(
+    conn: &mut AnyConnection,
+    entity: Entity,
+    entity_id: i64,
+    slug: Option<String>,
+) -> Result<(), AppError> {
+    let Some(slug) = slug else {
+        return Err(AppError::not_found(entity.name()));
+    };
+    record(conn, entity, entity_id, Kind::Deleted, Some(&slug))
+}
+
 /// Appends the same change for many entities at once (bulk imports), in the caller's
 /// transaction.
 pub fn record_many(

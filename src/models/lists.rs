@@ -96,16 +96,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
         .returning(lists::slug)
         .get_result(conn)
         .optional()?;
-    let Some(slug) = slug else {
-        return Err(AppError::not_found("list"));
-    };
-    super::changes::record(
-        conn,
-        super::changes::Entity::List,
-        id,
-        super::changes::Kind::Deleted,
-        Some(&slug),
-    )?;
+    super::changes::deleted(conn, super::changes::Entity::List, id, slug)?;
     Ok(())
 }
 

@@ -60,16 +60,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
         .returning(topics::slug)
         .get_result(conn)
         .optional()?;
-    let Some(slug) = slug else {
-        return Err(AppError::not_found("topic"));
-    };
-    super::changes::record(
-        conn,
-        super::changes::Entity::Topic,
-        id,
-        super::changes::Kind::Deleted,
-        Some(&slug),
-    )?;
+    super::changes::deleted(conn, super::changes::Entity::Topic, id, slug)?;
     super::cards::taxonomy_changed(conn)
 }
 

@@ -206,10 +206,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
         .returning(articles::slug)
         .get_result(conn)
         .optional()?;
-    let Some(slug) = slug else {
-        return Err(AppError::not_found("article"));
-    };
-    changes::record(conn, Entity::Article, id, Kind::Deleted, Some(&slug))
+    changes::deleted(conn, Entity::Article, id, slug)
 }
 
 /// One stored revision.

@@ -109,7 +109,7 @@ pub fn parse_query(q: Option<&str>) -> Result<Option<Plan>, AppError> {
 }
 
 /// `facets`: only `topic`, and only with a search.
-pub fn parse_facets(raw: Option<&str>, q: Option<&str>) -> Result<bool, AppError> {
+fn parse_facets(raw: Option<&str>, q: Option<&str>) -> Result<bool, AppError> {
     let bad = |detail: &str| AppError::BadRequest {
         code: "invalid_facets",
         detail: detail.to_owned(),
@@ -151,6 +151,27 @@ pub struct Paging {
     pub count: bool,
     /// Topic facets (searches only).
     pub facets: bool,
+}
+
+impl Paging {
+    /// The paging a listing's parameters ask for: `cursor` must be one of `sort`'s, `facets`
+    /// only with a search `q`.
+    pub fn parse(
+        sort: Sort,
+        cursor: Option<&str>,
+        limit: i64,
+        count: Option<bool>,
+        facets: Option<&str>,
+        q: Option<&str>,
+    ) -> Result<Paging, AppError> {
+        Ok(Paging {
+            sort,
+            cursor: Cursor::from_param(cursor, sort.name(), sort.key_kind())?,
+            limit,
+            count: count.unwrap_or(false),
+            facets: parse_facets(facets, q)?,
+        })
+    }
 }
 
 /// One page of an article listing: from the search index with a search, from the database

@@ -11,8 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::read_model::{ReadModel, Taxonomy};
 use crate::api::articles_common::{
-    Paging, SearchPage, comma_list, list_page, param_schemas, parse_facets, parse_query, snippets,
-    sort_and_query,
+    Paging, SearchPage, comma_list, list_page, param_schemas, parse_query, snippets, sort_and_query,
 };
 use crate::api::respond::{Collection, Data, Facets, Meta, Pagination, TopicFacet, public_json};
 use crate::api::views::{
@@ -24,7 +23,7 @@ use crate::error::{AppError, FieldError};
 use crate::models::articles::{self, Filter, Sort, Visibility};
 use crate::models::cards::{self, Card, PageRow, SeoView, Versions};
 use crate::models::lists;
-use crate::pagination::{self, Cursor};
+use crate::pagination;
 use crate::startup::AppState;
 
 /// Field names `fields` accepts.
@@ -174,23 +173,22 @@ pub async fn list(
         inc.authors &= fields.iter().any(|f| f == "authors");
         inc.topics &= fields.iter().any(|f| f == "topics");
     }
-    let cursor = Cursor::from_param(query.cursor.as_deref(), sort.name(), sort.key_kind())?;
     let topic_slugs = query.topic.as_deref().map(comma_list);
     let author_slug = query.author.clone();
-    let count = query.count.unwrap_or(false);
     let (published_after, published_before) = (
         query_date("published_after", query.published_after)?,
         query_date("published_before", query.published_before)?,
     );
 
     let plan = parse_query(q.as_deref())?;
-    let paging = Paging {
+    let paging = Paging::parse(
         sort,
-        cursor,
+        query.cursor.as_deref(),
         limit,
-        count,
-        facets: parse_facets(query.facets.as_deref(), q.as_deref())?,
-    };
+        query.count,
+        query.facets.as_deref(),
+        q.as_deref(),
+    )?;
     // With `fields`, a snippet is made only when named.
     let snippets_shown = fields
         .as_ref()

@@ -19,8 +19,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::IdPath;
 use crate::api::articles_common::{
-    Paging, SearchPage, comma_list, list_page, param_schemas, parse_facets, parse_query, relations,
-    snippets, sort_and_query,
+    Paging, SearchPage, comma_list, list_page, param_schemas, parse_query, relations, snippets,
+    sort_and_query,
 };
 use crate::api::extract::{IfMatch, expected_version};
 use crate::api::respond::{Collection, Data, private, versioned};
@@ -35,7 +35,7 @@ use crate::models::articles::{
     self, Article, ArticleDraft, Filter, Sort, StatusFilter, Visibility, display_status,
 };
 use crate::models::{authors, topics};
-use crate::pagination::{self, Cursor};
+use crate::pagination;
 use crate::startup::AppState;
 
 /// SEO fields of an article.
@@ -252,18 +252,17 @@ pub async fn list(
         Sort::UpdatedDesc,
     )?;
     let status = query.status.as_deref().map(parse_status).transpose()?;
-    let cursor = Cursor::from_param(query.cursor.as_deref(), sort.name(), sort.key_kind())?;
     let topic_slugs = query.topic.as_deref().map(comma_list);
     let author_slug = query.author;
-    let count = query.count.unwrap_or(false);
     let plan = parse_query(q.as_deref())?;
-    let paging = Paging {
+    let paging = Paging::parse(
         sort,
-        cursor,
+        query.cursor.as_deref(),
         limit,
-        count,
-        facets: parse_facets(query.facets.as_deref(), q.as_deref())?,
-    };
+        query.count,
+        query.facets.as_deref(),
+        q.as_deref(),
+    )?;
     let now = state.clock.now();
     let st = state.clone();
     let (page, rel, facets, mut snippets) = state

@@ -245,10 +245,14 @@ pub fn search(
         .map(|q| q.weight(unscored))
         .collect::<tantivy::Result<Vec<_>>>()?;
 
-    let mut fruits = Vec::with_capacity(searcher.segment_readers().len());
-    // The worst hit of the page so far, over the segments done.
-    let mut floor: Option<f64> = None;
+    let mut found = Found::default();
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        // The worst hit of the page so far, over the segments done.
+        let floor = if found.hits.len() >= wanted.hits {
+            found.hits.last().map(|h| h.score)
+        } else {
+            None
+        };
         let mut segment = wanted.for_segment(ord as u32, reader)?;
         run_segment(
             reader,
@@ -259,14 +263,9 @@ pub fn search(
             wanted,
             &mut segment,
         )?;
-        fruits.push(segment.harvest());
-        let so_far = wanted.merge_fruits(std::mem::take(&mut fruits))?;
-        floor = (so_far.hits.len() >= wanted.hits)
-            .then(|| so_far.hits.last().map(|h| h.score))
-            .flatten();
-        fruits.push(so_far);
+        found = wanted.merge_fruits(vec![found, segment.harvest()])?;
     }
-    wanted.merge_fruits(fruits)
+    Ok(found)
 }
 
 fn run_segment(

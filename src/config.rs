@@ -139,6 +139,15 @@ pub struct Settings {
     /// Each instance needs its own.
     #[arg(long, env = "HEADLINE_SEARCH_DIR")]
     pub search_dir: Option<std::path::PathBuf>,
+
+    /// How often the scheduler looks for scheduled articles whose time has come, to announce
+    /// them to the changes feed and webhooks, in milliseconds.
+    #[arg(
+        long,
+        env = "HEADLINE_SCHEDULER_MS",
+        default_value_t = 1000,
+        value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub scheduler_ms: u64,
 }
 
 /// How log lines are written.
@@ -178,6 +187,7 @@ impl Settings {
             metrics_token: None,
             metrics_networks: "127.0.0.0/8,::1/128".to_owned(),
             search_dir: None,
+            scheduler_ms: 50,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod error; // AppError: the only place errors become HTTP
 pub mod models; // rows and queries per resource
 pub mod openapi; // the OpenAPI document
 pub mod pagination; // keyset cursors and limits
+pub mod scheduler; // announces scheduled articles when their time comes
 pub mod search; // the full-text index that follows the change log
 pub mod seed; // the demo newsroom
 pub mod startup; // state, start-up work, the server

@@ -159,6 +159,7 @@ fn publish(conn: &mut AnyConnection, story: Story<'_>) -> Result<i64, AppError> 
         &draft,
         Some(PUBLISHED),
         None,
+        crate::models::now(),
     )?;
     Ok(published.id)
 }

@@ -195,6 +195,7 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         db,
         settings,
     });
+    crate::scheduler::spawn(&state);
     if let Some(channel) = state.db.notify_channel() {
         crate::db::notify::spawn_listener(
             state.settings.database_url.clone(),

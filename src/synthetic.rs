@@ -341,7 +341,18 @@ struct Draft {
     has_image: bool,
 }
 
-fn render(d: Draft, now: NaiveDateTime) -> (ArticleRow, Vec<BylineRow>, Vec<TopicLinkRow>) {
+/// What the change log and the schedule need of a generated article.
+struct Summary {
+    id: i64,
+    slug: String,
+    status: &'static str,
+    published_at: Option<NaiveDateTime>,
+}
+
+fn render(
+    d: Draft,
+    now: NaiveDateTime,
+) -> (ArticleRow, Vec<BylineRow>, Vec<TopicLinkRow>, Summary) {
     let bylines = (0..)
         .zip(&d.authors)
         .map(|(position, author_id)| BylineRow {
@@ -383,6 +394,12 @@ fn render(d: Draft, now: NaiveDateTime) -> (ArticleRow, Vec<BylineRow>, Vec<Topi
         topic_ids: d.topics,
         rendered: None,
     };
+    let summary = Summary {
+        id: d.id,
+        slug: draft.slug.clone(),
+        status: d.status,
+        published_at: d.published_at,
+    };
     let row = ArticleRow {
         id: d.id,
         columns: draft.columns(),
@@ -391,7 +408,7 @@ fn render(d: Draft, now: NaiveDateTime) -> (ArticleRow, Vec<BylineRow>, Vec<Topi
         created_at: d.published_at.unwrap_or(now),
         updated_at: d.published_at.unwrap_or(now),
     };
-    (row, bylines, links)
+    (row, bylines, links, summary)
 }
 
 fn next_id(conn: &mut AnyConnection, table: &str) -> Result<i64, AppError> {
@@ -443,17 +460,27 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
                 )
             })
             .collect();
-        let topic_rows: Vec<_> = (0..plan.topics)
+        let topic_names: Vec<(i64, String)> = (0..plan.topics)
             .map(|i| {
                 let id = first_topic + i as i64;
-                let name = if i < 18 && first_topic == 1 {
-                    topic_name(i)
+                if i < 18 && first_topic == 1 {
+                    (id, topic_name(i))
                 } else {
-                    format!("Topic {id}")
-                };
+                    (id, format!("Topic {id}"))
+                }
+            })
+            .collect();
+        let topic_slugs: Vec<(i64, String)> = topic_names
+            .iter()
+            .map(|(id, name)| (*id, text::slugify(name)))
+            .collect();
+        let topic_rows: Vec<_> = topic_names
+            .iter()
+            .zip(&topic_slugs)
+            .map(|((id, name), (_, slug))| {
                 (
-                    topics::id.eq(id),
-                    topics::slug.eq(text::slugify(&name)),
+                    topics::id.eq(*id),
+                    topics::slug.eq(slug),
                     topics::name.eq(name),
                     topics::version.eq(1_i64),
                     topics::created_at.eq(now),
@@ -471,10 +498,17 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
                 .values(chunk)
                 .execute(c))?;
         }
-        let author_ids: Vec<i64> = (0..plan.authors).map(|i| first_author + i as i64).collect();
-        let topic_ids: Vec<i64> = (0..plan.topics).map(|i| first_topic + i as i64).collect();
-        changes::record_many(conn, Entity::Author, &author_ids, Kind::Created)?;
-        changes::record_many(conn, Entity::Topic, &topic_ids, Kind::Created)?;
+        let author_slugs: Vec<(i64, String)> = (0..plan.authors)
+            .map(|i| first_author + i as i64)
+            .map(|id| (id, format!("writer-{id}")))
+            .collect();
+        for (entity, slugs) in [
+            (Entity::Author, &author_slugs),
+            (Entity::Topic, &topic_slugs),
+        ] {
+            let items: Vec<(i64, &str)> = slugs.iter().map(|(id, s)| (*id, s.as_str())).collect();
+            changes::record_many(conn, entity, Kind::Created, true, &items)?;
+        }
         crate::models::cards::taxonomy_changed(conn)?;
         // Articles below are inserted without cards; the backfill at the end renders them.
         crate::models::cards::cards_incomplete(conn)?;
@@ -590,10 +624,12 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
         let mut rows = Vec::with_capacity(rendered.len());
         let mut bylines = Vec::new();
         let mut links = Vec::new();
-        for (row, b, l) in rendered {
+        let mut summaries = Vec::new();
+        for (row, b, l, summary) in rendered {
             rows.push(row);
             bylines.extend(b);
             links.extend(l);
+            summaries.push(summary);
         }
         db.write_content_blocking(|conn| {
             let list_rows: Vec<ListRow> = lists_to_write
@@ -608,8 +644,9 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
                     updated_at: now,
                 })
                 .collect();
-            let list_ids: Vec<i64> = list_rows.iter().map(|l| l.id).collect();
-            changes::record_many(conn, Entity::List, &list_ids, Kind::Created)?;
+            let lists: Vec<(i64, &str)> =
+                list_rows.iter().map(|l| (l.id, l.slug.as_str())).collect();
+            changes::record_many(conn, Entity::List, Kind::Created, true, &lists)?;
             if !list_rows.is_empty() {
                 on_backend!(conn, |c| diesel::insert_into(lists::table)
                     .values(&list_rows)
@@ -621,8 +658,29 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
                     .values(slice)
                     .execute(c))?;
             }
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            changes::record_many(conn, Entity::Article, &ids, Kind::Created)?;
+            // Public articles are announced; drafts, archived and scheduled ones are not
+            // (scheduled ones wait for the scheduler).
+            let (public, unseen): (Vec<&Summary>, Vec<&Summary>) =
+                summaries.iter().partition(|a| {
+                    a.status == crate::models::articles::PUBLISHED
+                        && a.published_at.is_some_and(|at| at <= now)
+                });
+            for (kind, visible, group) in [
+                (Kind::Published, true, public),
+                (Kind::Created, false, unseen),
+            ] {
+                let items: Vec<(i64, &str)> =
+                    group.iter().map(|a| (a.id, a.slug.as_str())).collect();
+                changes::record_many(conn, Entity::Article, kind, visible, &items)?;
+            }
+            for a in &summaries {
+                if a.status == crate::models::articles::PUBLISHED {
+                    let due = a.published_at.filter(|at| *at > now);
+                    if due.is_some() {
+                        crate::models::schedule::set(conn, a.id, due)?;
+                    }
+                }
+            }
             for slice in bylines.chunks(2_000) {
                 on_backend!(conn, |c| diesel::insert_into(article_authors::table)
                     .values(slice)

@@ -219,6 +219,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_pages,
     content_version,
     changes,
+    scheduled_publications,
 );
 
 diesel::table! {
@@ -230,6 +231,17 @@ diesel::table! {
         kind -> Text,
         slug -> Nullable<Text>,
         changed_at -> Timestamp,
+        /// The public event (`article.published`), none for changes readers cannot see.
+        event -> Nullable<Text>,
+        previous_slug -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Published articles whose time has not come (see `models::schedule`).
+    scheduled_publications (article_id) {
+        article_id -> BigInt,
+        due_at -> Timestamp,
     }
 }
 

@@ -81,7 +81,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
         .returning(authors::slug)
         .get_result(conn)
         .optional()?;
-    super::changes::deleted(conn, super::changes::Entity::Author, id, slug)?;
+    super::changes::deleted(conn, super::changes::Entity::Author, id, slug, true)?;
     super::cards::taxonomy_changed(conn)
 }
 

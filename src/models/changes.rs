@@ -80,6 +80,25 @@ impl Kind {
     }
 }
 
+/// Every public event, as webhooks subscribe to them and the changes feed names them:
+/// `<entity>.<kind>`. Articles are published, updated, unpublished and deleted as readers see
+/// them (drafts have none); authors, topics and lists are always public.
+pub const EVENTS: &[&str] = &[
+    "article.published",
+    "article.updated",
+    "article.unpublished",
+    "article.deleted",
+    "author.created",
+    "author.updated",
+    "author.deleted",
+    "topic.created",
+    "topic.updated",
+    "topic.deleted",
+    "list.created",
+    "list.updated",
+    "list.deleted",
+];
+
 /// One row of the change log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
@@ -89,22 +108,57 @@ pub struct Change {
     pub kind: Kind,
     pub slug: Option<String>,
     pub changed_at: NaiveDateTime,
+    /// The public event, when readers could see this change.
+    pub event: Option<String>,
+    /// The slug before this change, when it moved.
+    pub previous_slug: Option<String>,
+}
+
+/// A change to append.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub entity: Entity,
+    pub entity_id: i64,
+    pub kind: Kind,
+    /// The slug after the change (before it, for a delete).
+    pub slug: Option<&'a str>,
+    /// The slug before the change, when it moved.
+    pub previous_slug: Option<&'a str>,
+    /// Whether Content API readers can see the change: only then does it get an event, and
+    /// the changes feed and webhooks see it.
+    pub public: bool,
+}
+
+impl Entry<'_> {
+    /// The public event this entry is, if any.
+    pub fn event(&self) -> Option<String> {
+        self.public
+            .then(|| format!("{}.{}", self.entity.name(), self.kind.name()))
+    }
+}
+
+/// A public change to an author, topic or list, which are always public.
+pub fn entry<'a>(entity: Entity, entity_id: i64, kind: Kind, slug: &'a str) -> Entry<'a> {
+    Entry {
+        entity,
+        entity_id,
+        kind,
+        slug: Some(slug),
+        previous_slug: None,
+        public: true,
+    }
 }
 
 /// Appends one change, in the caller's transaction.
-pub fn record(
-    conn: &mut AnyConnection,
-    entity: Entity,
-    entity_id: i64,
-    kind: Kind,
-    slug: Option<&str>,
-) -> Result<(), AppError> {
+pub fn record(conn: &mut AnyConnection, entry: Entry<'_>) -> Result<(), AppError> {
     diesel::insert_into(changes::table)
         .values((
-            changes::entity.eq(entity.name()),
-            changes::entity_id.eq(entity_id),
-            changes::kind.eq(kind.name()),
-            changes::slug.eq(slug),
+            changes::entity.eq(entry.entity.name()),
+            changes::entity_id.eq(entry.entity_id),
+            changes::kind.eq(entry.kind.name()),
+            changes::slug.eq(entry.slug),
+            changes::previous_slug.eq(entry.previous_slug),
+            changes::event.eq(entry.event()),
             changes::changed_at.eq(crate::models::now()),
         ))
         .execute(conn)?;
@@ -112,36 +166,47 @@ pub fn record(
 }
 
 /// Records a deletion, given the slug a `DELETE … RETURNING slug` gave: none means there was
-/// no such entity (a 404).
+/// no such entity (a 404). `public`: whether readers could see the entity.
 pub fn deleted(
     conn: &mut AnyConnection,
     entity: Entity,
     entity_id: i64,
     slug: Option<String>,
+    public: bool,
 ) -> Result<(), AppError> {
     let Some(slug) = slug else {
         return Err(AppError::not_found(entity.name()));
     };
-    record(conn, entity, entity_id, Kind::Deleted, Some(&slug))
+    record(
+        conn,
+        Entry {
+            public,
+            ..entry(entity, entity_id, Kind::Deleted, &slug)
+        },
+    )
 }
 
 /// Appends the same change for many entities at once (bulk imports), in the caller's
-/// transaction.
+/// transaction: `(id, slug)` pairs.
 pub fn record_many(
     conn: &mut AnyConnection,
     entity: Entity,
-    ids: &[i64],
     kind: Kind,
+    public: bool,
+    items: &[(i64, &str)],
 ) -> Result<(), AppError> {
     let now = crate::models::now();
-    for chunk in ids.chunks(1_000) {
+    let event = entry(entity, 0, kind, "").event().filter(|_| public);
+    for chunk in items.chunks(1_000) {
         let rows: Vec<_> = chunk
             .iter()
-            .map(|id| {
+            .map(|(id, slug)| {
                 (
                     changes::entity.eq(entity.name()),
                     changes::entity_id.eq(*id),
                     changes::kind.eq(kind.name()),
+                    changes::slug.eq(*slug),
+                    changes::event.eq(event.as_deref()),
                     changes::changed_at.eq(now),
                 )
             })
@@ -169,35 +234,70 @@ pub fn head(conn: &mut AnyConnection) -> Result<i64, AppError> {
 
 /// Up to `limit` changes after `seq`, oldest first.
 pub fn after(conn: &mut AnyConnection, seq: i64, limit: i64) -> Result<Vec<Change>, AppError> {
-    type Row = (i64, String, i64, String, Option<String>, NaiveDateTime);
     let rows: Vec<Row> = changes::table
         .filter(changes::seq.gt(seq))
         .order(changes::seq.asc())
         .limit(limit)
-        .select((
-            changes::seq,
-            changes::entity,
-            changes::entity_id,
-            changes::kind,
-            changes::slug,
-            changes::changed_at,
-        ))
+        .select(Row::as_select())
         .load(conn)?;
-    rows.into_iter()
-        .map(|(seq, entity, entity_id, kind, slug, changed_at)| {
-            match (Entity::parse(&entity), Kind::parse(&kind)) {
-                (Some(entity), Some(kind)) => Ok(Change {
-                    seq,
-                    entity,
-                    entity_id,
-                    kind,
-                    slug,
-                    changed_at,
-                }),
-                _ => Err(AppError::internal(format!(
-                    "change {seq} has an unknown entity or kind: {entity} {kind}"
-                ))),
-            }
-        })
-        .collect()
+    rows.into_iter().map(Row::parse).collect()
+}
+
+/// Up to `limit` public changes after `seq`, oldest first: what the changes feed and webhooks
+/// follow.
+pub fn public_after(
+    conn: &mut AnyConnection,
+    seq: i64,
+    limit: i64,
+) -> Result<Vec<Change>, AppError> {
+    let rows: Vec<Row> = changes::table
+        .filter(changes::seq.gt(seq).and(changes::event.is_not_null()))
+        .order(changes::seq.asc())
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?;
+    rows.into_iter().map(Row::parse).collect()
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = changes)]
+struct Row {
+    seq: i64,
+    entity: String,
+    entity_id: i64,
+    kind: String,
+    slug: Option<String>,
+    changed_at: NaiveDateTime,
+    event: Option<String>,
+    previous_slug: Option<String>,
+}
+
+impl Row {
+    fn parse(self) -> Result<Change, AppError> {
+        let Row {
+            seq,
+            entity,
+            entity_id,
+            kind,
+            slug,
+            changed_at,
+            event,
+            previous_slug,
+        } = self;
+        match (Entity::parse(&entity), Kind::parse(&kind)) {
+            (Some(entity), Some(kind)) => Ok(Change {
+                seq,
+                entity,
+                entity_id,
+                kind,
+                slug,
+                changed_at,
+                event,
+                previous_slug,
+            }),
+            _ => Err(AppError::internal(format!(
+                "change {seq} has an unknown entity or kind: {entity} {kind}"
+            ))),
+        }
+    }
 }

@@ -82,10 +82,12 @@ pub fn touch(conn: &mut AnyConnection, id: i64, expected: i64) -> Result<List, A
     let list = find(conn, id)?;
     super::changes::record(
         conn,
-        super::changes::Entity::List,
-        id,
-        super::changes::Kind::Updated,
-        Some(&list.slug),
+        super::changes::entry(
+            super::changes::Entity::List,
+            id,
+            super::changes::Kind::Updated,
+            &list.slug,
+        ),
     )?;
     Ok(list)
 }
@@ -96,7 +98,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
         .returning(lists::slug)
         .get_result(conn)
         .optional()?;
-    super::changes::deleted(conn, super::changes::Entity::List, id, slug)?;
+    super::changes::deleted(conn, super::changes::Entity::List, id, slug, true)?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ pub mod cards;
 pub mod changes;
 pub mod lists;
 mod resource;
+pub mod schedule;
 pub mod secrets;
 pub mod tokens;
 pub mod topics;

@@ -36,10 +36,12 @@ macro_rules! versioned_resource {
             let row = find(conn, id)?;
             $crate::models::changes::record(
                 conn,
-                $entity,
-                id,
-                $crate::models::changes::Kind::Created,
-                Some(&row.slug),
+                $crate::models::changes::entry(
+                    $entity,
+                    id,
+                    $crate::models::changes::Kind::Created,
+                    &row.slug,
+                ),
             )?;
             Ok(row)
         }
@@ -51,6 +53,12 @@ macro_rules! versioned_resource {
             fields: &$Fields,
         ) -> Result<$Row, $crate::error::AppError> {
             let current = $table::id.eq(id).and($table::version.eq(expected));
+            // The slug before, for readers to purge the page it leaves.
+            let before: Option<String> = $table::table
+                .find(id)
+                .select($table::slug)
+                .first(conn)
+                .optional()?;
             let n = diesel::update($table::table.filter(current))
                 .set((
                     fields,
@@ -65,10 +73,15 @@ macro_rules! versioned_resource {
             let row = find(conn, id)?;
             $crate::models::changes::record(
                 conn,
-                $entity,
-                id,
-                $crate::models::changes::Kind::Updated,
-                Some(&row.slug),
+                $crate::models::changes::Entry {
+                    previous_slug: before.as_deref().filter(|b| *b != row.slug),
+                    ..$crate::models::changes::entry(
+                        $entity,
+                        id,
+                        $crate::models::changes::Kind::Updated,
+                        &row.slug,
+                    )
+                },
             )?;
             Ok(row)
         }

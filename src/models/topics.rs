@@ -60,7 +60,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
         .returning(topics::slug)
         .get_result(conn)
         .optional()?;
-    super::changes::deleted(conn, super::changes::Entity::Topic, id, slug)?;
+    super::changes::deleted(conn, super::changes::Entity::Topic, id, slug, true)?;
     super::cards::taxonomy_changed(conn)
 }
 

@@ -8,6 +8,7 @@ mod admin_articles;
 mod attacks;
 mod auth;
 mod cache;
+mod changes;
 mod compression;
 mod content;
 mod crash;

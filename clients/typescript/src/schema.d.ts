@@ -436,6 +436,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed for readers since a cursor: articles published, updated, unpublished and
+         *     deleted, authors, topics and lists created, updated and deleted, in order.
+         */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/lists/{slug}": {
         parameters: {
             query?: never;
@@ -924,6 +944,53 @@ export interface components {
              */
             article_count: number;
         };
+        /** @description A page of the changes feed. */
+        ChangeFeed: {
+            data: components["schemas"]["ChangeView"][];
+            meta: components["schemas"]["FeedMeta"];
+        };
+        /** @description One change readers could see. */
+        ChangeView: {
+            /**
+             * Format: int64
+             * @description Its position in the feed: later changes have larger numbers.
+             * @example 1043
+             */
+            seq: number;
+            /**
+             * @description `<entity>.<what happened>`: `article.published`, `article.updated`,
+             *     `article.unpublished`, `article.deleted`, and `created`, `updated` or `deleted` of
+             *     `author`, `topic` and `list`.
+             * @example article.published
+             */
+            event: string;
+            /**
+             * @description `article`, `author`, `topic` or `list`.
+             * @example article
+             */
+            entity: string;
+            /**
+             * Format: int64
+             * @description The entity's id.
+             * @example 7
+             */
+            id: number;
+            /**
+             * @description Its slug after the change (the last one it had, when unpublished or deleted).
+             * @example nokia-deal-may-accelerate-xiaomi-global-launch
+             */
+            slug?: string | null;
+            /**
+             * @description The slug it had before, when the change moved it: that page is gone.
+             * @example null
+             */
+            previous_slug?: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00Z
+             */
+            changed_at: string;
+        };
         /** @description A collection: `{"data": [...], "meta": {"pagination": {...}}}`. */
         Collection_AdminArticleSummary: {
             data: components["schemas"]["AdminArticleSummary"][];
@@ -1225,6 +1292,24 @@ export interface components {
             caption?: string | null;
             /** @example Andy Boxall/Digital Trends */
             credit?: string | null;
+        };
+        FeedMeta: {
+            /**
+             * Format: int64
+             * @description The page size used.
+             * @example 100
+             */
+            limit: number;
+            /**
+             * @description Pass as `since` for the changes after this page. Always present.
+             * @example 1043
+             */
+            next: string;
+            /**
+             * @description Whether more changes are waiting now (ask again at once rather than after a pause).
+             * @example false
+             */
+            has_more: boolean;
         };
         /** @description One invalid field of a request body or query. */
         FieldError: {
@@ -3387,6 +3472,52 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listChanges: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `meta.next` of an earlier page. Absent: start from now (the page is empty and its
+                 *     `meta.next` is where to continue from).
+                 * @example 1042
+                 */
+                since?: string;
+                /**
+                 * @description Changes per page, 1 to 1000 (default 100).
+                 * @example 100
+                 */
+                limit?: number;
+            };
+            header?: {
+                /** @description ETags of copies the client holds; a match answers 304 with no body */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Changes after `since`, oldest first */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeFeed"];
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

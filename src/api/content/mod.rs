@@ -3,6 +3,7 @@
 
 pub mod articles;
 pub mod authors;
+pub mod changes;
 pub mod lists;
 pub mod read_model;
 pub mod topics;
@@ -17,5 +18,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(authors::get)
         .service(topics::list)
         .service(topics::get)
-        .service(lists::get);
+        .service(lists::get)
+        .service(changes::feed);
 }

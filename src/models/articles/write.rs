@@ -138,18 +138,20 @@ pub fn create(
     record_revision(conn, id, 1, draft, user_id)?;
     let article = find(conn, id)?;
     crate::models::cards::store(conn, &article, &draft.author_ids, &draft.topic_ids)?;
+    // A draft: readers see nothing of it.
     changes::record(
         conn,
-        Entity::Article,
-        id,
-        Kind::Created,
-        Some(&article.slug),
+        changes::Entry {
+            public: false,
+            ..changes::entry(Entity::Article, id, Kind::Created, &article.slug)
+        },
     )?;
     Ok(article)
 }
 
 /// Saves a new state of `current` when its version is still `expected`: the columns, bylines,
-/// topics, slug history and a revision, all in the caller's transaction.
+/// topics, slug history, a revision and the change it is to readers at `now`, all in the
+/// caller's transaction.
 pub fn save(
     conn: &mut AnyConnection,
     current: &Article,
@@ -157,13 +159,15 @@ pub fn save(
     draft: &ArticleDraft,
     status: Option<&str>,
     user_id: Option<i64>,
+    now: NaiveDateTime,
 ) -> Result<Article, AppError> {
     let id = current.id;
+    let was_public = announced(conn, current)?;
     if draft.slug != current.slug {
         check_slug_free(conn, &draft.slug, Some(id))?;
     }
     let version = expected + 1;
-    let now = crate::models::now();
+    let written = crate::models::now();
     let n = diesel::update(
         articles::table.filter(articles::id.eq(id).and(articles::version.eq(expected))),
     )
@@ -171,7 +175,7 @@ pub fn save(
         draft.columns(),
         articles::status.eq(status.unwrap_or(&current.status)),
         articles::version.eq(version),
-        articles::updated_at.eq(now),
+        articles::updated_at.eq(written),
     ))
     .execute(conn)?;
     if n == 0 {
@@ -184,7 +188,7 @@ pub fn save(
             .values((
                 article_slugs::slug.eq(&current.slug),
                 article_slugs::article_id.eq(id),
-                article_slugs::created_at.eq(now),
+                article_slugs::created_at.eq(written),
             ))
             .execute(conn)?;
     }
@@ -192,21 +196,50 @@ pub fn save(
     record_revision(conn, id, version, draft, user_id)?;
     let article = find(conn, id)?;
     crate::models::cards::store(conn, &article, &draft.author_ids, &draft.topic_ids)?;
-    let kind = match (current.status == PUBLISHED, article.status == PUBLISHED) {
+    let published = article.status == PUBLISHED;
+    let is_public = published && article.published_at.is_some_and(|at| at <= now);
+    // A publication still to come waits for the scheduler to announce it.
+    let due = article.published_at.filter(|_| published && !is_public);
+    crate::models::schedule::set(conn, id, due)?;
+    let kind = match (was_public, is_public) {
         (false, true) => Kind::Published,
         (true, false) => Kind::Unpublished,
-        _ => Kind::Updated,
+        (true, true) => Kind::Updated,
+        // Unseen by readers: what happened to the status, for the search index's sake.
+        (false, false) => match (current.status == PUBLISHED, published) {
+            (false, true) => Kind::Published,
+            (true, false) => Kind::Unpublished,
+            _ => Kind::Updated,
+        },
     };
-    changes::record(conn, Entity::Article, id, kind, Some(&article.slug))?;
+    changes::record(
+        conn,
+        changes::Entry {
+            previous_slug: Some(current.slug.as_str()).filter(|s| *s != article.slug),
+            public: was_public || is_public,
+            ..changes::entry(Entity::Article, id, kind, &article.slug)
+        },
+    )?;
     Ok(article)
 }
 
+/// Whether readers have been told the article is public: published, and not waiting for its
+/// time to be announced (see `models::schedule`).
+fn announced(conn: &mut AnyConnection, article: &Article) -> Result<bool, AppError> {
+    Ok(article.status == PUBLISHED && !crate::models::schedule::is_pending(conn, article.id)?)
+}
+
 pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+    let public = match super::find(conn, id) {
+        Ok(article) => announced(conn, &article)?,
+        Err(AppError::NotFound(_)) => false,
+        Err(e) => return Err(e),
+    };
     let slug: Option<String> = diesel::delete(articles::table.find(id))
         .returning(articles::slug)
         .get_result(conn)
         .optional()?;
-    changes::deleted(conn, Entity::Article, id, slug)
+    changes::deleted(conn, Entity::Article, id, slug, public)
 }
 
 /// One stored revision.

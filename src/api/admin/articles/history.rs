@@ -97,7 +97,7 @@ pub async fn restore(
             draft.published_at = current.published_at;
             super::write::validate_draft(&draft, &user)?;
             super::write::check_references(conn, &draft)?;
-            let saved = articles::save(conn, &current, expected, &draft, None, Some(user.id))?;
+            let saved = articles::save(conn, &current, expected, &draft, None, Some(user.id), now)?;
             admin_view(conn, saved, now)
         })
         .await?;

@@ -109,6 +109,7 @@ pub async fn publish(
                 &draft,
                 Some(PUBLISHED),
                 Some(user.id),
+                now,
             )?;
             admin_view(conn, saved, now)
         })
@@ -167,6 +168,7 @@ pub async fn unpublish(
                 &draft,
                 Some(status),
                 Some(user.id),
+                now,
             )?;
             admin_view(conn, saved, now)
         })

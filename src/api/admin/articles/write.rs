@@ -438,7 +438,7 @@ pub async fn update(
             }
             validate_draft(&draft, &user)?;
             check_references(conn, &draft)?;
-            let saved = articles::save(conn, &current, expected, &draft, None, Some(user.id))?;
+            let saved = articles::save(conn, &current, expected, &draft, None, Some(user.id), now)?;
             admin_view(conn, saved, now)
         })
         .await?;

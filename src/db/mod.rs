@@ -389,8 +389,40 @@ impl Db {
             Backend::Sqlite => Some(self.write_lock.lock().unwrap_or_else(|e| e.into_inner())),
             Backend::Postgres => None,
         };
-        let out = conn.conn.transaction(f);
+        let out = match &mut conn.conn {
+            AnyConnection::Sqlite(_) => immediate(&mut conn.conn, f),
+            AnyConnection::Postgresql(_) => conn.conn.transaction(f),
+        };
         conn.suspect = failed(&out);
         out
+    }
+}
+
+/// A SQLite write transaction that takes the write lock at its start (`BEGIN IMMEDIATE`),
+/// waiting up to `busy_timeout` for it. A deferred one that reads first fails at once
+/// ("database is locked") when another connection (another instance on the file, or this
+/// one's background workers) wrote after that read; an immediate one just waits its turn.
+fn immediate<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, AppError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if let AnyConnection::Sqlite(c) = &mut *conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    // Statements inside run through `conn` as usual; a nested `transaction` is a savepoint.
+    let out = f(conn);
+    let AnyConnection::Sqlite(c) = conn else {
+        return out;
+    };
+    match out {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(c)?;
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(c)?;
+            Err(e)
+        }
     }
 }

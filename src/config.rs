@@ -148,6 +148,28 @@ pub struct Settings {
         default_value_t = 1000,
         value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub scheduler_ms: u64,
+
+    /// Let webhooks target loopback, private and link-local addresses (which are refused, after
+    /// DNS resolution, so that a webhook cannot probe the server's own network). For tests and
+    /// for receivers on a private network you trust.
+    #[arg(long, env = "HEADLINE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+
+    /// How often the webhook worker looks for new changes and due deliveries, in milliseconds.
+    #[arg(
+        long,
+        env = "HEADLINE_WEBHOOK_POLL_MS",
+        default_value_t = 500,
+        value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub webhook_poll_ms: u64,
+
+    /// How long a webhook receiver has to answer, connection included, in milliseconds.
+    #[arg(
+        long,
+        env = "HEADLINE_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    pub webhook_timeout_ms: u64,
 }
 
 /// How log lines are written.
@@ -188,6 +210,9 @@ impl Settings {
             metrics_networks: "127.0.0.0/8,::1/128".to_owned(),
             search_dir: None,
             scheduler_ms: 50,
+            webhook_allow_private: false,
+            webhook_poll_ms: 50,
+            webhook_timeout_ms: 2_000,
         }
     }
 

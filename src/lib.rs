@@ -20,6 +20,7 @@ pub mod synthetic; // a large deterministic newsroom for benchmarks
 pub mod telemetry; // tracing, request ids, access log, Prometheus metrics
 pub mod text; // slugs, markdown, excerpts, reading time
 pub mod validate; // input limits and field errors
+pub mod webhooks; // signed deliveries of public changes, with retries
 
 /// Request bodies over this size are refused with 413 unless configured otherwise.
 pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;

@@ -196,6 +196,7 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         settings,
     });
     crate::scheduler::spawn(&state);
+    crate::webhooks::spawn(&state);
     if let Some(channel) = state.db.notify_channel() {
         crate::db::notify::spawn_listener(
             state.settings.database_url.clone(),

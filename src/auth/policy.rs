@@ -129,6 +129,15 @@ pub fn users(user: &CurrentUser) -> Result<(), AppError> {
     }
 }
 
+/// Webhooks reach outside the server and carry secrets: admins only.
+pub fn webhooks(user: &CurrentUser) -> Result<(), AppError> {
+    if user.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(forbidden("manage webhooks"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,8 @@
 //! The change log: what changed, in order, written in the transaction of each content write.
 //!
 //! It is the one record of content changes that readers outside the write follow: the search
-//! index applies it (`crate::search`), and webhooks and the public changes feed are to read it
-//! too. A row names the entity, its id, the kind of change, its slug and the time; readers load
+//! index applies it (`crate::search`), webhooks fan its public rows out (`crate::webhooks`),
+//! and the changes feed lists them (`api::content::changes`). A row names the entity, its id, the kind of change, its slug and the time; readers load
 //! the entity's current state themselves, so a row stays small and a burst of edits to one
 //! article costs a reader one load.
 //!
@@ -79,25 +79,6 @@ impl Kind {
         .find(|k| k.name() == s)
     }
 }
-
-/// Every public event, as webhooks subscribe to them and the changes feed names them:
-/// `<entity>.<kind>`. Articles are published, updated, unpublished and deleted as readers see
-/// them (drafts have none); authors, topics and lists are always public.
-pub const EVENTS: &[&str] = &[
-    "article.published",
-    "article.updated",
-    "article.unpublished",
-    "article.deleted",
-    "author.created",
-    "author.updated",
-    "author.deleted",
-    "topic.created",
-    "topic.updated",
-    "topic.deleted",
-    "list.created",
-    "list.updated",
-    "list.deleted",
-];
 
 /// One row of the change log.
 #[derive(Debug, Clone, PartialEq)]

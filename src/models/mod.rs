@@ -12,6 +12,7 @@ pub mod secrets;
 pub mod tokens;
 pub mod topics;
 pub mod users;
+pub mod webhooks;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 

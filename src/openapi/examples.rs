@@ -114,6 +114,13 @@ fn example(kind: Kind, field: &str) -> Option<Value> {
         (_, "status") => json!(404),
         (_, "detail") => json!("article not found"),
         (_, "code") => json!("not_found"),
+        (_, "payload") => json!({
+            "type": "article.published",
+            "timestamp": "2026-11-24T09:30:00Z",
+            "data": {"seq": 1043, "entity": "article", "id": 1,
+                     "slug": "xiaomi-12-ultra-hands-on", "previous_slug": null,
+                     "object": {"id": 1, "title": "Hands-on with the Xiaomi 12 Ultra"}}
+        }),
         _ => return None,
     };
     Some(value)

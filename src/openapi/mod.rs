@@ -37,6 +37,7 @@ use crate::error::{AppError, FieldError, Problem};
         (name = "Admin: topics", description = "Topics and their nesting."),
         (name = "Admin: lists", description = "Curated related-content lists."),
         (name = "Admin: users", description = "Staff accounts (admins only)."),
+        (name = "Admin: webhooks", description = "Signed pushes of public changes to your URLs, with retries and a delivery log (admins only). Deliveries follow Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature` (HMAC-SHA256 of `id.timestamp.body`)."),
         (name = "Operations", description = "Health and readiness probes."),
     ),
     servers((url = "/", description = "The server that serves this document")),

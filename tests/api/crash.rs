@@ -2,7 +2,8 @@
 //! database, and every write it acknowledged (a 201) is still there. On SQLite (WAL,
 //! `synchronous = NORMAL`: a commit survives a process crash) and on PostgreSQL. The search
 //! index, killed with it mid-way, converges to the database after the restart, and is rebuilt
-//! when its directory is gone.
+//! when its directory is gone. Webhook deliveries in flight when it dies are made after the
+//! restart.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -30,6 +31,11 @@ fn start(database_url: &str, addr: &str, search_dir: &std::path::Path) -> Child 
             "HEADLINE_JWT_SECRET",
             "a-secret-of-at-least-thirty-two-bytes!",
         )
+        // Webhook receivers in these tests are local; a receiver that hangs is cut off after
+        // 3 s, and its claim lapses 7 s after it was made.
+        .env("HEADLINE_WEBHOOK_ALLOW_PRIVATE", "true")
+        .env("HEADLINE_WEBHOOK_POLL_MS", "50")
+        .env("HEADLINE_WEBHOOK_TIMEOUT_MS", "3000")
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -302,4 +308,127 @@ async fn search_converges_after_sigkill_on_sqlite() {
 #[actix_web::test]
 async fn search_converges_after_sigkill_on_postgres() {
     search_converges_after_sigkill(Backend::Postgres).await;
+}
+
+/// A webhook receiver that holds the first request it gets (the server is killed while it
+/// waits) and answers the others at once; it records every `webhook-id` it sees.
+fn stalling_receiver() -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+    let ids: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let store = ids.clone();
+    let server = HttpServer::new(move || {
+        let store = store.clone();
+        App::new().route(
+            "/hook",
+            web::post().to(move |req: HttpRequest| {
+                let store = store.clone();
+                async move {
+                    let id = req
+                        .headers()
+                        .get("webhook-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let first = {
+                        let mut ids = store.lock().unwrap();
+                        ids.push(id);
+                        ids.len() == 1
+                    };
+                    if first {
+                        actix_web::rt::time::sleep(Duration::from_secs(30)).await;
+                    }
+                    HttpResponse::NoContent().finish()
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    actix_web::rt::spawn(server);
+    (url, ids)
+}
+
+async fn webhook_deliveries_survive_sigkill(backend: Backend) {
+    let Some(mut server) = Binary::start(backend).await else {
+        return;
+    };
+    let (receiver, ids) = stalling_receiver();
+    let (client, base) = (server.client.clone(), server.base.clone());
+    let post = |path: String, token: String, body: Value| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            client
+                .post(format!("{base}{path}"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = post(
+        "/api/v1/admin/webhooks".to_owned(),
+        server.token.clone(),
+        json!({"url": receiver, "events": ["article.published"]}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    for i in 0..5 {
+        let res = post(
+            "/api/v1/admin/articles".to_owned(),
+            server.token.clone(),
+            json!({"title": format!("Story {i}"), "body_markdown": "Text."}),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let id = res.json::<Value>().await.unwrap()["data"]["id"].clone();
+        let res = post(
+            format!("/api/v1/admin/articles/{id}/publish"),
+            server.token.clone(),
+            json!({}),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    // Killed while the first delivery waits for its answer.
+    for _ in 0..200 {
+        if !ids.lock().unwrap().is_empty() {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+    }
+    let stalled = ids
+        .lock()
+        .unwrap()
+        .first()
+        .cloned()
+        .expect("a delivery began");
+    server.kill();
+    server.restart().await;
+    // After the restart every event arrives, the interrupted one again (at least once).
+    let mut distinct = std::collections::HashSet::new();
+    for _ in 0..600 {
+        let seen = ids.lock().unwrap().clone();
+        distinct = seen.iter().cloned().collect();
+        let again = seen.iter().filter(|id| **id == stalled).count() >= 2;
+        if distinct.len() == 5 && again {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("after the restart: {distinct:?}, the stalled {stalled} once");
+}
+
+#[actix_web::test]
+async fn webhook_deliveries_survive_sigkill_on_sqlite() {
+    webhook_deliveries_survive_sigkill(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn webhook_deliveries_survive_sigkill_on_postgres() {
+    webhook_deliveries_survive_sigkill(Backend::Postgres).await;
 }

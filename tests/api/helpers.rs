@@ -307,15 +307,16 @@ pub async fn problem(res: Response, status: StatusCode) -> Value {
     body
 }
 
-/// Generates `sqlite` and `postgres` test modules calling each named `async fn(TestApp)`.
+/// Generates `sqlite` and `postgres` test modules calling each named `async fn(TestApp)`;
+/// `settings: f;` first spawns each app with `f(&mut Settings)` applied.
 #[macro_export]
 macro_rules! backend_tests {
-    ($($name:ident),* $(,)?) => {
+    (settings: $tweak:expr; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[actix_web::test]
                 async fn $name() {
-                    let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite)
+                    let app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Sqlite, $tweak)
                         .await
                         .expect("sqlite is always available");
                     super::$name(app).await;
@@ -326,12 +327,15 @@ macro_rules! backend_tests {
             $(
                 #[actix_web::test]
                 async fn $name() {
-                    match $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
+                    match $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Postgres, $tweak).await {
                         Some(app) => super::$name(app).await,
                         None => eprintln!("skipped: TEST_DATABASE_URL is not set"),
                     }
                 }
             )*
         }
+    };
+    ($($name:ident),* $(,)?) => {
+        $crate::backend_tests!(settings: |_| {}; $($name),*);
     };
 }

@@ -22,3 +22,4 @@ mod roles;
 mod schema;
 mod search;
 mod synthetic;
+mod webhooks;

@@ -294,6 +294,117 @@ export interface paths {
         patch: operations["adminUpdateUser"];
         trace?: never;
     };
+    "/api/v1/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhooks, by id. */
+        get: operations["adminListWebhooks"];
+        put?: never;
+        /** Subscribes a URL to events. The answer holds the signing secret, shown this once. */
+        post: operations["adminCreateWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook. */
+        get: operations["adminGetWebhook"];
+        put?: never;
+        post?: never;
+        /** Deletes a webhook and its delivery log; queued deliveries are dropped. */
+        delete: operations["adminDeleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Edits a webhook: its URL, events, description, or whether it is active. */
+        patch: operations["adminUpdateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook's deliveries, newest first: state, attempts, the last answer and the next try. */
+        get: operations["adminListWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a delivery again now, with a new round of retries (a failed one included). */
+        post: operations["adminRedeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queues a `webhook.ping` delivery to the webhook, sent at once: a test of the receiver
+         *     and its signature check. Its outcome is in the delivery log.
+         */
+        post: operations["adminPingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhooks/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replaces the signing secret; the answer holds the new one, shown this once. Deliveries
+         *     sent from now on are signed with it.
+         */
+        post: operations["adminRotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/articles": {
         parameters: {
             query?: never;
@@ -1022,6 +1133,11 @@ export interface components {
             meta: components["schemas"]["Meta"];
         };
         /** @description A collection: `{"data": [...], "meta": {"pagination": {...}}}`. */
+        Collection_DeliveryView: {
+            data: components["schemas"]["DeliveryView"][];
+            meta: components["schemas"]["Meta"];
+        };
+        /** @description A collection: `{"data": [...], "meta": {"pagination": {...}}}`. */
         Collection_TopicView: {
             data: components["schemas"]["TopicView"][];
             meta: components["schemas"]["Meta"];
@@ -1029,6 +1145,11 @@ export interface components {
         /** @description A collection: `{"data": [...], "meta": {"pagination": {...}}}`. */
         Collection_UserView: {
             data: components["schemas"]["UserView"][];
+            meta: components["schemas"]["Meta"];
+        };
+        /** @description A collection: `{"data": [...], "meta": {"pagination": {...}}}`. */
+        Collection_WebhookView: {
+            data: components["schemas"]["WebhookView"][];
             meta: components["schemas"]["Meta"];
         };
         /**
@@ -1202,6 +1323,37 @@ export interface components {
              */
             author_id?: number | null;
         };
+        /**
+         * @example {
+         *       "url": "https://builds.example.com/hooks/headline",
+         *       "events": [
+         *         "article.*"
+         *       ],
+         *       "description": "Rebuild the static site"
+         *     }
+         */
+        CreateWebhook: {
+            /**
+             * @description An http or https URL that resolves to public addresses only (unless the server allows
+             *     private ones).
+             * @example https://builds.example.com/hooks/headline
+             */
+            url: string;
+            /**
+             * @description At least one event name, `<entity>.*` or `*`.
+             * @example [
+             *       "article.*"
+             *     ]
+             */
+            events: components["schemas"]["EventPattern"][];
+            /** @example Rebuild the static site */
+            description?: string | null;
+            /**
+             * @description Default true.
+             * @example true
+             */
+            active?: boolean | null;
+        };
         /** @description A single resource: `{"data": {...}}`. */
         Data_AdminArticle: {
             data: components["schemas"]["AdminArticle"];
@@ -1227,6 +1379,10 @@ export interface components {
             data: components["schemas"]["AuthorView"];
         };
         /** @description A single resource: `{"data": {...}}`. */
+        Data_DeliveryView: {
+            data: components["schemas"]["DeliveryView"];
+        };
+        /** @description A single resource: `{"data": {...}}`. */
         Data_ListView: {
             data: components["schemas"]["ListView"];
         };
@@ -1250,6 +1406,113 @@ export interface components {
         Data_Vec_RevisionView: {
             data: components["schemas"]["RevisionView"][];
         };
+        /** @description A single resource: `{"data": {...}}`. */
+        Data_WebhookView: {
+            data: components["schemas"]["WebhookView"];
+        };
+        /** @description A single resource: `{"data": {...}}`. */
+        Data_WebhookWithSecret: {
+            data: components["schemas"]["WebhookWithSecret"];
+        };
+        /** @description One event for one webhook: its body and the log of its last attempt. */
+        DeliveryView: {
+            /**
+             * Format: int64
+             * @example 42
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @example 3
+             */
+            webhook_id: number;
+            /**
+             * @description Sent as `webhook-id`, the same on every attempt: receivers deduplicate by it.
+             * @example msg_42
+             */
+            message_id: string;
+            /** @example article.published */
+            event: string;
+            /**
+             * Format: int64
+             * @description The change-log position it announces (the changes feed's `seq`); null for a ping.
+             * @example 1043
+             */
+            change_seq?: number | null;
+            /**
+             * @description `pending` (waiting for its next attempt), `delivered` (a 2xx answer) or `failed`
+             *     (retried for about a day without success: dead-lettered until redelivered).
+             * @example delivered
+             */
+            state: string;
+            /**
+             * Format: int32
+             * @example 1
+             */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When it is tried next; null once delivered or failed.
+             * @example null
+             */
+            next_attempt_at?: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:01Z
+             */
+            last_attempt_at?: string | null;
+            /**
+             * Format: int32
+             * @description The HTTP status of the last answer.
+             * @example 204
+             */
+            response_status?: number | null;
+            /**
+             * @description The first kilobyte of the last answer.
+             * @example
+             */
+            response_body?: string | null;
+            /**
+             * @description Why the last attempt got no answer (refused, timed out, not a public address).
+             * @example null
+             */
+            error?: string | null;
+            /**
+             * Format: int64
+             * @example 38
+             */
+            latency_ms?: number | null;
+            /**
+             * @description The body sent, as sent.
+             * @example {
+             *       "type": "article.published",
+             *       "timestamp": "2026-11-24T09:30:00Z",
+             *       "data": {
+             *         "seq": 1043,
+             *         "entity": "article",
+             *         "id": 1,
+             *         "slug": "xiaomi-12-ultra-hands-on",
+             *         "previous_slug": null,
+             *         "object": {
+             *           "id": 1,
+             *           "title": "Hands-on with the Xiaomi 12 Ultra"
+             *         }
+             *       }
+             *     }
+             */
+            payload: Record<string, never>;
+            /**
+             * Format: date-time
+             * @example 2026-11-20T08:15:00Z
+             */
+            created_at: string;
+        };
+        /**
+         * @description An event a webhook receives: a name, `<entity>.*` for every event of an entity, or `*`.
+         * @example article.published
+         * @enum {string}
+         */
+        EventPattern: "*" | "article.*" | "article.published" | "article.updated" | "article.unpublished" | "article.deleted" | "author.*" | "author.created" | "author.updated" | "author.deleted" | "topic.*" | "topic.created" | "topic.updated" | "topic.deleted" | "list.*" | "list.created" | "list.updated" | "list.deleted";
         /** @description An external link or video in a list. */
         ExternalLink: {
             /** @example https://videos.example.com/xiaomi-12s-ultra-hands-on */
@@ -1794,6 +2057,28 @@ export interface components {
              */
             version?: number | null;
         };
+        /** @description A partial update. */
+        UpdateWebhook: {
+            /** @example https://builds.example.com/hooks/headline */
+            url?: string | null;
+            /**
+             * @example [
+             *       "article.*",
+             *       "list.updated"
+             *     ]
+             */
+            events?: components["schemas"]["EventPattern"][] | null;
+            /** @example Rebuild the static site */
+            description?: string | null;
+            /** @example false */
+            active?: boolean | null;
+            /**
+             * Format: int64
+             * @description The version this edit is based on; a stale one answers 409.
+             * @example 3
+             */
+            version?: number | null;
+        };
         /** @description A staff account. The password hash is never shown. */
         UserView: {
             /**
@@ -1827,6 +2112,60 @@ export interface components {
              * @example 2026-11-24T09:30:00Z
              */
             updated_at: string;
+        };
+        /** @description A webhook. Its secret is shown only when it is made (or replaced). */
+        WebhookView: {
+            /**
+             * Format: int64
+             * @example 3
+             */
+            id: number;
+            /**
+             * @description Where deliveries are POSTed.
+             * @example https://builds.example.com/hooks/headline
+             */
+            url: string;
+            /**
+             * @description The events it receives: names such as `article.published`, `topic.*` for every event
+             *     of an entity, or `*`.
+             * @example [
+             *       "article.published",
+             *       "article.unpublished",
+             *       "article.deleted"
+             *     ]
+             */
+            events: components["schemas"]["EventPattern"][];
+            /** @example Rebuild the static site */
+            description: string;
+            /**
+             * @description Inactive webhooks receive nothing and their queued deliveries wait.
+             * @example true
+             */
+            active: boolean;
+            /**
+             * Format: int64
+             * @example 3
+             */
+            version: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-20T08:15:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
+            updated_at: string;
+        };
+        /** @description A webhook with its signing secret: the only time the secret is shown. */
+        WebhookWithSecret: components["schemas"]["WebhookView"] & {
+            /**
+             * @description The key receivers verify `webhook-signature` with (Standard Webhooks), `whsec_` and
+             *     base64. Keep it: it is not shown again.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
         };
     };
     responses: {
@@ -3118,6 +3457,307 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListWebhooks: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of webhooks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Collection_WebhookView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminCreateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhook"];
+            };
+        };
+        responses: {
+            /** @description Created, with its secret */
+            201: {
+                headers: {
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_WebhookWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminGetWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_WebhookView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminDeleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Delete only at this version */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Webhook id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminUpdateWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version this edit is based on */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Webhook id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhook"];
+            };
+        };
+        responses: {
+            /** @description The updated webhook */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_WebhookView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Only deliveries in this state.
+                 * @example failed
+                 */
+                state?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Collection_DeliveryView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminRedeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: number;
+                /** @description Delivery id */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_DeliveryView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminPingWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_DeliveryView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminRotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook with its new secret */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_WebhookWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

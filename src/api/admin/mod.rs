@@ -8,6 +8,7 @@ pub mod authors;
 pub mod lists;
 pub mod topics;
 pub mod users;
+pub mod webhooks;
 
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -47,7 +48,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::create)
         .service(users::get)
         .service(users::update)
-        .service(users::delete);
+        .service(users::delete)
+        .service(webhooks::list)
+        .service(webhooks::create)
+        .service(webhooks::get)
+        .service(webhooks::update)
+        .service(webhooks::delete)
+        .service(webhooks::rotate_secret)
+        .service(webhooks::ping)
+        .service(webhooks::deliveries)
+        .service(webhooks::redeliver);
 }
 
 /// `limit` and `cursor` of admin collections.

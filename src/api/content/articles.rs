@@ -461,24 +461,7 @@ pub async fn get(
     let st = state.clone();
     let found = state
         .db
-        .run(move |conn| {
-            Ok(
-                read_page(conn, &st.read_model, &slug, DETAIL_RELATED, now)?.map(|p| {
-                    let mut out = String::with_capacity(
-                        p.row.card.card.len() + p.row.page.len() + p.related.len() + 1024,
-                    );
-                    out.push_str("{\"data\":");
-                    p.tax.push_card(&mut out, &p.row.card, Includes::BOTH);
-                    out.pop(); // the card's closing brace: the page's fields follow
-                    out.push(',');
-                    out.push_str(&p.row.page);
-                    out.push_str(",\"related\":");
-                    out.push_str(&p.related);
-                    out.push_str("}}");
-                    out
-                }),
-            )
-        })
+        .run(move |conn| article_body(conn, &st.read_model, &slug, now))
         .await?;
     match found {
         Ok(body) => public_json(&req, state.settings.cache_max_age, body.into_bytes()),
@@ -487,6 +470,30 @@ pub async fn get(
             format!("/api/v1/articles/{current}"),
         )),
     }
+}
+
+/// The body of `GET /articles/{slug}` (`{"data": …}`), or the slug a former one moved to.
+/// Webhooks send the same view.
+pub fn article_body(
+    conn: &mut AnyConnection,
+    model: &ReadModel,
+    slug: &str,
+    now: NaiveDateTime,
+) -> Result<Result<String, String>, AppError> {
+    Ok(read_page(conn, model, slug, DETAIL_RELATED, now)?.map(|p| {
+        let mut out = String::with_capacity(
+            p.row.card.card.len() + p.row.page.len() + p.related.len() + 1024,
+        );
+        out.push_str("{\"data\":");
+        p.tax.push_card(&mut out, &p.row.card, Includes::BOTH);
+        out.pop(); // the card's closing brace: the page's fields follow
+        out.push(',');
+        out.push_str(&p.row.page);
+        out.push_str(",\"related\":");
+        out.push_str(&p.related);
+        out.push_str("}}");
+        out
+    }))
 }
 
 /// A public article as its page needs it.

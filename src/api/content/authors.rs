@@ -6,6 +6,9 @@ use utoipa::IntoParams;
 
 use crate::api::respond::{Collection, Data, public};
 use crate::api::views::AuthorView;
+use chrono::NaiveDateTime;
+
+use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::articles::{self, Driver};
 use crate::models::authors;
@@ -87,22 +90,23 @@ pub async fn get(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let now = state.clock.now();
-    let (author, count) = state
+    let view = state
         .db
-        .run(move |conn| {
-            let author = authors::find_by_slug(conn, &slug)?;
-            let count = articles::public_counts(conn, Driver::Authors(&[author.id]), now)?
-                .get(&author.id)
-                .copied()
-                .unwrap_or(0);
-            Ok((author, count))
-        })
+        .run(move |conn| author_view(conn, &slug, now))
         .await?;
-    public(
-        &req,
-        state.settings.cache_max_age,
-        &Data {
-            data: AuthorView::build(author, count),
-        },
-    )
+    public(&req, state.settings.cache_max_age, &Data { data: view })
+}
+
+/// The public view of the author at `slug`, or 404. Webhooks send the same view.
+pub fn author_view(
+    conn: &mut AnyConnection,
+    slug: &str,
+    now: NaiveDateTime,
+) -> Result<AuthorView, AppError> {
+    let author = authors::find_by_slug(conn, slug)?;
+    let count = articles::public_counts(conn, Driver::Authors(&[author.id]), now)?
+        .get(&author.id)
+        .copied()
+        .unwrap_or(0);
+    Ok(AuthorView::build(author, count))
 }

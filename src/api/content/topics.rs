@@ -5,6 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use crate::api::content::authors::{BY_NAME, PageQuery};
 use crate::api::respond::{Collection, Data, public};
 use crate::api::views::TopicView;
+use chrono::NaiveDateTime;
+
+use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::articles::{self, Driver};
 use crate::models::topics;
@@ -66,15 +69,22 @@ pub async fn get(
     let now = state.clock.now();
     let view = state
         .db
-        .run(move |conn| {
-            let topic = topics::find_by_slug(conn, &slug)?;
-            let parents = topics::briefs(conn, &topic.parent_id.into_iter().collect::<Vec<_>>())?;
-            let count = articles::public_counts(conn, Driver::Topics(&[topic.id]), now)?
-                .get(&topic.id)
-                .copied()
-                .unwrap_or(0);
-            Ok(TopicView::build(topic, &parents, count))
-        })
+        .run(move |conn| topic_view(conn, &slug, now))
         .await?;
     public(&req, state.settings.cache_max_age, &Data { data: view })
+}
+
+/// The public view of the topic at `slug`, or 404. Webhooks send the same view.
+pub fn topic_view(
+    conn: &mut AnyConnection,
+    slug: &str,
+    now: NaiveDateTime,
+) -> Result<TopicView, AppError> {
+    let topic = topics::find_by_slug(conn, slug)?;
+    let parents = topics::briefs(conn, &topic.parent_id.into_iter().collect::<Vec<_>>())?;
+    let count = articles::public_counts(conn, Driver::Topics(&[topic.id]), now)?
+        .get(&topic.id)
+        .copied()
+        .unwrap_or(0);
+    Ok(TopicView::build(topic, &parents, count))
 }

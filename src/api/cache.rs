@@ -493,7 +493,9 @@ pub async fn layer(
     let path = req.path();
     let content_api = path.starts_with("/api/v1/")
         && !path.starts_with("/api/v1/admin/")
-        && !path.starts_with("/api/v1/auth/");
+        && !path.starts_with("/api/v1/auth/")
+        // Draft previews are private: never kept, never served from the cache.
+        && !path.starts_with("/api/v1/preview/");
     let Some(state) = state.filter(|_| content_api && req.method() == Method::GET) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

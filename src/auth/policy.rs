@@ -102,6 +102,15 @@ pub fn article(
     }
 }
 
+/// Draft previews: editors and admins, and the article's own authors (contributors too).
+pub fn article_preview(user: &CurrentUser, facts: &ArticleFacts<'_>) -> Result<(), AppError> {
+    if user.role.manages_all_content() || is_own(user, facts) {
+        Ok(())
+    } else {
+        Err(forbidden("preview articles of other authors"))
+    }
+}
+
 /// Authors, topics and lists: editors and admins write; everyone on staff reads.
 pub fn taxonomy_write(user: &CurrentUser) -> Result<(), AppError> {
     if user.role.manages_all_content() {

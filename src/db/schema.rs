@@ -309,3 +309,15 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);
+
+diesel::table! {
+    /// Draft preview links (see `models::previews`).
+    article_previews (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        token_hash -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}

@@ -389,6 +389,25 @@ pub fn public_page(
         .optional()?)
 }
 
+/// The card and page of an article whatever its status (a draft preview), with the versions
+/// as [`public_page`] reads them.
+pub fn page_by_id(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<(PageRow, Versions)>, AppError> {
+    use crate::db::schema::content_version;
+    Ok(article_cards::table
+        .inner_join(article_pages::table)
+        .inner_join(content_version::table.on(content_version::id.eq(1_i64)))
+        .filter(article_cards::article_id.eq(id))
+        .select((
+            PageRow::as_select(),
+            (content_version::generation, content_version::taxonomy),
+        ))
+        .first(conn)
+        .optional()?)
+}
+
 /// The cards of those of `ids` public at `now`, in no particular order.
 pub fn public_cards(
     conn: &mut AnyConnection,

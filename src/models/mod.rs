@@ -6,6 +6,7 @@ pub mod authors;
 pub mod cards;
 pub mod changes;
 pub mod lists;
+pub mod previews;
 mod resource;
 pub mod schedule;
 pub mod secrets;

@@ -17,6 +17,7 @@ mod factories;
 mod lists;
 mod metrics;
 mod ops;
+mod previews;
 mod read_model;
 mod roles;
 mod schema;

@@ -44,6 +44,27 @@ export interface paths {
         patch: operations["adminUpdateArticle"];
         trace?: never;
     };
+    "/api/v1/admin/articles/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mints a preview link for the article: its current state, whatever its status, on the
+         *     Content API, until the link expires, is revoked, or the article is deleted.
+         */
+        post: operations["adminCreateArticlePreview"];
+        /** Revokes every preview link of the article at once. */
+        delete: operations["adminRevokeArticlePreviews"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/articles/{id}/publish": {
         parameters: {
             query?: never;
@@ -576,6 +597,26 @@ export interface paths {
         };
         /** One list by slug, items in order. */
         get: operations["getListBySlug"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/preview/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The article a preview link shows, in its current state (a draft included), as
+         *     `GET /articles/{slug}` shows a published one. `Cache-Control: private, no-store`.
+         */
+        get: operations["getArticlePreview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1391,6 +1432,10 @@ export interface components {
             data: components["schemas"]["MeView"];
         };
         /** @description A single resource: `{"data": {...}}`. */
+        Data_Preview: {
+            data: components["schemas"]["Preview"];
+        };
+        /** @description A single resource: `{"data": {...}}`. */
         Data_TopicView: {
             data: components["schemas"]["TopicView"];
         };
@@ -1703,6 +1748,32 @@ export interface components {
              * @example 1342
              */
             total?: number | null;
+        };
+        /** @description A preview link. The token is shown only here. */
+        Preview: {
+            /**
+             * @description Send it as the last segment of `GET /api/v1/preview/{token}`.
+             * @example q3Vb1m0y7Qp2WkX9s8dJfR5tLcN4hA6eZuG0oYiKwTs
+             */
+            token: string;
+            /**
+             * @description The Content API path that shows the article's current state with this token.
+             * @example /api/v1/preview/q3Vb1m0y7Qp2WkX9s8dJfR5tLcN4hA6eZuG0oYiKwTs
+             */
+            path: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-25T09:30:00Z
+             */
+            expires_at: string;
+        };
+        PreviewRequest: {
+            /**
+             * Format: int64
+             * @description How long the link works, in seconds: 60 to 604800 (a week); default 86400.
+             * @example 3600
+             */
+            expires_in?: number | null;
         };
         /**
          * @description An RFC 9457 problem document: the body of every error response.
@@ -2567,6 +2638,72 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminCreateArticlePreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Article id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description Optional */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description The link, shown once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_Preview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminRevokeArticlePreviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Article id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4199,6 +4336,39 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getArticlePreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of a preview link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The article as it stands */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_ArticleView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description No such link: expired, revoked, or its article deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -28,6 +28,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(articles::unpublish)
         .service(articles::revisions)
         .service(articles::restore)
+        .service(articles::create_preview)
+        .service(articles::revoke_previews)
         .service(authors::list)
         .service(authors::create)
         .service(authors::get)

@@ -480,20 +480,37 @@ pub fn article_body(
     slug: &str,
     now: NaiveDateTime,
 ) -> Result<Result<String, String>, AppError> {
-    Ok(read_page(conn, model, slug, DETAIL_RELATED, now)?.map(|p| {
-        let mut out = String::with_capacity(
-            p.row.card.card.len() + p.row.page.len() + p.related.len() + 1024,
-        );
-        out.push_str("{\"data\":");
-        p.tax.push_card(&mut out, &p.row.card, Includes::BOTH);
-        out.pop(); // the card's closing brace: the page's fields follow
-        out.push(',');
-        out.push_str(&p.row.page);
-        out.push_str(",\"related\":");
-        out.push_str(&p.related);
-        out.push_str("}}");
-        out
-    }))
+    Ok(read_page(conn, model, slug, DETAIL_RELATED, now)?.map(|p| p.body()))
+}
+
+/// The body of a draft preview: the article `id` as `GET /articles/{slug}` would show it if it
+/// were published now, whatever its status; `None` when there is no such article.
+pub fn preview_body(
+    conn: &mut AnyConnection,
+    model: &ReadModel,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<Option<String>, AppError> {
+    let Some((row, v)) = cards::page_by_id(conn, id)? else {
+        return Ok(None);
+    };
+    let tax = model.taxonomy(conn, v)?;
+    let items = related_json(
+        conn,
+        model,
+        &tax,
+        v,
+        &row.card,
+        row.related_list_id,
+        DETAIL_RELATED,
+        now,
+    )?;
+    let page = ReadPage {
+        row,
+        tax,
+        related: items,
+    };
+    Ok(Some(page.body()))
 }
 
 /// A public article as its page needs it.
@@ -503,6 +520,24 @@ struct ReadPage {
     tax: Arc<Taxonomy>,
     /// Its related items, a JSON array.
     related: String,
+}
+
+impl ReadPage {
+    /// `{"data": …}`: the card closed with bylines and topics, the page's fields, related.
+    fn body(&self) -> String {
+        let mut out = String::with_capacity(
+            self.row.card.card.len() + self.row.page.len() + self.related.len() + 1024,
+        );
+        out.push_str("{\"data\":");
+        self.tax.push_card(&mut out, &self.row.card, Includes::BOTH);
+        out.pop(); // the card's closing brace: the page's fields follow
+        out.push(',');
+        out.push_str(&self.row.page);
+        out.push_str(",\"related\":");
+        out.push_str(&self.related);
+        out.push_str("}}");
+        out
+    }
 }
 
 /// The public article at `slug` with `limit` related items at most, or the slug it moved to.

@@ -5,6 +5,7 @@ pub mod articles;
 pub mod authors;
 pub mod changes;
 pub mod lists;
+pub mod preview;
 pub mod read_model;
 pub mod topics;
 
@@ -19,5 +20,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(topics::list)
         .service(topics::get)
         .service(lists::get)
-        .service(changes::feed);
+        .service(changes::feed)
+        .service(preview::get);
 }

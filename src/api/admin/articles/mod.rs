@@ -2,11 +2,13 @@
 //! here, writes in `write.rs`, publishing in `publishing.rs`, revisions in `history.rs`.
 
 mod history;
+mod previews;
 mod publishing;
 
 mod write;
 
 pub use history::{restore, revisions};
+pub use previews::{create_preview, revoke_previews};
 pub use publishing::{publish, unpublish};
 pub use write::{create, delete, update};
 

@@ -170,6 +170,28 @@ pub struct Settings {
         default_value_t = 10_000,
         value_parser = clap::value_parser!(u64).range(100..=60_000))]
     pub webhook_timeout_ms: u64,
+
+    /// Who may read the Content API: `public` (anyone) or `key` (only with a content API key
+    /// that an admin made, as `Authorization: Bearer` or `?key=`).
+    #[arg(long, env = "HEADLINE_CONTENT_API", value_enum, default_value_t = ContentApi::Public)]
+    pub content_api: ContentApi,
+
+    /// Content API requests a minute per key, unless the key sets its own rate (with `key`).
+    #[arg(
+        long,
+        env = "HEADLINE_CONTENT_KEY_RATE",
+        default_value_t = 6000,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub content_key_rate: u32,
+}
+
+/// Who may read the Content API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ContentApi {
+    /// Anyone: a public website's API.
+    Public,
+    /// Only callers with a content API key.
+    Key,
 }
 
 /// How log lines are written.
@@ -213,6 +235,8 @@ impl Settings {
             webhook_allow_private: false,
             webhook_poll_ms: 50,
             webhook_timeout_ms: 2_000,
+            content_api: ContentApi::Public,
+            content_key_rate: 6000,
         }
     }
 

@@ -37,6 +37,8 @@ pub struct AppState {
     pub cache: crate::api::cache::ResponseCache,
     /// The Content API's in-memory copies of authors, topics and topic heads.
     pub read_model: crate::api::content::read_model::ReadModel,
+    /// Content API keys and their rate limiters (`HEADLINE_CONTENT_API=key`).
+    pub content_keys: crate::auth::content_keys::ContentKeys,
     pub clock: crate::clock::Clock,
     /// The full-text index (shared with other instances of this process on the same
     /// directory).
@@ -191,6 +193,10 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
             settings.cache_max_mb as usize * 1024 * 1024,
         ),
         read_model: crate::api::content::read_model::ReadModel::new(),
+        content_keys: crate::auth::content_keys::ContentKeys::new(
+            settings.content_key_rate,
+            std::time::Duration::from_millis(settings.cache_sync_ms),
+        ),
         clock: crate::clock::Clock::system(),
         db,
         settings,
@@ -293,6 +299,10 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
             .wrap(actix_web::middleware::Compress::default())
             .wrap(actix_web::middleware::from_fn(
                 crate::api::fallback::reject_unknown_query,
+            ))
+            // Before the cache and the query check: a key is checked, then taken out of the URL.
+            .wrap(actix_web::middleware::from_fn(
+                crate::auth::content_keys::layer,
             ))
             .wrap(actix_web::middleware::from_fn(
                 crate::api::fallback::head_as_get,

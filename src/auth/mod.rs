@@ -1,6 +1,7 @@
 //! Authentication and authorisation: password hashing, access tokens (JWT), refresh tokens,
 //! the [`CurrentUser`] extractor and the role policy.
 
+pub mod content_keys;
 pub mod extractor;
 pub mod jwt;
 pub mod password;

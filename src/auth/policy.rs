@@ -129,22 +129,23 @@ pub fn author_profile_update(user: &CurrentUser, author_id: i64) -> Result<(), A
     }
 }
 
-/// Users are managed by admins only.
-pub fn users(user: &CurrentUser) -> Result<(), AppError> {
+/// What only admins do: users, webhooks, content API keys (`what` names it in the 403).
+pub fn admin_only(user: &CurrentUser, what: &str) -> Result<(), AppError> {
     if user.role == Role::Admin {
         Ok(())
     } else {
-        Err(forbidden("manage users"))
+        Err(forbidden(what))
     }
+}
+
+/// Users are managed by admins only.
+pub fn users(user: &CurrentUser) -> Result<(), AppError> {
+    admin_only(user, "manage users")
 }
 
 /// Webhooks reach outside the server and carry secrets: admins only.
 pub fn webhooks(user: &CurrentUser) -> Result<(), AppError> {
-    if user.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(forbidden("manage webhooks"))
-    }
+    admin_only(user, "manage webhooks")
 }
 
 #[cfg(test)]

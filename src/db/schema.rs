@@ -321,3 +321,17 @@ diesel::table! {
         expires_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Content API keys (see `models::content_keys`).
+    content_keys (id) {
+        id -> BigInt,
+        label -> Text,
+        key_hash -> Text,
+        prefix -> Text,
+        rate_per_minute -> Nullable<Integer>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

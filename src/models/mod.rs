@@ -5,6 +5,7 @@ pub mod articles;
 pub mod authors;
 pub mod cards;
 pub mod changes;
+pub mod content_keys;
 pub mod lists;
 pub mod previews;
 mod resource;

@@ -14,7 +14,9 @@ use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{AnyOfBuilder, ArrayItems, ObjectBuilder, Schema, Type};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa_actix_web::AppExt;
 
@@ -25,7 +27,7 @@ use crate::error::{AppError, FieldError, Problem};
     info(
         title = "Headline API",
         version = "1.0.0",
-        description = "Headline is a headless CMS for newsrooms. The **Content API** (`/api/v1/…`) serves published content to frontends: public, cacheable (strong ETags, `If-None-Match` → 304), never a draft. The **Admin API** (`/api/v1/admin/…`) is for editors: log in at `/api/v1/auth/login`, then send `Authorization: Bearer <access_token>`.\n\nEnvelope: `{\"data\": …}` for one resource; `{\"data\": […], \"meta\": {\"pagination\": {\"limit\", \"next_cursor\", \"total\"?}}}` for collections. Errors are RFC 9457 `application/problem+json`. Unknown query parameters and JSON fields are rejected with 400.",
+        description = "Headline is a headless CMS for newsrooms. The **Content API** (`/api/v1/…`) serves published content to frontends: public, cacheable (strong ETags, `If-None-Match` → 304), never a draft. The **Admin API** (`/api/v1/admin/…`) is for editors: log in at `/api/v1/auth/login`, then send `Authorization: Bearer <access_token>`.\n\nEnvelope: `{\"data\": …}` for one resource; `{\"data\": […], \"meta\": {\"pagination\": {\"limit\", \"next_cursor\", \"total\"?}}}` for collections. Errors are RFC 9457 `application/problem+json`. Unknown query parameters and JSON fields are rejected with 400.\n\nA server run with `HEADLINE_CONTENT_API=key` serves the Content API only to callers with a content API key (`Authorization: Bearer hlk_…` or `?key=hlk_…`; 401 without one, 429 past its rate); by default it is public.",
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
@@ -37,6 +39,7 @@ use crate::error::{AppError, FieldError, Problem};
         (name = "Admin: topics", description = "Topics and their nesting."),
         (name = "Admin: lists", description = "Curated related-content lists."),
         (name = "Admin: users", description = "Staff accounts (admins only)."),
+        (name = "Admin: content keys", description = "Keys for Content API consumers, required when the server runs with `HEADLINE_CONTENT_API=key` (admins only). A key is shown once, stored as a digest, rate-limited per key."),
         (name = "Admin: webhooks", description = "Signed pushes of public changes to your URLs, with retries and a delivery log (admins only). Deliveries follow Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature` (HMAC-SHA256 of `id.timestamp.body`)."),
         (name = "Operations", description = "Health and readiness probes."),
     ),
@@ -72,7 +75,7 @@ const ERRORS: [SharedError; 11] = [
     SharedError {
         status: "401",
         name: "Unauthorized",
-        description: "Missing, invalid or expired bearer token",
+        description: "Missing, invalid or expired bearer token (on the Content API: a missing, unknown or revoked content API key, when the server requires keys)",
         example: || AppError::Unauthorized("the access token has expired".to_owned()),
         retry_after: false,
     },
@@ -137,7 +140,7 @@ const ERRORS: [SharedError; 11] = [
     SharedError {
         status: "429",
         name: "TooManyRequests",
-        description: "Too many failed attempts; see `Retry-After`",
+        description: "Too many attempts (logins), or requests (a content API key past its rate); see `Retry-After`",
         example: || AppError::TooManyRequests { retry_after: 42 },
         retry_after: true,
     },
@@ -381,6 +384,24 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
                 .build(),
         )),
     );
+    components.security_schemes.insert(
+        "contentKey".to_owned(),
+        RefOr::T(SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "A content API key (`hlk_…`), needed on the Content API only when the server runs with HEADLINE_CONTENT_API=key; admins make them under /api/v1/admin/content-keys",
+                ))
+                .build(),
+        )),
+    );
+    components.security_schemes.insert(
+        "contentKeyQuery".to_owned(),
+        RefOr::T(SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+            "key",
+            "The same content API key as a query parameter, for clients that cannot set headers",
+        )))),
+    );
     for error in &ERRORS {
         let example = serde_json::to_value((error.example)().problem()).ok();
         let mut response = ResponseBuilder::new()
@@ -418,6 +439,7 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
 
     for (path, item) in doc.paths.paths.iter_mut() {
         let admin = path.starts_with("/api/v1/admin");
+        let content = path.starts_with("/api/v1/") && !admin && !path.starts_with("/api/v1/auth/");
         let has_id = path.contains('{');
         let ops = [
             ("get", item.get.as_mut()),
@@ -452,6 +474,16 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
                     SecurityRequirement::default(),
                     SecurityRequirement::new("metricsToken", Vec::<String>::new()),
                 ]);
+            } else if content {
+                // Public by default (no credentials), or with a content API key when the
+                // server requires one (HEADLINE_CONTENT_API=key): either way it is declared.
+                op.security = Some(vec![
+                    SecurityRequirement::default(),
+                    SecurityRequirement::new("contentKey", Vec::<String>::new()),
+                    SecurityRequirement::new("contentKeyQuery", Vec::<String>::new()),
+                ]);
+                add_error(op, "401");
+                add_error(op, "429");
             } else {
                 // Declared empty, not left out: "no credentials" rather than "unspecified".
                 op.security = Some(Vec::new());

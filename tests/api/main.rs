@@ -11,6 +11,7 @@ mod cache;
 mod changes;
 mod compression;
 mod content;
+mod content_keys;
 mod crash;
 mod errors;
 mod factories;

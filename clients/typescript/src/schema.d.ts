@@ -170,6 +170,46 @@ export interface paths {
         patch: operations["adminUpdateAuthor"];
         trace?: never;
     };
+    "/api/v1/admin/content-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Content API keys, by id. */
+        get: operations["adminListContentKeys"];
+        put?: never;
+        /** Makes a key. The answer holds it, shown this once. */
+        post: operations["adminCreateContentKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/content-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One key (without the key itself). */
+        get: operations["adminGetContentKey"];
+        put?: never;
+        post?: never;
+        /**
+         * Revokes a key: it stops working at once on this instance, and within
+         *     `HEADLINE_CACHE_SYNC_MS` on others.
+         */
+        delete: operations["adminDeleteContentKey"];
+        options?: never;
+        head?: never;
+        /** Relabels a key or changes its rate. */
+        patch: operations["adminUpdateContentKey"];
+        trace?: never;
+    };
     "/api/v1/admin/lists": {
         parameters: {
             query?: never;
@@ -1174,6 +1214,11 @@ export interface components {
             meta: components["schemas"]["Meta"];
         };
         /** @description A collection: `{"data": [...], "meta": {"pagination": {...}}}`. */
+        Collection_ContentKeyView: {
+            data: components["schemas"]["ContentKeyView"][];
+            meta: components["schemas"]["Meta"];
+        };
+        /** @description A collection: `{"data": [...], "meta": {"pagination": {...}}}`. */
         Collection_DeliveryView: {
             data: components["schemas"]["DeliveryView"][];
             meta: components["schemas"]["Meta"];
@@ -1192,6 +1237,54 @@ export interface components {
         Collection_WebhookView: {
             data: components["schemas"]["WebhookView"][];
             meta: components["schemas"]["Meta"];
+        };
+        /** @description A content API key. The key itself is shown only when it is made. */
+        ContentKeyView: {
+            /**
+             * Format: int64
+             * @example 2
+             */
+            id: number;
+            /**
+             * @description Who uses it.
+             * @example Website (Next.js)
+             */
+            label: string;
+            /**
+             * @description The key's first characters, to recognise it.
+             * @example hlk_q3Vb
+             */
+            prefix: string;
+            /**
+             * Format: int32
+             * @description Requests a minute it may make; null: the server's default (`HEADLINE_CONTENT_KEY_RATE`).
+             * @example 600
+             */
+            rate_per_minute?: number | null;
+            /**
+             * Format: int64
+             * @example 3
+             */
+            version: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-20T08:15:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
+            updated_at: string;
+        };
+        /** @description A new key, shown this once. */
+        ContentKeyWithSecret: components["schemas"]["ContentKeyView"] & {
+            /**
+             * @description Send it as `Authorization: Bearer <key>` or `?key=<key>`. It is stored only as a digest
+             *     and not shown again.
+             * @example hlk_q3Vb1m0y7Qp2WkX9s8dJfR5tLcN4hA6eZuG0oYiKwTs
+             */
+            key: string;
         };
         /**
          * @description A new article. It starts as a draft.
@@ -1291,6 +1384,22 @@ export interface components {
             social?: {
                 [key: string]: string;
             } | null;
+        };
+        /**
+         * @example {
+         *       "label": "Website (Next.js)",
+         *       "rate_per_minute": 600
+         *     }
+         */
+        CreateContentKey: {
+            /** @example Website (Next.js) */
+            label: string;
+            /**
+             * Format: int32
+             * @description Requests a minute, 1 to 1000000; absent: the server's default.
+             * @example 600
+             */
+            rate_per_minute?: number | null;
         };
         /**
          * @example {
@@ -1418,6 +1527,14 @@ export interface components {
         /** @description A single resource: `{"data": {...}}`. */
         Data_AuthorView: {
             data: components["schemas"]["AuthorView"];
+        };
+        /** @description A single resource: `{"data": {...}}`. */
+        Data_ContentKeyView: {
+            data: components["schemas"]["ContentKeyView"];
+        };
+        /** @description A single resource: `{"data": {...}}`. */
+        Data_ContentKeyWithSecret: {
+            data: components["schemas"]["ContentKeyWithSecret"];
         };
         /** @description A single resource: `{"data": {...}}`. */
         Data_DeliveryView: {
@@ -2069,6 +2186,23 @@ export interface components {
              */
             version?: number | null;
         };
+        /** @description A partial update. */
+        UpdateContentKey: {
+            /** @example Mobile app */
+            label?: string | null;
+            /**
+             * Format: int32
+             * @description Requests a minute, 1 to 1000000; null: the server's default.
+             * @example 1200
+             */
+            rate_per_minute?: number | null;
+            /**
+             * Format: int64
+             * @description The version this edit is based on; a stale one answers 409.
+             * @example 3
+             */
+            version?: number | null;
+        };
         /** @description A partial update of the list itself (items are replaced with PUT …/items). */
         UpdateList: {
             /** @example Read more */
@@ -2374,7 +2508,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Too many failed attempts; see `Retry-After` */
+        /** @description Too many attempts (logins), or requests (a content API key past its rate); see `Retry-After` */
         TooManyRequests: {
             headers: {
                 /** @description Seconds to wait before trying again */
@@ -2394,7 +2528,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Missing, invalid or expired bearer token */
+        /** @description Missing, invalid or expired bearer token (on the Content API: a missing, unknown or revoked content API key, when the server requires keys) */
         Unauthorized: {
             headers: {
                 [name: string]: unknown;
@@ -3017,6 +3151,173 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Data_AdminAuthor"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListContentKeys: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Collection_ContentKeyView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminCreateContentKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateContentKey"];
+            };
+        };
+        responses: {
+            /** @description Created, with the key */
+            201: {
+                headers: {
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_ContentKeyWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminGetContentKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Key id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_ContentKeyView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminDeleteContentKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Delete only at this version */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Key id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminUpdateContentKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version this edit is based on */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Key id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateContentKey"];
+            };
+        };
+        responses: {
+            /** @description The updated key */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Data_ContentKeyView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3959,6 +4260,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4008,7 +4311,9 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4061,7 +4366,9 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4208,6 +4515,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4248,7 +4557,9 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4295,6 +4606,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4335,7 +4648,9 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4362,6 +4677,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             /** @description No such link: expired, revoked, or its article deleted */
             404: {
                 headers: {
@@ -4369,6 +4685,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4411,6 +4728,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4451,7 +4770,9 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -5,6 +5,7 @@
 
 pub mod articles;
 pub mod authors;
+pub mod content_keys;
 pub mod lists;
 pub mod topics;
 pub mod users;
@@ -51,6 +52,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::get)
         .service(users::update)
         .service(users::delete)
+        .service(content_keys::list)
+        .service(content_keys::create)
+        .service(content_keys::get)
+        .service(content_keys::update)
+        .service(content_keys::delete)
         .service(webhooks::list)
         .service(webhooks::create)
         .service(webhooks::get)

@@ -3,6 +3,7 @@
 //! `main.rs` is a thin CLI over this library; the tests build the same app in-process.
 
 pub mod api; // HTTP handlers, request/response types, extractors
+pub mod audit; // who did what: admin writes and logins, recorded
 pub mod auth; // passwords, JWTs, refresh tokens, CurrentUser, roles
 pub mod clock; // the moment visibility is decided at (movable in tests)
 

@@ -313,6 +313,7 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
             ))
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(actix_web::middleware::from_fn(crate::audit::layer))
             .wrap(actix_web::middleware::from_fn(crate::telemetry::access_log))
     })
     .workers(workers)

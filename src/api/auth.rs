@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::api::extract::SmallJson;
 use crate::api::respond::{Data, private};
 use crate::api::views::{AuthorSummary, utc};
+use crate::audit;
 use crate::auth::{CurrentUser, Role, password, random_token, token_digest};
 use crate::db::AnyConnection;
 use crate::error::AppError;
@@ -111,13 +112,31 @@ pub async fn login(
     let ok = state.password_gate.verify(password, stored).await?;
     let user = match user {
         Some(user) if ok && !user.disabled => user,
-        _ => return Err(bad_credentials()),
+        _ => {
+            let mut record = audit::auth_entry(&req, &state, "auth.login_failed", 401, None, None);
+            record.email = Some(email.chars().take(crate::validate::MAX_EMAIL).collect());
+            audit::write(&state, record).await;
+            return Err(bad_credentials());
+        }
     };
     state.login_limits.succeeded(&email, address);
     let st = state.clone();
+    let record = audit::auth_entry(
+        &req,
+        &state,
+        "auth.login",
+        200,
+        Some((user.id, &user.email)),
+        None,
+    );
     let pair = state
         .db
-        .write(move |conn| issue_pair(&st, conn, &user, &random_token()))
+        .write(move |conn| {
+            let pair = issue_pair(&st, conn, &user, &random_token())?;
+            // In the login's own transaction: no session without its record.
+            crate::models::audit::insert(conn, &record)?;
+            Ok(pair)
+        })
         .await?;
     Ok(private(&pair))
 }
@@ -187,13 +206,21 @@ pub async fn refresh(
 pub async fn logout(
     state: web::Data<AppState>,
     body: SmallJson<RefreshRequest>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let digest = token_digest(&body.0.refresh_token);
+    let mut record = audit::auth_entry(&req, &state, "auth.logout", 204, None, None);
     state
         .db
         .write(move |conn| {
             if let Some(token) = tokens::find_by_hash(conn, &digest)? {
                 tokens::revoke_family(conn, &token.family)?;
+                // Only a real session's end is recorded: anyone may post a made-up token.
+                let user = users::find(conn, token.user_id)?;
+                record.user_id = Some(user.id);
+                record.entity_id = Some(user.id);
+                record.email = Some(user.email);
+                crate::models::audit::insert(conn, &record)?;
             }
             Ok(())
         })

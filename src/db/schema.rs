@@ -335,3 +335,21 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// The audit log (see `audit`).
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        email -> Nullable<Text>,
+        action -> Text,
+        entity -> Nullable<Text>,
+        entity_id -> Nullable<BigInt>,
+        method -> Text,
+        path -> Text,
+        status -> Integer,
+        request_id -> Nullable<Text>,
+        address -> Nullable<Text>,
+    }
+}

@@ -2,6 +2,7 @@
 //! in `api/` turn these rows into response views.
 
 pub mod articles;
+pub mod audit;
 pub mod authors;
 pub mod cards;
 pub mod changes;

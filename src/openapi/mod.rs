@@ -39,6 +39,7 @@ use crate::error::{AppError, FieldError, Problem};
         (name = "Admin: topics", description = "Topics and their nesting."),
         (name = "Admin: lists", description = "Curated related-content lists."),
         (name = "Admin: users", description = "Staff accounts (admins only)."),
+        (name = "Admin: audit log", description = "Who did what to which entity, when, from which request: logins, failed logins, logouts and every Admin API write (admins only)."),
         (name = "Admin: content keys", description = "Keys for Content API consumers, required when the server runs with `HEADLINE_CONTENT_API=key` (admins only). A key is shown once, stored as a digest, rate-limited per key."),
         (name = "Admin: webhooks", description = "Signed pushes of public changes to your URLs, with retries and a delivery log (admins only). Deliveries follow Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature` (HMAC-SHA256 of `id.timestamp.body`)."),
         (name = "Operations", description = "Health and readiness probes."),

@@ -6,6 +6,7 @@ mod helpers;
 
 mod admin_articles;
 mod attacks;
+mod audit;
 mod auth;
 mod cache;
 mod changes;

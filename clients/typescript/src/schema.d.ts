@@ -133,6 +133,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first: logins, failed logins, logouts, and every Admin API write
+         *     (with its status), filtered by user, action, entity and time.
+         */
+        get: operations["adminListAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/authors": {
         parameters: {
             query?: never;
@@ -1085,6 +1105,66 @@ export interface components {
             /** @description The curated related list's items, then automatic picks (five at most). */
             related: components["schemas"]["ItemView"][];
         };
+        /** @description One record. */
+        AuditView: {
+            /**
+             * Format: int64
+             * @example 1207
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T09:30:00Z
+             */
+            at: string;
+            /**
+             * Format: int64
+             * @description Who: the signed-in user (null for a failed login).
+             * @example 2
+             */
+            user_id?: number | null;
+            /**
+             * @description The account named: the user's, or the one a failed login tried.
+             * @example editor@headline.test
+             */
+            email?: string | null;
+            /**
+             * @description What: `<entity>.<verb>`, such as `article.publish`, `webhook.create`,
+             *     `content_key.delete`, `auth.login`, `auth.login_failed`, `auth.logout`.
+             * @example article.publish
+             */
+            action: string;
+            /**
+             * @description To what: `article`, `author`, `topic`, `list`, `user`, `webhook`, `content_key`.
+             * @example article
+             */
+            entity?: string | null;
+            /**
+             * Format: int64
+             * @example 7
+             */
+            entity_id?: number | null;
+            /** @example POST */
+            method: string;
+            /** @example /api/v1/admin/articles/7/publish */
+            path: string;
+            /**
+             * Format: int32
+             * @description The answer's status: a refused write is recorded too.
+             * @example 200
+             */
+            status: number;
+            /**
+             * @description The request's `x-request-id`, to find its log line.
+             * @example 6f1c0a7e2b9d4c3f8a5e1d0b7c6a9f2e
+             */
+            request_id?: string | null;
+            /**
+             * @description The client's address (through `HEADLINE_TRUSTED_PROXIES`).
+             * @example 203.0.113.7
+             */
+            address?: string | null;
+        };
         /** @description An author as credited on an article. */
         AuthorSummary: {
             /**
@@ -1206,6 +1286,11 @@ export interface components {
         /** @description A collection: `{"data": [...], "meta": {"pagination": {...}}}`. */
         Collection_ArticleListItem: {
             data: components["schemas"]["ArticleListItem"][];
+            meta: components["schemas"]["Meta"];
+        };
+        /** @description A collection: `{"data": [...], "meta": {"pagination": {...}}}`. */
+        Collection_AuditView: {
+            data: components["schemas"]["AuditView"][];
             meta: components["schemas"]["Meta"];
         };
         /** @description A collection: `{"data": [...], "meta": {"pagination": {...}}}`. */
@@ -2995,6 +3080,62 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListAuditLog: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /**
+                 * @description Only what this user did.
+                 * @example 2
+                 */
+                user_id?: number;
+                /**
+                 * @description Only this action (`article.publish`).
+                 * @example article.publish
+                 */
+                action?: string;
+                /**
+                 * @description Only records about this kind of entity (`article`).
+                 * @example article
+                 */
+                entity?: string;
+                /**
+                 * @description Only records about the entity with this id (with `entity`).
+                 * @example 7
+                 */
+                entity_id?: number;
+                /** @description Only records at or after this time (RFC 3339, years 1900–9999). */
+                since?: string;
+                /** @description Only records before this time (RFC 3339, years 1900–9999). */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of records */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Collection_AuditView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -4,6 +4,7 @@
 //! [`CurrentUser`]: crate::auth::CurrentUser
 
 pub mod articles;
+pub mod audit;
 pub mod authors;
 pub mod content_keys;
 pub mod lists;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::get)
         .service(users::update)
         .service(users::delete)
+        .service(audit::list)
         .service(content_keys::list)
         .service(content_keys::create)
         .service(content_keys::get)

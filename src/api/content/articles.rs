@@ -639,7 +639,7 @@ pub async fn related(
 }
 
 /// A date filter as stored, refused (400 naming it) outside the years dates may have.
-fn query_date(
+pub(crate) fn query_date(
     name: &str,
     value: Option<DateTime<FixedOffset>>,
 ) -> Result<Option<chrono::NaiveDateTime>, AppError> {

@@ -215,13 +215,7 @@ pub fn head(conn: &mut AnyConnection) -> Result<i64, AppError> {
 
 /// Up to `limit` changes after `seq`, oldest first.
 pub fn after(conn: &mut AnyConnection, seq: i64, limit: i64) -> Result<Vec<Change>, AppError> {
-    let rows: Vec<Row> = changes::table
-        .filter(changes::seq.gt(seq))
-        .order(changes::seq.asc())
-        .limit(limit)
-        .select(Row::as_select())
-        .load(conn)?;
-    rows.into_iter().map(Row::parse).collect()
+    load(conn, seq, limit, false)
 }
 
 /// Up to `limit` public changes after `seq`, oldest first: what the changes feed and webhooks
@@ -231,12 +225,25 @@ pub fn public_after(
     seq: i64,
     limit: i64,
 ) -> Result<Vec<Change>, AppError> {
-    let rows: Vec<Row> = changes::table
-        .filter(changes::seq.gt(seq).and(changes::event.is_not_null()))
+    load(conn, seq, limit, true)
+}
+
+fn load(
+    conn: &mut AnyConnection,
+    seq: i64,
+    limit: i64,
+    public_only: bool,
+) -> Result<Vec<Change>, AppError> {
+    let page = changes::table
+        .filter(changes::seq.gt(seq))
         .order(changes::seq.asc())
         .limit(limit)
-        .select(Row::as_select())
-        .load(conn)?;
+        .select(Row::as_select());
+    let rows: Vec<Row> = if public_only {
+        page.filter(changes::event.is_not_null()).load(conn)?
+    } else {
+        page.load(conn)?
+    };
     rows.into_iter().map(Row::parse).collect()
 }
 

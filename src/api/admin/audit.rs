@@ -8,12 +8,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AdminPageQuery;
 use crate::api::content::articles::query_date;
-use crate::api::respond::{Collection, private};
+use crate::api::respond::Collection;
 use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy};
 use crate::error::AppError;
 use crate::models::audit::{self, Entry, Filter};
-use crate::pagination::{Cursor, Key, Page};
+use crate::pagination::Cursor;
 use crate::startup::AppState;
 
 /// One record.
@@ -133,14 +133,5 @@ pub async fn list(
         .db
         .run(move |conn| audit::list(conn, &filter, before, limit + 1))
         .await?;
-    let page = Page::from_rows(rows, limit, |e: &Entry| Cursor {
-        key: Key::Text(e.id.to_string()),
-        id: e.id,
-    });
-    Ok(private(&Collection::from_page(
-        page,
-        limit,
-        "id",
-        AuditView::from,
-    )))
+    Ok(super::by_id(rows, limit, |e: &Entry| e.id, AuditView::from))
 }

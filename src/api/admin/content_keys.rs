@@ -9,12 +9,12 @@ use utoipa::ToSchema;
 
 use super::{AdminPageQuery, IdPath};
 use crate::api::extract::{SmallJson, expected_version, if_match_version, patch_field};
-use crate::api::respond::{Collection, Data, created, private, versioned};
+use crate::api::respond::{Collection, Data, created, versioned};
 use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy, random_token, token_digest};
 use crate::error::AppError;
 use crate::models::content_keys::{self as keys, ContentKey, KeyChanges};
-use crate::pagination::{Cursor, Key, Page};
+use crate::pagination::Cursor;
 use crate::startup::AppState;
 use crate::validate::{self, Validator};
 
@@ -126,16 +126,12 @@ pub async fn list(
         .db
         .run(move |conn| keys::list(conn, after, limit + 1))
         .await?;
-    let page = Page::from_rows(rows, limit, |k: &ContentKey| Cursor {
-        key: Key::Text(k.id.to_string()),
-        id: k.id,
-    });
-    Ok(private(&Collection::from_page(
-        page,
+    Ok(super::by_id(
+        rows,
         limit,
-        "id",
+        |k: &ContentKey| k.id,
         ContentKeyView::from,
-    )))
+    ))
 }
 
 /// Makes a key. The answer holds it, shown this once.

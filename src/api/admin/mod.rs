@@ -91,5 +91,21 @@ impl AdminPageQuery {
     }
 }
 
+/// An admin collection listed by id (`rows` fetched with `limit + 1`), each row made a view.
+pub fn by_id<R, V: serde::Serialize>(
+    rows: Vec<R>,
+    limit: i64,
+    id: fn(&R) -> i64,
+    view: impl FnMut(R) -> V,
+) -> actix_web::HttpResponse {
+    let page = pagination::Page::from_rows(rows, limit, |r: &R| Cursor {
+        key: pagination::Key::Text(id(r).to_string()),
+        id: id(r),
+    });
+    crate::api::respond::private(&crate::api::respond::Collection::from_page(
+        page, limit, "id", view,
+    ))
+}
+
 /// A path of the form `/{id}`.
 pub type IdPath = actix_web::web::Path<i64>;

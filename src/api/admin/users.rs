@@ -8,14 +8,14 @@ use utoipa::ToSchema;
 
 use super::{AdminPageQuery, IdPath};
 use crate::api::extract::{SmallJson, expected_version, if_match_version, patch_field};
-use crate::api::respond::{Collection, Data, created, private, versioned};
+use crate::api::respond::{Collection, Data, created, versioned};
 use crate::api::views::utc;
 use crate::auth::{self, CurrentUser, Role, password, policy};
 use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::users::{self, User, UserChanges};
 use crate::models::{authors, tokens};
-use crate::pagination::{Cursor, Key, Page};
+use crate::pagination::Cursor;
 use crate::startup::AppState;
 use crate::validate::{self, Validator};
 
@@ -113,16 +113,7 @@ pub async fn list(
         .db
         .run(move |conn| users::list(conn, after, limit + 1))
         .await?;
-    let page = Page::from_rows(rows, limit, |u: &User| Cursor {
-        key: Key::Text(u.id.to_string()),
-        id: u.id,
-    });
-    Ok(private(&Collection::from_page(
-        page,
-        limit,
-        "id",
-        UserView::from,
-    )))
+    Ok(super::by_id(rows, limit, |u: &User| u.id, UserView::from))
 }
 
 /// Creates a staff account.

@@ -15,7 +15,7 @@ use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy};
 use crate::error::AppError;
 use crate::models::webhooks::{self as hooks, Delivery, Webhook, WebhookChanges};
-use crate::pagination::{Cursor, Key, Page};
+use crate::pagination::Cursor;
 use crate::startup::AppState;
 use crate::validate::{self, Validator};
 use crate::webhooks::{guard, sign};
@@ -292,16 +292,12 @@ pub async fn list(
         .db
         .run(move |conn| hooks::list(conn, after, limit + 1))
         .await?;
-    let page = Page::from_rows(rows, limit, |w: &Webhook| Cursor {
-        key: Key::Text(w.id.to_string()),
-        id: w.id,
-    });
-    Ok(private(&Collection::from_page(
-        page,
+    Ok(super::by_id(
+        rows,
         limit,
-        "id",
+        |w: &Webhook| w.id,
         WebhookView::from,
-    )))
+    ))
 }
 
 /// Subscribes a URL to events. The answer holds the signing secret, shown this once.
@@ -554,16 +550,12 @@ pub async fn deliveries(
             hooks::deliveries(conn, id, before, wanted.as_deref(), limit + 1)
         })
         .await?;
-    let page = Page::from_rows(rows, limit, |d: &Delivery| Cursor {
-        key: Key::Text(d.id.to_string()),
-        id: d.id,
-    });
-    Ok(private(&Collection::from_page(
-        page,
+    Ok(super::by_id(
+        rows,
         limit,
-        "id",
+        |d: &Delivery| d.id,
         DeliveryView::from,
-    )))
+    ))
 }
 
 /// Sends a delivery again now, with a new round of retries (a failed one included).

@@ -494,23 +494,9 @@ pub fn preview_body(
     let Some((row, v)) = cards::page_by_id(conn, id)? else {
         return Ok(None);
     };
-    let tax = model.taxonomy(conn, v)?;
-    let items = related_json(
-        conn,
-        model,
-        &tax,
-        v,
-        &row.card,
-        row.related_list_id,
-        DETAIL_RELATED,
-        now,
-    )?;
-    let page = ReadPage {
-        row,
-        tax,
-        related: items,
-    };
-    Ok(Some(page.body()))
+    Ok(Some(
+        complete(conn, model, row, v, DETAIL_RELATED, now)?.body(),
+    ))
 }
 
 /// A public article as its page needs it.
@@ -551,6 +537,19 @@ fn read_page(
     let Some((row, v)) = cards::public_page(conn, slug, now)? else {
         return Ok(Err(current_slug(conn, slug, now)?));
     };
+    complete(conn, model, row, v, limit, now).map(Ok)
+}
+
+/// An article's card and page with what closes them: the taxonomy at `v` and `limit`
+/// related items.
+fn complete(
+    conn: &mut AnyConnection,
+    model: &ReadModel,
+    row: PageRow,
+    v: Versions,
+    limit: usize,
+    now: NaiveDateTime,
+) -> Result<ReadPage, AppError> {
     let tax = model.taxonomy(conn, v)?;
     let items = related_json(
         conn,
@@ -562,11 +561,11 @@ fn read_page(
         limit,
         now,
     )?;
-    Ok(Ok(ReadPage {
+    Ok(ReadPage {
         row,
         tax,
         related: items,
-    }))
+    })
 }
 
 /// The current slug of the public article that `slug` used to name, or 404.

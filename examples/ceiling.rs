@@ -4,7 +4,8 @@
 //!
 //! Usage: `ceiling ADDR DIR` — serves `GET /{name}` (and any path under it, for random-URL
 //! workloads: `/{name}/api/v1/articles/…`) with the bytes of `DIR/{name}.json`, and a 304 when
-//! the request carries `If-None-Match` (the ceiling of a revalidation).
+//! the request carries `If-None-Match` (the ceiling of a revalidation). `POST /hook` answers
+//! 204: a webhook receiver that does nothing, for the write benchmark (`bench/writes.sh`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -50,6 +51,7 @@ async fn main() -> std::io::Result<()> {
     HttpServer::new(move || {
         App::new()
             .app_data(bodies.clone())
+            .route("/hook", web::post().to(HttpResponse::NoContent))
             .route("/{name}", web::get().to(body))
             .route("/{name}/{tail:.*}", web::get().to(body))
     })

@@ -263,24 +263,41 @@ pub fn deliver_due(
                 (c, outcome)
             });
         }
-        // Each outcome is logged as it comes (a short blocking write): a slow receiver holds
-        // up no other's log, and a crash loses only the attempts still in flight.
-        while let Some(joined) = set.join_next().await {
-            let Ok((c, outcome)) = joined else { continue };
-            let attempt = schedule(c.delivery.attempts, &outcome, state.clock.now());
+        // Outcomes are logged as they come (a short blocking write), those that came
+        // together in one transaction: a slow receiver holds up no other's log, and a crash
+        // loses only the attempts still in flight.
+        while let Some(first) = set.join_next().await {
+            let mut done = vec![first];
+            while let Some(more) = set.try_join_next() {
+                done.push(more);
+            }
+            let now = state.clock.now();
+            let attempts: Vec<(Claimed, Outcome, Attempt)> = done
+                .into_iter()
+                .flatten()
+                .map(|(c, outcome)| {
+                    let attempt = schedule(c.delivery.attempts, &outcome, now);
+                    (c, outcome, attempt)
+                })
+                .collect();
             let logged = state.db.write_blocking(|conn| {
-                hooks::record(conn, c.delivery.id, c.delivery.attempts, &attempt)
+                for (c, _, attempt) in &attempts {
+                    hooks::record(conn, c.delivery.id, c.delivery.attempts, attempt)?;
+                }
+                Ok(())
             });
             if let Err(e) = logged {
-                tracing::warn!(error = %e, delivery = c.delivery.id, "webhook attempt not logged");
+                tracing::warn!(error = %e, "webhook attempts not logged");
             }
-            tracing::debug!(
-                delivery = c.delivery.id,
-                webhook = c.delivery.webhook_id,
-                status = outcome.status,
-                error = outcome.error.as_deref(),
-                "webhook attempt"
-            );
+            for (c, outcome, _) in &attempts {
+                tracing::debug!(
+                    delivery = c.delivery.id,
+                    webhook = c.delivery.webhook_id,
+                    status = outcome.status,
+                    error = outcome.error.as_deref(),
+                    "webhook attempt"
+                );
+            }
         }
     });
     Ok(n)

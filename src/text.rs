@@ -8,41 +8,37 @@ const WORDS_PER_MINUTE: usize = 230;
 const EXCERPT_CHARS: usize = 200;
 
 /// Lowercase ASCII kebab-case: "Xiaomi's 12S — with Leica!" becomes `xiaomis-12s-with-leica`.
-/// Letters with diacritics lose them where a plain ASCII base is obvious; other characters
-/// separate words.
+/// Every script is transliterated (`deunicode`): "Привет, мир" is `privet-mir`, "小米手机" is
+/// `xiao-mi-shou-ji`, "Tiếng Việt" is `tieng-viet`; what has no letters or digits separates
+/// words.
 pub fn slugify(input: &str) -> String {
     let mut slug = String::with_capacity(input.len());
     let mut pending_dash = false;
     for ch in input.chars() {
-        let ch = fold_ascii(ch);
-        if ch.is_ascii_alphanumeric() {
-            if pending_dash && !slug.is_empty() {
-                slug.push('-');
-            }
-            pending_dash = false;
-            slug.push(ch.to_ascii_lowercase());
-        } else if ch == '\'' || ch == '\u{2019}' {
+        if ch == '\'' || ch == '\u{2019}' {
             // Apostrophes join: "Xiaomi's" is `xiaomis`, not `xiaomi-s`.
+            continue;
+        }
+        let mut buf = [0u8; 4];
+        let ascii: &str = if ch.is_ascii() {
+            ch.encode_utf8(&mut buf)
         } else {
-            pending_dash = true;
+            deunicode::deunicode_char(ch).unwrap_or_default()
+        };
+        for b in ascii.bytes() {
+            if b.is_ascii_alphanumeric() {
+                if pending_dash && !slug.is_empty() {
+                    slug.push('-');
+                }
+                pending_dash = false;
+                slug.push(char::from(b.to_ascii_lowercase()));
+            } else if b != b'\'' {
+                pending_dash = true;
+            }
         }
     }
     slug.truncate(crate::validate::MAX_SLUG);
     slug.trim_end_matches('-').to_owned()
-}
-
-fn fold_ascii(ch: char) -> char {
-    match ch {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
-        'ç' | 'Ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
-        'ñ' | 'Ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
-        'ý' | 'ÿ' | 'Ý' => 'y',
-        other => other,
-    }
 }
 
 /// Whether `slug` is lowercase ASCII kebab-case.
@@ -263,6 +259,21 @@ mod tests {
         );
         assert_eq!(slugify("  Café — Zeiss & Leica!  "), "cafe-zeiss-leica");
         assert_eq!(slugify("¡¡!!"), "");
+    }
+
+    #[test]
+    fn slugs_transliterate_every_script() {
+        assert_eq!(
+            slugify("Привет, мир: новый Xiaomi"),
+            "privet-mir-novyi-xiaomi"
+        );
+        assert_eq!(slugify("Η Ελλάδα και η Nokia"), "e-ellada-kai-e-nokia");
+        assert_eq!(slugify("小米手机 12"), "xiao-mi-shou-ji-12");
+        assert_eq!(
+            slugify("Tiếng Việt: điện thoại mới"),
+            "tieng-viet-dien-thoai-moi"
+        );
+        assert_eq!(slugify("Straße über Æsir"), "strasse-uber-aesir");
         assert!(is_valid_slug("redmi-note-11"));
         assert!(!is_valid_slug("Redmi"));
         assert!(!is_valid_slug("a--b"));

@@ -439,7 +439,31 @@ async fn bodies_nested_too_deep_are_refused_and_others_render_once(app: TestApp)
     assert_eq!(edited["data"]["excerpt"], "Quoted once.");
 }
 
+async fn titles_in_any_script_get_readable_slugs(app: TestApp) {
+    let token = app.admin_token().await;
+    for (title, slug) in [
+        ("Новый смартфон Xiaomi", "novyi-smartfon-xiaomi"),
+        ("Η Nokia στην Αθήνα", "e-nokia-sten-athena"),
+        ("小米发布新手机", "xiao-mi-fa-bu-xin-shou-ji"),
+        ("Điện thoại Nokia mới", "dien-thoai-nokia-moi"),
+    ] {
+        assert_eq!(
+            draft(&app, &token, title, json!({})).await["slug"],
+            slug,
+            "{title}"
+        );
+    }
+    let res = app
+        .post("/api/v1/admin/topics", &token, json!({"name": "Смартфоны"}))
+        .await;
+    assert_eq!(
+        json_of(res, StatusCode::CREATED).await["data"]["slug"],
+        "smartfony"
+    );
+}
+
 crate::backend_tests!(
+    titles_in_any_script_get_readable_slugs,
     bodies_nested_too_deep_are_refused_and_others_render_once,
     creating_an_article_derives_slug_excerpt_html_and_reading_time,
     patch_changes_only_what_it_names_and_null_clears,

@@ -227,6 +227,10 @@ async fn two_instances_on_one_database_invalidate_each_other(app: TestApp) {
 /// here the other instance polls only hourly. (Timed by the benchmark notes, not here: the
 /// test only waits for it, up to two seconds.)
 #[actix_web::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_DATABASE_URL to run the PostgreSQL half"
+)]
 async fn an_unpublish_leaves_other_postgresql_instances_at_once() {
     let Some(app) = TestApp::spawn(crate::helpers::Backend::Postgres).await else {
         eprintln!("skipped: TEST_DATABASE_URL is not set");

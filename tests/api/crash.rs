@@ -296,6 +296,10 @@ async fn acknowledged_writes_survive_sigkill_on_sqlite() {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_DATABASE_URL to run the PostgreSQL half"
+)]
 async fn acknowledged_writes_survive_sigkill_on_postgres() {
     acknowledged_writes_survive_sigkill(Backend::Postgres).await;
 }
@@ -306,6 +310,10 @@ async fn search_converges_after_sigkill_on_sqlite() {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_DATABASE_URL to run the PostgreSQL half"
+)]
 async fn search_converges_after_sigkill_on_postgres() {
     search_converges_after_sigkill(Backend::Postgres).await;
 }
@@ -429,6 +437,10 @@ async fn webhook_deliveries_survive_sigkill_on_sqlite() {
 }
 
 #[actix_web::test]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set TEST_DATABASE_URL to run the PostgreSQL half"
+)]
 async fn webhook_deliveries_survive_sigkill_on_postgres() {
     webhook_deliveries_survive_sigkill(Backend::Postgres).await;
 }

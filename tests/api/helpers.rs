@@ -326,6 +326,7 @@ macro_rules! backend_tests {
         mod postgres {
             $(
                 #[actix_web::test]
+                #[cfg_attr(not(postgres_tests), ignore = "set TEST_DATABASE_URL to run the PostgreSQL half")]
                 async fn $name() {
                     match $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Postgres, $tweak).await {
                         Some(app) => super::$name(app).await,

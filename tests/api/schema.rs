@@ -125,7 +125,9 @@ async fn every_admin_operation_refuses_callers_without_a_valid_token() {
             let method: reqwest::Method = method.to_uppercase().parse().unwrap();
             let body = op.get("requestBody").map(|_| json!({}));
             for token in [None, Some(forged)] {
-                let res = app.request(method.clone(), &concrete, token, body.clone()).await;
+                let res = app
+                    .request(method.clone(), &concrete, token, body.clone())
+                    .await;
                 assert_eq!(
                     res.status(),
                     StatusCode::UNAUTHORIZED,

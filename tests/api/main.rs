@@ -9,6 +9,7 @@ mod attacks;
 mod audit;
 mod auth;
 mod cache;
+mod catalog;
 mod changes;
 mod compression;
 mod content;

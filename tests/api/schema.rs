@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::catalog;
 use crate::helpers::{Backend, TestApp, fresh_database, json_of};
 
 fn migration_names(backend: &str) -> BTreeSet<String> {
@@ -37,8 +38,17 @@ fn migrations_are_paired_across_backends() {
     }
 }
 
+/// Up, down and up again: every down migration undoes its up exactly (the catalogs compared:
+/// tables, columns, types, nullability, indexes), and the migrated database is what
+/// `src/db/schema.rs` declares.
 #[test]
-fn migrations_go_up_down_and_up_again_on_both_backends() {
+fn migrations_go_up_down_and_up_again_to_the_declared_schema() {
+    let declared = catalog::declared();
+    assert!(
+        declared.len() >= 20,
+        "schema.rs parsed: {:?}",
+        declared.keys()
+    );
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let Some((url, _dir, _schema)) = fresh_database(backend) else {
             continue;
@@ -47,10 +57,25 @@ fn migrations_go_up_down_and_up_again_on_both_backends() {
             .expect("connect");
         let mut conn = db.get().expect("connection");
         let up = headline::db::migrations::run_pending(&mut conn).expect("up");
+        let first = catalog::read(&mut conn);
         let down = headline::db::migrations::revert_all(&mut conn).expect("down");
         assert_eq!(up.len(), down.len(), "{backend:?}");
+        assert_eq!(
+            catalog::read(&mut conn),
+            catalog::Catalog::default(),
+            "{backend:?}: left after down"
+        );
         let again = headline::db::migrations::run_pending(&mut conn).expect("up again");
         assert_eq!(up, again, "{backend:?}");
+        assert_eq!(
+            catalog::read(&mut conn),
+            first,
+            "{backend:?}: up after down differs"
+        );
+        assert_eq!(
+            first.tables, declared,
+            "{backend:?}: the database and src/db/schema.rs differ"
+        );
     }
 }
 

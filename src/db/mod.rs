@@ -312,7 +312,11 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
+        // The blocking thread works inside the caller's span (the request's): its events and
+        // the SQL statements' carry the request id.
+        let span = tracing::Span::current();
         actix_web::web::block(move || {
+            let _entered = span.enter();
             let mut conn = db.checkout()?;
             let out = f(&mut conn);
             conn.suspect = failed(&out);
@@ -329,7 +333,8 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || db.write_blocking(f)).await?
+        let span = tracing::Span::current();
+        actix_web::web::block(move || span.in_scope(|| db.write_blocking(f))).await?
     }
 
     /// [`Db::write`] for writes that can change what the Content API shows: the same transaction
@@ -340,7 +345,8 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || db.write_content_blocking(f)).await?
+        let span = tracing::Span::current();
+        actix_web::web::block(move || span.in_scope(|| db.write_content_blocking(f))).await?
     }
 
     /// The synchronous form of [`Db::write_content`].

@@ -78,7 +78,10 @@ pub async fn access_log(
     // Kept for a failure that has no response yet: the request cannot be cloned across the
     // call (routing needs it unshared).
     let (method, path) = (req.method().clone(), req.path().to_owned());
-    let mut res = match next.call(req).await {
+    // The request's span: every event of its handler, middleware and database work (which
+    // `Db` carries onto the blocking threads) names the request it belongs to.
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
+    let mut res = match tracing::Instrument::instrument(next.call(req), span).await {
         Ok(res) => res,
         Err(err) => {
             let status = err.as_response_error().status_code().as_u16();

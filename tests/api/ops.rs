@@ -265,13 +265,37 @@ fn every_request_is_one_json_log_line_with_its_request_id() {
         &format!("Authorization: Bearer {token}\r\n"),
     );
     assert_eq!(status, 200);
+    // A refresh token used twice: the handler's warning is logged inside the request's span.
+    let refresh = format!(
+        r#"{{"refresh_token":"{}"}}"#,
+        body["refresh_token"].as_str().unwrap()
+    );
+    for id in ["refresh-1", "refresh-2"] {
+        exchange(
+            &addr,
+            &format!(
+                "POST /api/v1/auth/refresh HTTP/1.1\r\nHost: x\r\nX-Request-Id: {id}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{refresh}",
+                refresh.len()
+            ),
+        );
+    }
 
     server.kill().unwrap();
     let output = server.wait_with_output().unwrap();
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stderr)
+    let all: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stderr)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .filter(|l: &serde_json::Value| l["message"] == "request")
+        .collect();
+    let reused = all
+        .iter()
+        .find(|l| l["message"] == "refresh token reused; family revoked")
+        .unwrap_or_else(|| panic!("no reuse warning: {all:#?}"));
+    assert_eq!(reused["spans"][0]["request_id"], "refresh-2", "{reused}");
+    assert_eq!(reused["spans"][0]["path"], "/api/v1/auth/refresh");
+    let lines: Vec<&serde_json::Value> = all
+        .iter()
+        .filter(|l| l["message"] == "request")
+        .filter(|l| l["route"] != "/api/v1/auth/refresh")
         .collect();
     assert_eq!(lines.len(), 4, "{lines:#?}");
     let topics = &lines[0];

@@ -2,6 +2,7 @@
 //! command line. `.env.example` lists every variable. There are no globals: the settings are
 //! built once in `main` (or by a test) and handed to the app.
 
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 use actix_web::http::header::HeaderName;
@@ -29,16 +30,16 @@ pub struct Settings {
 
     /// HMAC secret for access tokens (at least 32 bytes). When unset, a random secret is
     /// generated once and kept in the database.
-    #[arg(long, env = "HEADLINE_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    #[arg(long, env = "HEADLINE_JWT_SECRET", hide_env_values = true, value_parser = secret)]
+    pub jwt_secret: Option<SecretString>,
 
     /// E-mail of the first admin, created at start-up when no user exists.
     #[arg(long, env = "HEADLINE_ADMIN_EMAIL")]
     pub admin_email: Option<String>,
 
     /// Password of the first admin (at least 12 characters).
-    #[arg(long, env = "HEADLINE_ADMIN_PASSWORD", hide_env_values = true)]
-    pub admin_password: Option<String>,
+    #[arg(long, env = "HEADLINE_ADMIN_PASSWORD", hide_env_values = true, value_parser = secret)]
+    pub admin_password: Option<SecretString>,
 
     /// Load the demo newsroom into an empty database at start-up.
     #[arg(long, env = "HEADLINE_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
@@ -122,8 +123,8 @@ pub struct Settings {
     pub log_format: LogFormat,
 
     /// A bearer token that lets a scraper outside `HEADLINE_METRICS_NETWORKS` read `/metrics`.
-    #[arg(long, env = "HEADLINE_METRICS_TOKEN", hide_env_values = true)]
-    pub metrics_token: Option<String>,
+    #[arg(long, env = "HEADLINE_METRICS_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub metrics_token: Option<SecretString>,
 
     /// Networks that may read `/metrics` without the token: a comma list of CIDRs (empty:
     /// none).
@@ -192,6 +193,13 @@ pub enum ContentApi {
     Public,
     /// Only callers with a content API key.
     Key,
+}
+
+/// Secrets (the JWT secret, the first admin's password, the metrics token) are kept as
+/// `SecretString`: `Debug` of the settings, or a log line that prints them, shows
+/// `[REDACTED]`, and the memory is zeroed when they are dropped.
+fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
 }
 
 /// How log lines are written.
@@ -279,12 +287,20 @@ impl Settings {
     /// Checks what can be checked without the database, so that a refused start touches
     /// nothing (it used to create and migrate the database first).
     pub fn validate(&self) -> Result<(), String> {
-        if self.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+        if self
+            .jwt_secret
+            .as_ref()
+            .is_some_and(|s| s.expose_secret().len() < 32)
+        {
             return Err("HEADLINE_JWT_SECRET must be at least 32 bytes".to_owned());
         }
         self.metrics_networks()?;
         self.trusted_proxies()?;
-        if self.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().len() < 16)
+        {
             return Err("HEADLINE_METRICS_TOKEN must be at least 16 characters".to_owned());
         }
         if let Some(bad) =
@@ -343,4 +359,24 @@ fn cidrs(setting: &str, list: &str) -> Result<Vec<ipnet::IpNet>, String> {
                 .map_err(|_| format!("{setting}: `{n}` is not a CIDR network or an address"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let mut settings = Settings::for_database("headline.db");
+        settings.jwt_secret = Some("a-jwt-secret-of-thirty-two-bytes!!".into());
+        settings.admin_email = Some("admin@headline.test".to_owned());
+        settings.admin_password = Some("the first admin's password".into());
+        settings.metrics_token = Some("a-metrics-token-xyz".into());
+        let shown = format!("{settings:?}");
+        for secret in ["a-jwt-secret", "first admin's", "a-metrics-token"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("REDACTED"));
+        assert!(settings.validate().is_ok());
+    }
 }

@@ -1,6 +1,7 @@
 //! Building the application: the shared state, the start-up work (migrations, signing secret,
 //! first admin, demo content) and the HTTP server. Tests use the same functions, bound to port 0.
 
+use secrecy::ExposeSecret;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -109,7 +110,7 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
 fn jwt_secret(settings: &Settings, db: &Db) -> Result<Vec<u8>, StartupError> {
     // Its length was checked by `Settings::validate`.
     if let Some(secret) = &settings.jwt_secret {
-        return Ok(secret.as_bytes().to_vec());
+        return Ok(secret.expose_secret().as_bytes().to_vec());
     }
     let mut conn = db.get()?;
     let secret = secrets::get_or_create(&mut conn, "jwt_secret", random_token)?;
@@ -127,6 +128,7 @@ pub const DEMO_ADMIN_EMAIL: &str = "admin@headline.local";
 fn bootstrap_admin(settings: &Settings, db: &Db) -> Result<(), StartupError> {
     // Both or neither, as `Settings::validate` checked.
     let configured = match (&settings.admin_email, &settings.admin_password) {
+        // The password stays a `SecretString` until it is hashed.
         (Some(email), Some(password)) => Some((email.clone(), password.clone())),
         _ => None,
     };
@@ -139,6 +141,7 @@ fn bootstrap_admin(settings: &Settings, db: &Db) -> Result<(), StartupError> {
         }
         match &configured {
             Some((email, password)) => {
+                let password = password.expose_secret();
                 crate::auth::create_user(conn, email, password, Role::Admin, None)?;
                 tracing::info!(%email, "created the first admin");
             }

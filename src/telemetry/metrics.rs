@@ -16,6 +16,7 @@
 //! anyone presenting `HEADLINE_METRICS_TOKEN` as a bearer token. The peer address is the TCP
 //! peer's: scrape the instance directly, not through a proxy.
 
+use secrecy::ExposeSecret;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -181,7 +182,7 @@ fn allowed(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
     if let (Some(expected), Some(given)) = (&state.settings.metrics_token, token) {
         // Compared in constant time: the token is a secret.
         use subtle::ConstantTimeEq;
-        if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
+        if bool::from(expected.expose_secret().as_bytes().ct_eq(given.as_bytes())) {
             return Ok(());
         }
         return Err(AppError::Unauthorized(

@@ -111,7 +111,7 @@ pub fn fresh_database(
 /// Settings for a test server: fixed secret, no demo, one worker.
 pub fn test_settings(url: &str) -> Settings {
     let mut settings = Settings::for_database(url);
-    settings.jwt_secret = Some(JWT_SECRET.to_owned());
+    settings.jwt_secret = Some(JWT_SECRET.into());
     // Every test logs in from 127.0.0.1: the per-address limit is tested where it is set.
     settings.login_rate_per_address = 10_000;
     settings

@@ -69,7 +69,7 @@ async fn metrics_are_served_only_to_allowed_networks_or_with_the_token() {
     let token = "a-long-enough-metrics-token";
     let app = TestApp::spawn_with(Backend::Sqlite, |s| {
         s.metrics_networks = "10.0.0.0/8".to_owned();
-        s.metrics_token = Some(token.to_owned());
+        s.metrics_token = Some(token.into());
     })
     .await
     .unwrap();

@@ -167,7 +167,7 @@ fn a_refused_start_touches_no_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("refused.db");
     for tweak in [
-        |s: &mut headline::config::Settings| s.jwt_secret = Some("too short".to_owned()),
+        |s: &mut headline::config::Settings| s.jwt_secret = Some("too short".into()),
         |s: &mut headline::config::Settings| s.admin_email = Some("a@example.com".to_owned()),
         |s: &mut headline::config::Settings| s.cors_allow_headers = "not a header".to_owned(),
         |s: &mut headline::config::Settings| s.metrics_networks = "10.0.0.0/33".to_owned(),

@@ -491,9 +491,7 @@ pub async fn layer(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let path = req.path();
-    let content_api = path.starts_with("/api/v1/")
-        && !path.starts_with("/api/v1/admin/")
-        && !path.starts_with("/api/v1/auth/")
+    let content_api = super::is_content_api(path)
         // Draft previews are private: never kept, never served from the cache.
         && !path.starts_with("/api/v1/preview/");
     let Some(state) = state.filter(|_| content_api && req.method() == Method::GET) else {

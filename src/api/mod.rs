@@ -34,3 +34,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(scope::scope("/admin").configure(admin::configure)),
         );
 }
+
+/// Whether `path` is the Content API's (`/api/v1/…` but not the Admin or Auth API): what the
+/// response cache, content API keys and the OpenAPI document's rules treat as public reads.
+pub fn is_content_api(path: &str) -> bool {
+    path.starts_with("/api/v1/")
+        && !path.starts_with("/api/v1/admin")
+        && !path.starts_with("/api/v1/auth/")
+}

@@ -170,19 +170,21 @@ pub async fn layer(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let path = req.path();
-    let content_api = path.starts_with("/api/v1/")
-        && !path.starts_with("/api/v1/admin/")
-        && !path.starts_with("/api/v1/auth/");
+    let content_api = crate::api::is_content_api(path);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let Some(state) = state.filter(|_| content_api) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let key = presented(&req);
-    if let Some(uri) = without_key(req.uri()) {
+    let key_mode = state.settings.content_api == ContentApi::Key;
+    // Nothing on a public read's path but this check: the key is read only when required.
+    let key = if key_mode { presented(&req) } else { None };
+    if req.query_string().contains(PARAM)
+        && let Some(uri) = without_key(req.uri())
+    {
         req.match_info_mut().get_mut().update(&uri);
         req.head_mut().uri = uri;
     }
-    if state.settings.content_api == ContentApi::Key {
+    if key_mode {
         let keys = &state.content_keys;
         if keys.stale() {
             match state.db.run(crate::models::content_keys::all).await {

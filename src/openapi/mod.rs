@@ -440,7 +440,7 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
 
     for (path, item) in doc.paths.paths.iter_mut() {
         let admin = path.starts_with("/api/v1/admin");
-        let content = path.starts_with("/api/v1/") && !admin && !path.starts_with("/api/v1/auth/");
+        let content = crate::api::is_content_api(path);
         let has_id = path.contains('{');
         let ops = [
             ("get", item.get.as_mut()),

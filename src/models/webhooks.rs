@@ -110,6 +110,7 @@ pub fn create(
     events: &str,
     description: &str,
     secret: &str,
+    active: bool,
     now: NaiveDateTime,
 ) -> Result<Webhook, AppError> {
     let id: i64 = diesel::insert_into(webhooks::table)
@@ -118,7 +119,7 @@ pub fn create(
             webhooks::events.eq(events),
             webhooks::description.eq(description),
             webhooks::secret.eq(secret),
-            webhooks::active.eq(true),
+            webhooks::active.eq(active),
             webhooks::version.eq(1_i64),
             webhooks::created_at.eq(now),
             webhooks::updated_at.eq(now),

@@ -157,4 +157,23 @@ mod tests {
         assert!(check_url("http://[::1]:9/hook", false).is_err());
         assert!(check_url("http://localhost:9/hook", false).is_err());
     }
+
+    #[test]
+    fn deliveries_refuse_private_literals_and_names() {
+        // An address in the URL never reaches the resolver: it is checked apart.
+        assert!(check_literal("http://169.254.169.254/latest", false).is_err());
+        assert!(check_literal("http://[::ffff:127.0.0.1]:9/", false).is_err());
+        assert!(check_literal("http://169.254.169.254/latest", true).is_ok());
+        assert!(check_literal("https://hooks.example.com/x", false).is_ok());
+        // A name is resolved at every delivery, and one that resolves to loopback is refused
+        // then (the rebinding case: it may have been public when the webhook was saved).
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let name: reqwest::dns::Name = "localhost".parse().expect("a name");
+        let resolved = rt.block_on(PublicOnly.resolve(name));
+        let refused = resolved.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(refused.contains("no public address"), "{refused}");
+    }
 }

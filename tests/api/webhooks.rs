@@ -390,6 +390,18 @@ async fn secrets_rotate_and_pings_are_signed(app: TestApp) {
     assert!(!verify(&old, &got[0]));
     assert_eq!(got[0].json()["data"]["webhook_id"], id);
 
+    // Made inactive, it is inactive from its first version.
+    let res = app
+        .post(
+            "/api/v1/admin/webhooks",
+            &token,
+            json!({"url": receiver.url, "events": ["*"], "active": false}),
+        )
+        .await;
+    let off = json_of(res, StatusCode::CREATED).await;
+    assert_eq!(off["data"]["active"], false);
+    assert_eq!(off["data"]["version"], 1);
+
     // An inactive webhook hears nothing.
     let res = app
         .patch(

@@ -321,17 +321,7 @@ pub async fn create(
     let kept = secret.clone();
     let row = state
         .db
-        .write(move |conn| {
-            let row = hooks::create(conn, &url, &events, &description, &kept, now)?;
-            if active {
-                return Ok(row);
-            }
-            let off = WebhookChanges {
-                active: Some(false),
-                ..WebhookChanges::default()
-            };
-            hooks::update(conn, row.id, row.version, &off, now)
-        })
+        .write(move |conn| hooks::create(conn, &url, &events, &description, &kept, active, now))
         .await?;
     let view = WebhookView::from(row);
     Ok(created(

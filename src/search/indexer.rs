@@ -147,6 +147,13 @@ impl SearchIndex {
             progress(done, total.max(done));
         }
         self.commit(&mut writer, head)?;
+        // One segment: the indexing threads each wrote segments of every age, and a relevance
+        // search reads each segment's newest stories before it can stop (`pruned`).
+        let segments = self.reader.searcher().index().searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+            self.reader.reload()?;
+        }
         Ok(head)
     }
 

@@ -124,7 +124,12 @@ impl SearchIndex {
     /// with another schema version.
     pub fn open(location: &Location) -> Result<Arc<SearchIndex>, SearchError> {
         let Location::Dir(dir) = location else {
-            return Self::create(Index::create_in_ram(schema::build().0), location, None);
+            let index = Index::builder()
+                .schema(schema::build().0)
+                .settings(schema::settings())
+                .create_in_ram()
+                .map_err(|e| SearchError::Index(location.describe(), e))?;
+            return Self::create(index, location, None);
         };
         let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
         open.retain(|(_, index)| index.strong_count() > 0);
@@ -155,7 +160,11 @@ impl SearchIndex {
                 .and_then(|m| m.payload)
                 .and_then(|p| serde_json::from_str::<Payload>(&p).ok());
             match payload {
-                Some(p) if p.version == schema::VERSION && index.schema() == schema::build().0 => {
+                Some(p)
+                    if p.version == schema::VERSION
+                        && index.schema() == schema::build().0
+                        && index.settings().sort_by_field == schema::settings().sort_by_field =>
+                {
                     return Self::create(index, location, Some(p.seq));
                 }
                 _ => {
@@ -167,7 +176,7 @@ impl SearchIndex {
         }
         let directory = MmapDirectory::open(dir)
             .map_err(|e| SearchError::Index(location.describe(), e.into()))?;
-        let index = Index::create(directory, schema::build().0, Default::default()).map_err(err)?;
+        let index = Index::create(directory, schema::build().0, schema::settings()).map_err(err)?;
         Self::create(index, location, None)
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::articles;
+use crate::db::schema::{article_leads, articles};
 use crate::models::articles::{ArticleKey, Filter, Sort, StatusFilter, Visibility};
 use crate::models::{authors, topics};
 use crate::pagination::{Cursor, Key, Page};
@@ -335,13 +335,9 @@ fn search_page(
 /// Topics a facet list names at most.
 const MAX_FACETS: usize = 50;
 
-/// How much of a body a snippet is looked for in, in characters: its first paragraphs, where a
-/// story says what it is about. Cutting each body's words costs more than the search itself
-/// past this.
-const SNIPPET_SCAN: usize = 1_500;
-
 /// The highlighted snippet of each of `ids` for `plan`: the best passage with a searched word
-/// of the body's start, else of the excerpt; none when only a byline or topic matched.
+/// of the article's lead (its body's start, where a story says what it is about), else of the
+/// excerpt; none when only a byline or topic matched.
 pub fn snippets(
     conn: &mut AnyConnection,
     state: &AppState,
@@ -351,16 +347,21 @@ pub fn snippets(
     let Some(plan) = plan.filter(|p| !ids.is_empty() && !p.finds_nothing()) else {
         return Ok(HashMap::new());
     };
-    let highlighter = state.search.highlighter(plan);
-    let rows: Vec<(i64, String, String)> = articles::table
+    let mut highlighter = state.search.highlighter(plan);
+    // A lead is missing only until start-up renders it (an article bulk-loaded just now).
+    let rows: Vec<(i64, String, Option<String>)> = articles::table
+        .left_join(article_leads::table)
         .filter(crate::db::in_ids(articles::id, ids))
-        .select((articles::id, articles::excerpt, articles::body_markdown))
+        .select((
+            articles::id,
+            articles::excerpt,
+            article_leads::lead.nullable(),
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, excerpt, body)| {
-            highlighter
-                .snippet(&crate::text::plain_text_start(&body, SNIPPET_SCAN))
+        .filter_map(|(id, excerpt, lead)| {
+            lead.and_then(|lead| highlighter.snippet(&lead))
                 .or_else(|| highlighter.snippet(&excerpt))
                 .map(|s| (id, s))
         })

@@ -182,9 +182,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Each article's lead: its body's start as plain text, for search snippets.
+    article_leads (article_id) {
+        article_id -> BigInt,
+        lead -> Text,
+    }
+}
+
 diesel::joinable!(users -> authors (author_id));
 diesel::joinable!(article_cards -> articles (article_id));
 diesel::joinable!(article_pages -> article_cards (article_id));
+diesel::joinable!(article_leads -> articles (article_id));
 diesel::joinable!(article_topics -> article_cards (article_id));
 diesel::joinable!(articles -> lists (related_list_id));
 diesel::joinable!(article_authors -> articles (article_id));
@@ -217,6 +226,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     article_cards,
     article_pages,
+    article_leads,
     content_version,
     changes,
     scheduled_publications,

@@ -7,6 +7,8 @@
 //!   author and topic summaries, so renaming a topic rewrites no card (Xiaomi is on a third of
 //!   the archive). `author_ids` and `topic_ids` keep the order of the article's relations.
 //! - A *page* is the rest of the article's view: `"body_html":…,"seo":{…}`.
+//! - A *lead* is the start of the body as plain text ([`LEAD_CHARS`]), where search snippets
+//!   are cut from: a search then reads 1,500 characters per result instead of parsing Markdown.
 //!
 //! The rows are derived data: [`backfill`] renders every article whose card is missing or was
 //! rendered by an older [`FORMAT`], at start-up and after a bulk load.
@@ -19,13 +21,17 @@ use utoipa::ToSchema;
 use super::articles::{Article, PUBLISHED};
 use super::authors::AuthorBrief;
 use super::topics::TopicBrief;
-use crate::db::schema::{article_cards, article_pages, article_topics, articles};
+use crate::db::schema::{article_cards, article_leads, article_pages, article_topics, articles};
 use crate::db::{AnyConnection, Db, in_ids};
 use crate::error::AppError;
 
 /// The version of the rendering. Raise it whenever the JSON of a card or a page changes: rows
 /// rendered by an older version are rendered again at start-up.
-pub const FORMAT: i32 = 1;
+pub const FORMAT: i32 = 2;
+
+/// How much of a body its lead keeps, in characters: its first paragraphs, where a story says
+/// what it is about.
+pub const LEAD_CHARS: usize = 1_500;
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -230,6 +236,7 @@ pub fn store(
     let page = render_page(a)?;
     diesel::delete(article_cards::table.find(a.id)).execute(conn)?;
     diesel::delete(article_pages::table.find(a.id)).execute(conn)?;
+    diesel::delete(article_leads::table.find(a.id)).execute(conn)?;
     diesel::insert_into(article_cards::table)
         .values(&card)
         .execute(conn)?;
@@ -237,6 +244,12 @@ pub fn store(
         .values((
             article_pages::article_id.eq(a.id),
             article_pages::page.eq(page),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(article_leads::table)
+        .values((
+            article_leads::article_id.eq(a.id),
+            article_leads::lead.eq(crate::text::plain_text_start(&a.body_markdown, LEAD_CHARS)),
         ))
         .execute(conn)?;
     Ok(())

@@ -15,6 +15,7 @@
 //! - [`query`]: the query syntax;
 //! - [`collect`]: filters, orders, cursors, counts and facets;
 //! - `pruned`: relevance pages that skip the matches that cannot reach them;
+//! - [`snippet`]: the passages of results where the words are;
 //! - [`indexer`]: following the change log, and rebuilding.
 
 pub mod collect;
@@ -22,6 +23,7 @@ pub mod indexer;
 mod pruned;
 pub mod query;
 pub mod schema;
+pub mod snippet;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,12 +34,12 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermSetQuery};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 use self::collect::{Found, Order, Wanted};
 use self::query::Plan;
 use self::schema::Fields;
+pub use self::snippet::Highlighter;
 
 /// Why the index cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -302,15 +304,7 @@ impl SearchIndex {
 
     /// A highlighter of `plan`'s words: `<mark>` around them, the text around escaped.
     pub fn highlighter(&self, plan: &Plan) -> Highlighter {
-        let words = plan.highlighted();
-        let analyzer = query::snippet_analyzer(&words);
-        let terms = words.into_iter().map(|w| (w, 1.0)).collect();
-        Highlighter(SnippetGenerator::new(
-            terms,
-            analyzer,
-            self.fields.body,
-            SNIPPET_CHARS,
-        ))
+        Highlighter::new(plan.highlighted(), schema::english())
     }
 
     /// Tells waiters that `seq` is applied.
@@ -328,24 +322,6 @@ impl SearchIndex {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .building = Some((done, total));
-    }
-}
-
-/// A snippet's length, in characters.
-const SNIPPET_CHARS: usize = 200;
-
-/// Highlights a search's words in text.
-pub struct Highlighter(SnippetGenerator);
-
-impl Highlighter {
-    /// The best passage of `text` with the words marked, or `None` when none of them is in it.
-    pub fn snippet(&self, text: &str) -> Option<String> {
-        let mut snippet = self.0.snippet(text);
-        if snippet.highlighted().is_empty() {
-            return None;
-        }
-        snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-        Some(snippet.to_html())
     }
 }
 

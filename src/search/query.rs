@@ -17,7 +17,6 @@ use tantivy::query::{
     TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::tokenizer::TextAnalyzer;
 
 use super::schema::{self, Fields};
 
@@ -283,12 +282,6 @@ fn words_query(field: Field, words: &[String]) -> Box<dyn Query> {
         [one] => Box::new(TermQuery::new(one.clone(), IndexRecordOption::WithFreqs)),
         _ => Box::new(PhraseQuery::new(terms)),
     }
-}
-
-/// The analyzer snippets are cut with: the English one, so stems match, stemming only what
-/// may match `words`.
-pub fn snippet_analyzer(words: &[String]) -> TextAnalyzer {
-    schema::english_for(words)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer, TextAnalyzerBuilder, Token, TokenFilter, TokenStream, Tokenizer,
+    StopWordFilter, TextAnalyzer, TextAnalyzerBuilder, TokenStream, Tokenizer,
 };
 use tantivy::{Index, IndexSettings, IndexSortByField};
 
@@ -255,87 +255,6 @@ pub fn english() -> TextAnalyzer {
         .build()
 }
 
-/// The English analyzer for highlighting `words` (analyzed): a word that cannot stem to one
-/// of them is not stemmed. Stemming every word of 20 bodies costs as much as the search, and
-/// a word and its stem start alike.
-pub fn english_for(words: &[String]) -> TextAnalyzer {
-    let starts = words
-        .iter()
-        .map(|w| w.chars().take(GATE_CHARS).collect())
-        .collect();
-    english_words()
-        .filter(Gate(starts))
-        .filter(Stemmer::new(Language::English))
-        .build()
-}
-
-/// Letters a word and its stem share at their start: the stemmer rewrites endings, and its
-/// few whole-word exceptions ("dying" → "die") keep the first letter.
-const GATE_CHARS: usize = 1;
-
-/// Empties tokens that start unlike every one of its words.
-#[derive(Clone)]
-struct Gate(Vec<String>);
-
-impl TokenFilter for Gate {
-    type Tokenizer<T: Tokenizer> = GateFilter<T>;
-
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> GateFilter<T> {
-        GateFilter {
-            inner: tokenizer,
-            starts: self.0,
-        }
-    }
-}
-
-#[derive(Clone)]
-struct GateFilter<T> {
-    inner: T,
-    starts: Vec<String>,
-}
-
-impl<T: Tokenizer> Tokenizer for GateFilter<T> {
-    type TokenStream<'a> = GateStream<'a, T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        GateStream {
-            inner: self.inner.token_stream(text),
-            starts: &self.starts,
-        }
-    }
-}
-
-struct GateStream<'a, S> {
-    inner: S,
-    starts: &'a [String],
-}
-
-impl<S: TokenStream> TokenStream for GateStream<'_, S> {
-    fn advance(&mut self) -> bool {
-        if !self.inner.advance() {
-            return false;
-        }
-        let token = self.inner.token_mut();
-        if !self
-            .starts
-            .iter()
-            .any(|s| token.text.starts_with(s.as_str()))
-        {
-            // Kept for the passage around the words, but matching none.
-            token.text.clear();
-        }
-        true
-    }
-
-    fn token(&self) -> &Token {
-        self.inner.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.inner.token_mut()
-    }
-}
-
 /// The analyzer of the prefix field.
 pub fn plain() -> TextAnalyzer {
     words().build()
@@ -382,31 +301,5 @@ pub fn status_code(status: &str) -> u64 {
         crate::models::articles::PUBLISHED => PUBLISHED,
         crate::models::articles::ARCHIVED => ARCHIVED,
         _ => DRAFT,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The gated analyzer finds every word the English one finds: stemming keeps the start.
-    #[test]
-    fn highlighting_stems_what_it_must() {
-        let text = "Xiaomi's launches, launching, flies dying lying skis news early gently \
-                    Cafés happily generously agreed proceeding ugly yellow eyes eying i a \
-                    Nokia's relational conditional sensibilities dries y ys";
-        let mut english = english();
-        let all = tokens(&mut english, text);
-        let mut gated = english_for(&all);
-        assert_eq!(tokens(&mut gated, text), all);
-        for word in &all {
-            let mut one = english_for(std::slice::from_ref(word));
-            let found = tokens(&mut one, text);
-            for (got, want) in found.iter().zip(&all) {
-                if want == word {
-                    assert_eq!(got, want);
-                }
-            }
-        }
     }
 }

@@ -511,7 +511,7 @@ async fn recent_stories_win_ties_and_exact_titles_win(app: TestApp) {
 async fn snippets_mark_the_words_found(app: TestApp) {
     let (token, _) = editor(&app).await;
     let body = "Opening words. Xiaomi <b>says</b> the launch is near, and fans wait.";
-    published(
+    let a = published(
         &app,
         &token,
         "A story",
@@ -546,6 +546,20 @@ async fn snippets_mark_the_words_found(app: TestApp) {
         get_json(&app, "/api/v1/articles").await["data"][0]
             .get("snippet")
             .is_none()
+    );
+    // An edit's body is where the next search's snippet comes from, as text, not Markdown.
+    let id = a["id"].as_i64().unwrap();
+    let body = json!({"body_markdown": "## Later\n\nNow Xiaomi **ships** it, [says](https://x.test) Lei."});
+    json_of(
+        app.patch(&format!("/api/v1/admin/articles/{id}"), &token, body)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let page = get_json(&app, "/api/v1/articles?q=ships").await;
+    assert_eq!(
+        page["data"][0]["snippet"],
+        "Later Now Xiaomi <mark>ships</mark> it, says Lei."
     );
 }
 

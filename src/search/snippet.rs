@@ -1,0 +1,304 @@
+//! Search snippets: the passage of a text where the searched words are, with them in `<mark>`.
+//!
+//! A result page cuts 20 snippets from 1,500-character leads. Analysing every word of them (as
+//! tantivy's `SnippetGenerator` does) cost as much as the search itself, so a word is analysed
+//! only when it starts like a searched word: the stemmer rewrites endings, so a word and its
+//! stem share their first two letters (but for "dying" → "die" and its like, covered below).
+//! Words are cut as the index cuts them: runs of letters and digits.
+
+use std::ops::Range;
+
+use tantivy::tokenizer::TextAnalyzer;
+
+/// A snippet's length at most, in bytes of text (characters, in English).
+const SNIPPET_LEN: usize = 200;
+
+/// How far before its first word a snippet may start, to show what leads to it.
+const CONTEXT: usize = 60;
+
+/// Marks a search's words in texts.
+pub struct Highlighter {
+    /// The searched words, analysed.
+    terms: Vec<String>,
+    /// The first two letters (fewer for a shorter word) a text's word must start with, lower
+    /// case, for its stem to be one of `terms`.
+    starts: Vec<String>,
+    analyzer: TextAnalyzer,
+}
+
+impl Highlighter {
+    /// A highlighter of `terms` (analysed by `analyzer`, the index's English analyzer).
+    pub fn new(terms: Vec<String>, analyzer: TextAnalyzer) -> Self {
+        let mut starts = Vec::new();
+        for term in &terms {
+            let start: String = term.chars().take(2).collect();
+            // The stemmer's -ying exceptions: "dying" → "die", "lying" → "lie".
+            if let Some(y) = start.strip_suffix('i') {
+                starts.push(format!("{y}y"));
+            }
+            starts.push(start);
+        }
+        Self {
+            terms,
+            starts,
+            analyzer,
+        }
+    }
+
+    /// The best passage of `text`, HTML-escaped with the searched words in `<mark>`, or `None`
+    /// when none of them is in it. The best passage holds the most distinct words, then the
+    /// most words, then comes first.
+    pub fn snippet(&mut self, text: &str) -> Option<String> {
+        let found = self.find(text);
+        let (window, _) = found
+            .iter()
+            .map(|m| window(text, m.range.start))
+            .map(|w| {
+                let inside = found.iter().filter(|m| contains(&w, &m.range));
+                let mut distinct: Vec<usize> = inside.clone().map(|m| m.term).collect();
+                distinct.sort_unstable();
+                distinct.dedup();
+                let score = (distinct.len(), inside.count());
+                (w, score)
+            })
+            // The first of the best: `max_by_key` keeps the last, so compare reversed offsets.
+            .max_by(|(a, sa), (b, sb)| sa.cmp(sb).then(b.start.cmp(&a.start)))?;
+        Some(render(text, &window, &found))
+    }
+
+    /// The searched words of `text`, in order.
+    fn find(&mut self, text: &str) -> Vec<Found> {
+        let mut found = Vec::new();
+        for range in words(text) {
+            let word = &text[range.clone()];
+            if !self.may_match(word) {
+                continue;
+            }
+            let mut stream = self.analyzer.token_stream(word);
+            if let Some(token) = stream.next()
+                && let Some(term) = self.terms.iter().position(|t| *t == token.text)
+            {
+                found.push(Found { range, term });
+            }
+        }
+        found
+    }
+
+    /// Whether `word` starts as one of the searched words' stems does: its first two letters
+    /// lower-cased, compared only when ASCII (folding may turn any other into one).
+    fn may_match(&self, word: &str) -> bool {
+        let mut start = [0_u8; 2];
+        let mut len = 0;
+        for c in word.chars().take(2) {
+            if !c.is_ascii() {
+                return true;
+            }
+            start[len] = c.to_ascii_lowercase() as u8;
+            len += 1;
+        }
+        let start = &start[..len];
+        self.starts.iter().any(|s| s.as_bytes() == start)
+    }
+}
+
+/// A searched word found in a text: where, and which.
+struct Found {
+    range: Range<usize>,
+    term: usize,
+}
+
+/// The byte ranges of `text`'s words: runs of letters and digits.
+fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (start, _) = chars.find(|(_, c)| c.is_alphanumeric())?;
+        let mut end = text.len();
+        while let Some(&(i, c)) = chars.peek() {
+            if !c.is_alphanumeric() {
+                end = i;
+                break;
+            }
+            chars.next();
+        }
+        Some(start..end)
+    })
+}
+
+/// The passage shown for a word at `at`: from the start of its sentence when that is near,
+/// else from a word shortly before; at most [`SNIPPET_LEN`] bytes, ending after a whole word.
+fn window(text: &str, at: usize) -> Range<usize> {
+    let earliest = floor_char(text, at.saturating_sub(CONTEXT));
+    let before = &text[earliest..at];
+    let start = if earliest == 0 {
+        0
+    } else if let Some(i) = before.rfind(['.', '!', '?']) {
+        // The sentence that holds the word.
+        let after = &before[i + 1..];
+        at - after.trim_start().len()
+    } else {
+        // A whole word: after the first space past `earliest`, if the word is not the first.
+        before.find(' ').map_or(at, |i| earliest + i + 1)
+    };
+    let mut end = floor_char(text, (start + SNIPPET_LEN).min(text.len()));
+    if end < text.len() {
+        // Back to the end of the last whole word, keeping at least the found word.
+        let cut = text[start..end]
+            .rfind(|c: char| !c.is_alphanumeric())
+            .map_or(end, |i| start + i);
+        end = cut.max(at + 1).min(end);
+        end = floor_char(text, end);
+    }
+    start..end
+}
+
+/// The char boundary at or before `i`.
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
+}
+
+/// `text[window]` HTML-escaped, the found words inside it in `<mark>`, with an ellipsis where
+/// it cuts a sentence.
+fn render(text: &str, window: &Range<usize>, found: &[Found]) -> String {
+    let mut out = String::with_capacity(window.len() + 64);
+    let opens_sentence = text[..window.start]
+        .trim_end()
+        .chars()
+        .next_back()
+        .is_none_or(|c| matches!(c, '.' | '!' | '?'));
+    if !opens_sentence {
+        out.push('…');
+    }
+    let mut at = window.start;
+    for m in found.iter().filter(|m| contains(window, &m.range)) {
+        escape_into(&mut out, &text[at..m.range.start]);
+        out.push_str("<mark>");
+        escape_into(&mut out, &text[m.range.clone()]);
+        out.push_str("</mark>");
+        at = m.range.end;
+    }
+    escape_into(&mut out, text[at..window.end].trim_end());
+    if window.end < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::schema;
+
+    fn highlighter(query: &[&str]) -> Highlighter {
+        let terms = query.iter().map(|w| (*w).to_owned()).collect();
+        Highlighter::new(terms, schema::english())
+    }
+
+    #[test]
+    fn marks_every_form_of_a_word_and_escapes_the_rest() {
+        let mut h = highlighter(&["launch", "die"]);
+        let s = h
+            .snippet("Xiaomi <b>LAUNCHED</b> & is launching; dying phones.")
+            .expect("found");
+        assert_eq!(
+            s,
+            "Xiaomi &lt;b&gt;<mark>LAUNCHED</mark>&lt;/b&gt; &amp; is <mark>launching</mark>; \
+             <mark>dying</mark> phones."
+        );
+    }
+
+    #[test]
+    fn nothing_found_is_none() {
+        let mut h = highlighter(&["nokia"]);
+        assert_eq!(h.snippet("Xiaomi launches a phone."), None);
+        assert_eq!(h.snippet(""), None);
+    }
+
+    #[test]
+    fn folded_words_match() {
+        let mut h = highlighter(&["cafe"]);
+        let s = h.snippet("Le Café d'été").expect("found");
+        assert!(s.contains("<mark>Café</mark>"), "{s}");
+    }
+
+    #[test]
+    fn the_passage_with_the_most_distinct_words_wins() {
+        let filler = "Nothing to see in this sentence at all. ".repeat(10);
+        let text = format!(
+            "Xiaomi first. {filler}Then Xiaomi and Nokia signed a deal. {filler}Nokia last."
+        );
+        let mut h = highlighter(&["xiaomi", "nokia"]);
+        let s = h.snippet(&text).expect("found");
+        assert!(
+            s.starts_with("Then <mark>Xiaomi</mark> and <mark>Nokia</mark> signed"),
+            "{s}"
+        );
+        assert!(s.ends_with('…'), "{s}");
+        let shown = s.replace("<mark>", "").replace("</mark>", "");
+        assert!(shown.len() <= SNIPPET_LEN + 2 * '…'.len_utf8(), "{s}");
+    }
+
+    #[test]
+    fn a_passage_cut_mid_sentence_says_so_and_ends_on_a_whole_word() {
+        let text = format!(
+            "{} the phone launched {}",
+            "word ".repeat(40),
+            "more ".repeat(60)
+        );
+        let mut h = highlighter(&["launch"]);
+        let s = h.snippet(&text).expect("found");
+        assert!(s.starts_with("…word "), "{s}");
+        assert!(s.contains("<mark>launched</mark>"), "{s}");
+        assert!(s.ends_with("more…"), "{s}");
+    }
+
+    /// A highlighter of any word the English analyzer makes of a text marks it wherever it is:
+    /// the two-letter gate never skips a word whose stem is searched.
+    #[test]
+    fn the_gate_skips_no_form_of_a_word() {
+        let text = "Xiaomi's launches, launching, flies dying lying tying skis news early gently \
+                    Cafés happily generously agreed proceeding ugly yellow eyes eying i a \
+                    Nokia's relational conditional sensibilities dries y ys Ωmega";
+        let mut english = schema::english();
+        for word in schema::tokens(&mut english, text) {
+            let mut h = Highlighter::new(vec![word.clone()], schema::english());
+            let marked: Vec<String> = h
+                .find(text)
+                .iter()
+                .map(|m| text[m.range.clone()].to_owned())
+                .collect();
+            let expected = words(text)
+                .filter(|r| schema::tokens(&mut english, &text[r.clone()]) == [word.clone()])
+                .map(|r| text[r].to_owned())
+                .collect::<Vec<_>>();
+            assert_eq!(marked, expected, "{word}");
+        }
+    }
+
+    #[test]
+    fn multibyte_text_is_cut_on_char_boundaries() {
+        let text = format!("{} launch {}", "é".repeat(150), "ü".repeat(300));
+        let mut h = highlighter(&["launch"]);
+        let s = h.snippet(&text).expect("found");
+        assert!(s.contains("<mark>launch</mark>"), "{s}");
+    }
+}

@@ -148,10 +148,13 @@ pub fn fan_out(state: &AppState) -> Result<usize, AppError> {
                 queued += 1;
             }
         }
-        // Past the last public change read, or the whole log when it was all read.
-        let to = match rows.last() {
-            Some(last) if full => last.seq,
-            _ => head,
+        // Past the last public change read, or the whole log when it was all read. `head` was
+        // read first, so a change committed since (PostgreSQL reads each statement anew) may
+        // be among the rows: the cursor never stays behind one it queued.
+        let last = rows.last().map(|c| c.seq);
+        let to = match last {
+            Some(last) if full => last,
+            _ => head.max(last.unwrap_or(0)),
         };
         hooks::set_cursor(conn, to.max(from))?;
         Ok(queued)

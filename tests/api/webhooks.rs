@@ -440,7 +440,7 @@ async fn two_instances_deliver_each_event_once(app: TestApp) {
     for r in receiver.received() {
         *by_id.entry(r.id).or_default() += 1;
     }
-    assert_eq!(by_id.len(), 8);
+    assert_eq!(by_id.len(), 8, "{by_id:?}");
     assert!(by_id.values().all(|n| *n == 1), "{by_id:?}");
 }
 

@@ -229,6 +229,10 @@ async fn start_up_renders_missing_and_outdated_cards(app: TestApp) {
             ))
             .execute(conn)
             .unwrap();
+        // And no leads, as in a database from before they were stored.
+        diesel::delete(headline::db::schema::article_leads::table)
+            .execute(conn)
+            .unwrap();
         headline::models::cards::cards_incomplete(conn).unwrap();
     }
     let restarted = reader(&app).await;
@@ -237,6 +241,18 @@ async fn start_up_renders_missing_and_outdated_cards(app: TestApp) {
         get(&restarted, "/api/v1/articles/two").await,
     );
     assert_eq!(before, after);
+    let leads: Vec<String> = {
+        use diesel::prelude::*;
+        use headline::db::schema::article_leads;
+        let mut conn = app.state.db.get().unwrap();
+        let conn: &mut headline::db::AnyConnection = &mut conn;
+        article_leads::table
+            .order(article_leads::article_id)
+            .select(article_leads::lead)
+            .load(conn)
+            .unwrap()
+    };
+    assert_eq!(leads, ["Body of One.", "Body of Two."]);
 }
 
 async fn title_cursors_round_trip_titles_with_newlines(app: TestApp) {

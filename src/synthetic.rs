@@ -63,10 +63,14 @@ impl Report {
 
 const BATCH: usize = 1_000;
 
+// Every row below says `treat_none_as_default_value = false`: with `None` as `DEFAULT`,
+// diesel inserts a batch on SQLite row by row inside a savepoint, and each row's statement
+// journal then rewinds over all the rows before it (quadratic in the batch).
+
 /// An article with an explicit id (for multi-row inserts): the columns an editor's draft
 /// renders to, plus what the generator decides itself.
 #[derive(Insertable)]
-#[diesel(table_name = articles)]
+#[diesel(table_name = articles, treat_none_as_default_value = false)]
 struct ArticleRow {
     id: i64,
     #[diesel(embed)]
@@ -78,7 +82,7 @@ struct ArticleRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = article_authors)]
+#[diesel(table_name = article_authors, treat_none_as_default_value = false)]
 struct BylineRow {
     article_id: i64,
     author_id: i64,
@@ -88,7 +92,7 @@ struct BylineRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = article_topics)]
+#[diesel(table_name = article_topics, treat_none_as_default_value = false)]
 struct TopicLinkRow {
     article_id: i64,
     topic_id: i64,
@@ -98,7 +102,7 @@ struct TopicLinkRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = lists)]
+#[diesel(table_name = lists, treat_none_as_default_value = false)]
 struct ListRow {
     id: i64,
     slug: String,
@@ -110,7 +114,7 @@ struct ListRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = list_items)]
+#[diesel(table_name = list_items, treat_none_as_default_value = false)]
 struct ListItemRow {
     list_id: i64,
     position: i32,

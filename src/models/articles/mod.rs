@@ -127,9 +127,10 @@ pub struct ArticleDraft {
 }
 
 /// The stored columns of a draft, derived ones (HTML, excerpt, reading time) rendered once here.
-/// The synthetic generator embeds them in its own rows (which carry explicit ids).
+/// The synthetic generator embeds them in its own rows (which carry explicit ids). `None` is
+/// NULL, never `DEFAULT`: diesel then writes many rows as one multi-row INSERT on SQLite too.
 #[derive(Debug, Insertable, AsChangeset)]
-#[diesel(table_name = articles, treat_none_as_null = true)]
+#[diesel(table_name = articles, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct ArticleColumns {
     slug: String,
     title: String,

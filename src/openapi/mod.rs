@@ -170,27 +170,6 @@ fn add_error(op: &mut Operation, status: &str) {
     }
 }
 
-/// `If-Match` as the server accepts it: `*` or the quoted version ETag.
-const IF_MATCH_PATTERN: &str = r#"^(\*|"v[0-9]+")$"#;
-
-/// Declares every `If-Match` parameter as an optional string of [`IF_MATCH_PATTERN`]. The
-/// handlers' `Option<String>` would make it `["string", "null"]`, and generators then send a
-/// literal `null`, which the server rightly refuses.
-fn if_match_as_string(op: &mut Operation) {
-    for param in op.parameters.iter_mut().flatten() {
-        if let RefOr::T(param) = param
-            && param.name == "If-Match"
-        {
-            param.schema = Some(RefOr::T(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some(IF_MATCH_PATTERN))
-                    .into(),
-            ));
-        }
-    }
-}
-
 /// Declares the `If-None-Match` request header on an operation that can answer 304.
 fn declare_if_none_match(op: &mut Operation) {
     let declared = op
@@ -451,7 +430,6 @@ fn apply_conventions(doc: &mut utoipa::openapi::OpenApi) {
         ];
         for (method, op) in ops {
             let Some(op) = op else { continue };
-            if_match_as_string(op);
             if op.responses.responses.contains_key("304") {
                 declare_if_none_match(op);
             }

@@ -26,4 +26,5 @@ mod roles;
 mod schema;
 mod search;
 mod synthetic;
+mod versioning;
 mod webhooks;

@@ -2792,7 +2792,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Delete only at this version */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -2823,7 +2823,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the version this edit is based on */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -2930,7 +2930,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the version this is based on */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3000,7 +3000,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the current version */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3045,7 +3045,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the version this is based on */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3238,7 +3238,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Delete only at this version */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3269,7 +3269,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the version this edit is based on */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3405,7 +3405,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Delete only at this version */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3436,7 +3436,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the version this edit is based on */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3572,7 +3572,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Delete only at this version */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3603,7 +3603,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the version this edit is based on */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3644,7 +3644,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the version this edit is based on */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3804,7 +3804,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Delete only at this version */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3835,7 +3835,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the version this edit is based on */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -3971,7 +3971,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Delete only at this version */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -4002,7 +4002,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the version this edit is based on */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -4138,7 +4138,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Delete only at this version */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -4169,7 +4169,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the version this edit is based on */
+                /** @description The ETag of the version this write is based on (`"v<version>"`, or `*`): when it is no longer current, nothing changes and the answer is 412. */
                 "If-Match"?: string;
             };
             path: {

@@ -2,15 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::versioned::{self, Delete, Edit, Precondition, Removable, Resource};
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{SmallJson, expected_version, if_match_version, patch_field};
-use crate::api::respond::{Collection, Data, created, private, versioned};
+use crate::api::extract::{SmallJson, patch_field};
+use crate::api::respond::{Collection, Data, created, private};
 use crate::api::views::{social_map, utc};
 use crate::auth::{CurrentUser, policy};
 use crate::db::AnyConnection;
@@ -252,6 +252,70 @@ pub async fn create(
     ))
 }
 
+impl Resource for Author {
+    type View = AdminAuthor;
+    const CONTENT: bool = true;
+
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
+        authors::find(conn, id)
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn view(self, conn: &mut AnyConnection, _: NaiveDateTime) -> Result<AdminAuthor, AppError> {
+        view(conn, self)
+    }
+}
+
+impl Edit<Author> for UpdateAuthor {
+    type Output = Author;
+
+    fn body_version(&self) -> Option<i64> {
+        self.version
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: Author,
+        expected: i64,
+        _: NaiveDateTime,
+    ) -> Result<Author, AppError> {
+        let mut fields = current.fields();
+        let mut social = social_map(&current.social);
+        if let Some(name) = self.name {
+            fields.name = trimmed("name", name, validate::MAX_NAME)?;
+        }
+        if let Some(slug) = self.slug {
+            fields.slug = slug;
+        }
+        if let Some(v) = self.job_title {
+            fields.job_title = cleaned("job_title", v, validate::MAX_NAME)?;
+        }
+        if let Some(v) = self.bio {
+            fields.bio = cleaned("bio", v, validate::MAX_TEXT)?;
+        }
+        if let Some(v) = self.avatar_url {
+            fields.avatar_url = cleaned("avatar_url", v, validate::MAX_URL)?;
+        }
+        if let Some(v) = self.website {
+            fields.website = cleaned("website", v, validate::MAX_URL)?;
+        }
+        if let Some(v) = self.social {
+            social = v;
+            fields.social = serde_json::to_string(&social)?;
+        }
+        validate(&fields, &social)?;
+        authors::update(conn, current.id, expected, &fields)
+    }
+}
+
+impl Removable for Author {
+    fn remove(conn: &mut AnyConnection, current: Author) -> Result<(), AppError> {
+        authors::delete(conn, current.id)
+    }
+}
+
 /// One author profile.
 #[utoipa::path(
     operation_id = "adminGetAuthor",tag = "Admin: authors", params(("id" = i64, Path, description = "Author id")),
@@ -262,25 +326,13 @@ pub async fn get(
     _user: CurrentUser,
     id: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let author = state
-        .db
-        .run(move |conn| {
-            let row = authors::find(conn, id)?;
-            view(conn, row)
-        })
-        .await?;
-    Ok(versioned(
-        StatusCode::OK,
-        author.version,
-        &Data { data: author },
-    ))
+    versioned::show::<Author>(&state, id.into_inner()).await
 }
 
 /// Edits an author profile (editors, admins, or the user linked to it).
 #[utoipa::path(
     operation_id = "adminUpdateAuthor",tag = "Admin: authors",
-    params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Author id"), Precondition),
     request_body = UpdateAuthor,
     responses((status = 200, description = "The updated author", body = Data<AdminAuthor>, headers(("ETag" = String)))))]
 #[patch("/authors/{id}")]
@@ -288,76 +340,26 @@ pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
+    precondition: Precondition,
     body: SmallJson<UpdateAuthor>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
     policy::author_profile_update(&user, id)?;
-    let patch = body.0;
-    let author = state
-        .db
-        .write_content(move |conn| {
-            let current = authors::find(conn, id)?;
-            let expected = expected_version(if_match, patch.version, current.version)?;
-            let mut fields = current.fields();
-            let mut social = social_map(&current.social);
-            if let Some(name) = patch.name {
-                fields.name = trimmed("name", name, validate::MAX_NAME)?;
-            }
-            if let Some(slug) = patch.slug {
-                fields.slug = slug;
-            }
-            if let Some(v) = patch.job_title {
-                fields.job_title = cleaned("job_title", v, validate::MAX_NAME)?;
-            }
-            if let Some(v) = patch.bio {
-                fields.bio = cleaned("bio", v, validate::MAX_TEXT)?;
-            }
-            if let Some(v) = patch.avatar_url {
-                fields.avatar_url = cleaned("avatar_url", v, validate::MAX_URL)?;
-            }
-            if let Some(v) = patch.website {
-                fields.website = cleaned("website", v, validate::MAX_URL)?;
-            }
-            if let Some(v) = patch.social {
-                social = v;
-                fields.social = serde_json::to_string(&social)?;
-            }
-            validate(&fields, &social)?;
-            let row = authors::update(conn, id, expected, &fields)?;
-            view(conn, row)
-        })
-        .await?;
-    Ok(versioned(
-        StatusCode::OK,
-        author.version,
-        &Data { data: author },
-    ))
+    versioned::save(&state, id, precondition, body.0).await
 }
 
 /// Deletes an author profile that is on no byline (409 otherwise).
 #[utoipa::path(
     operation_id = "adminDeleteAuthor",tag = "Admin: authors",
-    params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Author id"), Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/authors/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
-    req: HttpRequest,
+    precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
-    state
-        .db
-        .write_content(move |conn| {
-            let current = authors::find(conn, id)?;
-            expected_version(if_match, None, current.version)?;
-            authors::delete(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    versioned::remove::<Author, _>(&state, id.into_inner(), precondition, Delete).await
 }

@@ -1,17 +1,18 @@
 //! `/api/v1/admin/content-keys`: the keys Content API consumers present when
 //! `HEADLINE_CONTENT_API=key` (see `auth::content_keys`). Admins only.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::versioned::{self, Delete, Edit, Patch, Precondition, Removable, Resource};
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{SmallJson, expected_version, if_match_version, patch_field};
-use crate::api::respond::{Collection, Data, created, versioned};
+use crate::api::extract::{SmallJson, patch_field};
+use crate::api::respond::{Collection, Data, created};
 use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy, random_token, token_digest};
+use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::content_keys::{self as keys, ContentKey, KeyChanges};
 use crate::pagination::Cursor;
@@ -170,6 +171,45 @@ pub async fn create(
     ))
 }
 
+impl Resource for ContentKey {
+    type View = ContentKeyView;
+    const CONTENT: bool = false;
+
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
+        keys::find(conn, id)
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn view(self, _: &mut AnyConnection, _: NaiveDateTime) -> Result<ContentKeyView, AppError> {
+        Ok(ContentKeyView::from(self))
+    }
+}
+
+impl Edit<ContentKey> for Patch<KeyChanges> {
+    type Output = ContentKey;
+
+    fn body_version(&self) -> Option<i64> {
+        self.version
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: ContentKey,
+        expected: i64,
+        now: NaiveDateTime,
+    ) -> Result<ContentKey, AppError> {
+        keys::update(conn, current.id, expected, &self.changes, now)
+    }
+}
+
+impl Removable for ContentKey {
+    fn remove(conn: &mut AnyConnection, current: ContentKey) -> Result<(), AppError> {
+        keys::delete(conn, current.id)
+    }
+}
+
 /// One key (without the key itself).
 #[utoipa::path(
     operation_id = "adminGetContentKey", tag = "Admin: content keys", params(("id" = i64, Path, description = "Key id")),
@@ -181,21 +221,13 @@ pub async fn get(
     id: IdPath,
 ) -> Result<HttpResponse, AppError> {
     policy::admin_only(&user, "manage content API keys")?;
-    let id = id.into_inner();
-    let row = state.db.run(move |conn| keys::find(conn, id)).await?;
-    Ok(versioned(
-        StatusCode::OK,
-        row.version,
-        &Data {
-            data: ContentKeyView::from(row),
-        },
-    ))
+    versioned::show::<ContentKey>(&state, id.into_inner()).await
 }
 
 /// Relabels a key or changes its rate.
 #[utoipa::path(
     operation_id = "adminUpdateContentKey", tag = "Admin: content keys",
-    params(("id" = i64, Path, description = "Key id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Key id"), Precondition),
     request_body = UpdateContentKey,
     responses((status = 200, description = "The updated key", body = Data<ContentKeyView>, headers(("ETag" = String)))))]
 #[patch("/content-keys/{id}")]
@@ -203,63 +235,40 @@ pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
+    precondition: Precondition,
     body: SmallJson<UpdateContentKey>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     policy::admin_only(&user, "manage content API keys")?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
     let patch = body.0;
     let changes = KeyChanges {
         label: patch.label.map(checked_label).transpose()?,
-        rate_per_minute: match patch.rate_per_minute {
-            Some(rate) => Some(checked_rate(rate)?),
-            None => None,
-        },
+        rate_per_minute: patch.rate_per_minute.map(checked_rate).transpose()?,
     };
-    let now = state.clock.now();
-    let row = state
-        .db
-        .write(move |conn| {
-            let current = keys::find(conn, id)?;
-            let expected = expected_version(if_match, patch.version, current.version)?;
-            keys::update(conn, id, expected, &changes, now)
-        })
-        .await?;
+    let edit = Patch {
+        changes,
+        version: patch.version,
+    };
+    let response = versioned::save(&state, id.into_inner(), precondition, edit).await?;
     state.content_keys.invalidate();
-    Ok(versioned(
-        StatusCode::OK,
-        row.version,
-        &Data {
-            data: ContentKeyView::from(row),
-        },
-    ))
+    Ok(response)
 }
 
 /// Revokes a key: it stops working at once on this instance, and within
 /// `HEADLINE_CACHE_SYNC_MS` on others.
 #[utoipa::path(
     operation_id = "adminDeleteContentKey", tag = "Admin: content keys",
-    params(("id" = i64, Path, description = "Key id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Key id"), Precondition),
     responses((status = 204, description = "Revoked")))]
 #[delete("/content-keys/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
-    req: HttpRequest,
+    precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::admin_only(&user, "manage content API keys")?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
-    state
-        .db
-        .write(move |conn| {
-            let current = keys::find(conn, id)?;
-            expected_version(if_match, None, current.version)?;
-            keys::delete(conn, id)
-        })
-        .await?;
+    let response =
+        versioned::remove::<ContentKey, _>(&state, id.into_inner(), precondition, Delete).await?;
     state.content_keys.invalidate();
-    Ok(HttpResponse::NoContent().finish())
+    Ok(response)
 }

@@ -1,14 +1,14 @@
 //! `/api/v1/admin/lists`: curated related-content lists and their ordered items.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
-use chrono::{DateTime, Utc};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::versioned::{self, Delete, Edit, Precondition, Removable, Resource};
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{JsonBody, expected_version, if_match_version, patch_field};
-use crate::api::respond::{Collection, Data, created, private, versioned};
+use crate::api::extract::{JsonBody, patch_field};
+use crate::api::respond::{Collection, Data, created, private};
 use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy};
 use crate::db::AnyConnection;
@@ -218,12 +218,6 @@ fn validate(fields: &ListFields) -> Result<(), AppError> {
     v.finish()
 }
 
-fn load(conn: &mut AnyConnection, id: i64) -> Result<AdminList, AppError> {
-    let row = lists::find(conn, id)?;
-    let items = lists::items(conn, id)?;
-    Ok(view(row, items))
-}
-
 /// Lists, by title.
 #[utoipa::path(
     operation_id = "adminListLists",tag = "Admin: lists", params(AdminPageQuery),
@@ -264,12 +258,13 @@ pub async fn create(
     };
     validate(&fields)?;
     let items = to_items(input.items.unwrap_or_default())?;
+    let now = state.clock.now();
     let saved = state
         .db
         .write_content(move |conn| {
             let inserted = lists::insert(conn, &fields)?;
             lists::replace_items(conn, inserted.id, &items)?;
-            load(conn, inserted.id)
+            inserted.view(conn, now)
         })
         .await?;
     Ok(created(
@@ -277,6 +272,82 @@ pub async fn create(
         saved.version,
         &Data { data: saved },
     ))
+}
+
+impl Resource for List {
+    type View = AdminList;
+    const CONTENT: bool = true;
+
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
+        lists::find(conn, id)
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn view(self, conn: &mut AnyConnection, _: NaiveDateTime) -> Result<AdminList, AppError> {
+        let items = lists::items(conn, self.id)?;
+        Ok(view(self, items))
+    }
+}
+
+impl Edit<List> for UpdateList {
+    type Output = List;
+
+    fn body_version(&self) -> Option<i64> {
+        self.version
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: List,
+        expected: i64,
+        _: NaiveDateTime,
+    ) -> Result<List, AppError> {
+        let mut fields = current.fields();
+        if let Some(title) = self.title {
+            fields.title = trimmed("title", title, validate::MAX_TITLE)?;
+        }
+        if let Some(slug) = self.slug {
+            fields.slug = slug;
+        }
+        if let Some(v) = self.description {
+            fields.description = cleaned("description", v, validate::MAX_TEXT)?;
+        }
+        validate(&fields)?;
+        lists::update(conn, current.id, expected, &fields)
+    }
+}
+
+/// A list's new items, checked.
+struct ReplaceItems {
+    items: Vec<NewItem>,
+    version: Option<i64>,
+}
+
+impl Edit<List> for ReplaceItems {
+    type Output = List;
+
+    fn body_version(&self) -> Option<i64> {
+        self.version
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: List,
+        expected: i64,
+        _: NaiveDateTime,
+    ) -> Result<List, AppError> {
+        lists::replace_items(conn, current.id, &self.items)?;
+        lists::touch(conn, current.id, expected)
+    }
+}
+
+impl Removable for List {
+    fn remove(conn: &mut AnyConnection, current: List) -> Result<(), AppError> {
+        lists::delete(conn, current.id)
+    }
 }
 
 /// One list with its items.
@@ -289,19 +360,13 @@ pub async fn get(
     _user: CurrentUser,
     id: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let found = state.db.run(move |conn| load(conn, id)).await?;
-    Ok(versioned(
-        StatusCode::OK,
-        found.version,
-        &Data { data: found },
-    ))
+    versioned::show::<List>(&state, id.into_inner()).await
 }
 
 /// Edits a list's title, slug or description.
 #[utoipa::path(
     operation_id = "adminUpdateList",tag = "Admin: lists",
-    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "List id"), Precondition),
     request_body = UpdateList,
     responses((status = 200, description = "The updated list", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[patch("/lists/{id}")]
@@ -309,44 +374,17 @@ pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
+    precondition: Precondition,
     body: JsonBody<UpdateList>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
-    let patch = body.0;
-    let saved = state
-        .db
-        .write_content(move |conn| {
-            let current = lists::find(conn, id)?;
-            let expected = expected_version(if_match, patch.version, current.version)?;
-            let mut fields = current.fields();
-            if let Some(title) = patch.title {
-                fields.title = trimmed("title", title, validate::MAX_TITLE)?;
-            }
-            if let Some(slug) = patch.slug {
-                fields.slug = slug;
-            }
-            if let Some(v) = patch.description {
-                fields.description = cleaned("description", v, validate::MAX_TEXT)?;
-            }
-            validate(&fields)?;
-            lists::update(conn, id, expected, &fields)?;
-            load(conn, id)
-        })
-        .await?;
-    Ok(versioned(
-        StatusCode::OK,
-        saved.version,
-        &Data { data: saved },
-    ))
+    versioned::save(&state, id.into_inner(), precondition, body.0).await
 }
 
 /// Replaces a list's items, in order, in one transaction: all or nothing.
 #[utoipa::path(
     operation_id = "adminReplaceListItems",tag = "Admin: lists",
-    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "List id"), Precondition),
     request_body = PutItems,
     responses((status = 200, description = "The list with its new items", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[put("/lists/{id}/items")]
@@ -354,53 +392,30 @@ pub async fn put_items(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
+    precondition: Precondition,
     body: JsonBody<PutItems>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
     let PutItems { items, version } = body.0;
-    let items = to_items(items)?;
-    let saved = state
-        .db
-        .write_content(move |conn| {
-            let current = lists::find(conn, id)?;
-            let expected = expected_version(if_match, version, current.version)?;
-            lists::replace_items(conn, id, &items)?;
-            lists::touch(conn, id, expected)?;
-            load(conn, id)
-        })
-        .await?;
-    Ok(versioned(
-        StatusCode::OK,
-        saved.version,
-        &Data { data: saved },
-    ))
+    let edit = ReplaceItems {
+        items: to_items(items)?,
+        version,
+    };
+    versioned::save(&state, id.into_inner(), precondition, edit).await
 }
 
 /// Deletes a list; articles that used it as their related list lose it.
 #[utoipa::path(
     operation_id = "adminDeleteList",tag = "Admin: lists",
-    params(("id" = i64, Path, description = "List id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "List id"), Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/lists/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
-    req: HttpRequest,
+    precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
-    state
-        .db
-        .write_content(move |conn| {
-            let current = lists::find(conn, id)?;
-            expected_version(if_match, None, current.version)?;
-            lists::delete(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    versioned::remove::<List, _>(&state, id.into_inner(), precondition, Delete).await
 }

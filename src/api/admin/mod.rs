@@ -10,6 +10,7 @@ pub mod content_keys;
 pub mod lists;
 pub mod topics;
 pub mod users;
+pub mod versioned;
 pub mod webhooks;
 
 use serde::Deserialize;

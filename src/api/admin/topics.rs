@@ -1,14 +1,14 @@
 //! `/api/v1/admin/topics`: topics and their nesting.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::versioned::{self, Delete, Edit, Precondition, Removable, Resource};
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{SmallJson, expected_version, if_match_version, patch_field};
-use crate::api::respond::{Collection, Data, created, private, versioned};
+use crate::api::extract::{SmallJson, patch_field};
+use crate::api::respond::{Collection, Data, created, private};
 use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy};
 use crate::db::AnyConnection;
@@ -175,6 +175,60 @@ pub async fn create(
     ))
 }
 
+impl Resource for Topic {
+    type View = AdminTopic;
+    const CONTENT: bool = true;
+
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
+        topics::find(conn, id)
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn view(self, _: &mut AnyConnection, _: NaiveDateTime) -> Result<AdminTopic, AppError> {
+        Ok(AdminTopic::from(self))
+    }
+}
+
+impl Edit<Topic> for UpdateTopic {
+    type Output = Topic;
+
+    fn body_version(&self) -> Option<i64> {
+        self.version
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: Topic,
+        expected: i64,
+        _: NaiveDateTime,
+    ) -> Result<Topic, AppError> {
+        let mut fields = current.fields();
+        if let Some(name) = self.name {
+            fields.name = trimmed("name", name, validate::MAX_NAME)?;
+        }
+        if let Some(slug) = self.slug {
+            fields.slug = slug;
+        }
+        if let Some(v) = self.description {
+            fields.description = cleaned("description", v, validate::MAX_TEXT)?;
+        }
+        if let Some(v) = self.parent_id {
+            fields.parent_id = v;
+        }
+        validate(&fields)?;
+        check_parent(conn, Some(current.id), fields.parent_id)?;
+        topics::update(conn, current.id, expected, &fields)
+    }
+}
+
+impl Removable for Topic {
+    fn remove(conn: &mut AnyConnection, current: Topic) -> Result<(), AppError> {
+        topics::delete(conn, current.id)
+    }
+}
+
 /// One topic.
 #[utoipa::path(
     operation_id = "adminGetTopic",tag = "Admin: topics", params(("id" = i64, Path, description = "Topic id")),
@@ -185,21 +239,13 @@ pub async fn get(
     _user: CurrentUser,
     id: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let topic = state.db.run(move |conn| topics::find(conn, id)).await?;
-    Ok(versioned(
-        StatusCode::OK,
-        topic.version,
-        &Data {
-            data: AdminTopic::from(topic),
-        },
-    ))
+    versioned::show::<Topic>(&state, id.into_inner()).await
 }
 
 /// Edits a topic (editors and admins).
 #[utoipa::path(
     operation_id = "adminUpdateTopic",tag = "Admin: topics",
-    params(("id" = i64, Path, description = "Topic id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Topic id"), Precondition),
     request_body = UpdateTopic,
     responses((status = 200, description = "The updated topic", body = Data<AdminTopic>, headers(("ETag" = String)))))]
 #[patch("/topics/{id}")]
@@ -207,67 +253,25 @@ pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
+    precondition: Precondition,
     body: SmallJson<UpdateTopic>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
-    let patch = body.0;
-    let topic = state
-        .db
-        .write_content(move |conn| {
-            let current = topics::find(conn, id)?;
-            let expected = expected_version(if_match, patch.version, current.version)?;
-            let mut fields = current.fields();
-            if let Some(name) = patch.name {
-                fields.name = trimmed("name", name, validate::MAX_NAME)?;
-            }
-            if let Some(slug) = patch.slug {
-                fields.slug = slug;
-            }
-            if let Some(v) = patch.description {
-                fields.description = cleaned("description", v, validate::MAX_TEXT)?;
-            }
-            if let Some(v) = patch.parent_id {
-                fields.parent_id = v;
-            }
-            validate(&fields)?;
-            check_parent(conn, Some(id), fields.parent_id)?;
-            topics::update(conn, id, expected, &fields)
-        })
-        .await?;
-    Ok(versioned(
-        StatusCode::OK,
-        topic.version,
-        &Data {
-            data: AdminTopic::from(topic),
-        },
-    ))
+    versioned::save(&state, id.into_inner(), precondition, body.0).await
 }
 
 /// Deletes a topic: articles lose the tag, child topics lose their parent.
 #[utoipa::path(
     operation_id = "adminDeleteTopic",tag = "Admin: topics",
-    params(("id" = i64, Path, description = "Topic id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Topic id"), Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/topics/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
-    req: HttpRequest,
+    precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
-    state
-        .db
-        .write_content(move |conn| {
-            let current = topics::find(conn, id)?;
-            expected_version(if_match, None, current.version)?;
-            topics::delete(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    versioned::remove::<Topic, _>(&state, id.into_inner(), precondition, Delete).await
 }

@@ -1,14 +1,14 @@
 //! `/api/v1/admin/users`: staff accounts. Admins only.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::versioned::{self, Delete, Edit, Patch, Precondition, Removable, Resource};
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{SmallJson, expected_version, if_match_version, patch_field};
-use crate::api::respond::{Collection, Data, created, versioned};
+use crate::api::extract::{SmallJson, patch_field};
+use crate::api::respond::{Collection, Data, created};
 use crate::api::views::utc;
 use crate::auth::{self, CurrentUser, Role, password, policy};
 use crate::db::AnyConnection;
@@ -148,6 +148,65 @@ pub async fn create(
     ))
 }
 
+impl Resource for User {
+    type View = UserView;
+    const CONTENT: bool = false;
+
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
+        users::find(conn, id)
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn view(self, _: &mut AnyConnection, _: NaiveDateTime) -> Result<UserView, AppError> {
+        Ok(UserView::from(self))
+    }
+}
+
+/// An account's changes, checked, with the new password already hashed.
+impl Edit<User> for Patch<UserChanges> {
+    type Output = User;
+
+    fn body_version(&self) -> Option<i64> {
+        self.version
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: User,
+        expected: i64,
+        _: NaiveDateTime,
+    ) -> Result<User, AppError> {
+        let changes = self.changes;
+        let still_admin = changes.role.as_deref().unwrap_or(&current.role) == "admin"
+            && !changes.disabled.unwrap_or(current.disabled);
+        keep_an_admin(conn, &current, still_admin)?;
+        if let Some(Some(author_id)) = changes.author_id
+            && !authors::missing(conn, &[author_id])?.is_empty()
+        {
+            return Err(AppError::invalid(
+                "author_id",
+                format!("no author with id {author_id}"),
+            ));
+        }
+        // A new password or a disabled account ends every session.
+        let revoke = changes.password_hash.is_some() || changes.disabled == Some(true);
+        let row = users::update(conn, current.id, expected, &changes)?;
+        if revoke {
+            tokens::revoke_user(conn, current.id)?;
+        }
+        Ok(row)
+    }
+}
+
+impl Removable for User {
+    fn remove(conn: &mut AnyConnection, current: User) -> Result<(), AppError> {
+        keep_an_admin(conn, &current, false)?;
+        users::delete(conn, current.id)
+    }
+}
+
 /// One staff account.
 #[utoipa::path(
     operation_id = "adminGetUser",tag = "Admin: users", params(("id" = i64, Path, description = "User id")),
@@ -159,21 +218,13 @@ pub async fn get(
     id: IdPath,
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
-    let id = id.into_inner();
-    let row = state.db.run(move |conn| users::find(conn, id)).await?;
-    Ok(versioned(
-        StatusCode::OK,
-        row.version,
-        &Data {
-            data: UserView::from(row),
-        },
-    ))
+    versioned::show::<User>(&state, id.into_inner()).await
 }
 
 /// Edits a staff account.
 #[utoipa::path(
     operation_id = "adminUpdateUser",tag = "Admin: users",
-    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "User id"), Precondition),
     request_body = UpdateUser,
     responses((status = 200, description = "The updated user", body = Data<UserView>, headers(("ETag" = String)))))]
 #[patch("/users/{id}")]
@@ -181,12 +232,10 @@ pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
+    precondition: Precondition,
     body: SmallJson<UpdateUser>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
     let patch = body.0;
     let mut v = Validator::new();
     let email = patch
@@ -211,70 +260,31 @@ pub async fn update(
         ),
         None => None,
     };
-    let row = state
-        .db
-        .write(move |conn| {
-            let current = users::find(conn, id)?;
-            let expected = expected_version(if_match, patch.version, current.version)?;
-            let role = patch.role.map(|r| r.as_str().to_owned());
-            let still_admin = role.as_deref().unwrap_or(&current.role) == "admin"
-                && !patch.disabled.unwrap_or(current.disabled);
-            keep_an_admin(conn, &current, still_admin)?;
-            if let Some(Some(author_id)) = patch.author_id
-                && !authors::missing(conn, &[author_id])?.is_empty()
-            {
-                return Err(AppError::invalid(
-                    "author_id",
-                    format!("no author with id {author_id}"),
-                ));
-            }
-            let revoke = password_hash.is_some() || patch.disabled == Some(true);
-            let changes = UserChanges {
-                email,
-                password_hash,
-                role,
-                author_id: patch.author_id,
-                disabled: patch.disabled,
-            };
-            let row = users::update(conn, id, expected, &changes)?;
-            if revoke {
-                tokens::revoke_user(conn, id)?;
-            }
-            Ok(row)
-        })
-        .await?;
-    Ok(versioned(
-        StatusCode::OK,
-        row.version,
-        &Data {
-            data: UserView::from(row),
+    let edit = Patch {
+        changes: UserChanges {
+            email,
+            password_hash,
+            role: patch.role.map(|r| r.as_str().to_owned()),
+            author_id: patch.author_id,
+            disabled: patch.disabled,
         },
-    ))
+        version: patch.version,
+    };
+    versioned::save(&state, id.into_inner(), precondition, edit).await
 }
 
 /// Deletes a staff account. The last active admin cannot be deleted.
 #[utoipa::path(
     operation_id = "adminDeleteUser",tag = "Admin: users",
-    params(("id" = i64, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "User id"), Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/users/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
-    req: HttpRequest,
+    precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
-    state
-        .db
-        .write(move |conn| {
-            let current = users::find(conn, id)?;
-            expected_version(if_match, None, current.version)?;
-            keep_an_admin(conn, &current, false)?;
-            users::delete(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    versioned::remove::<User, _>(&state, id.into_inner(), precondition, Delete).await
 }

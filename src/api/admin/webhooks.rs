@@ -2,17 +2,19 @@
 //! and redelivery. Admins only. The delivery itself is `crate::webhooks`.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Utc};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use super::versioned::{self, Delete, Edit, Patch, Precondition, Removable, Resource};
 use super::{AdminPageQuery, IdPath};
-use crate::api::extract::{SmallJson, expected_version, if_match_version};
+use crate::api::extract::SmallJson;
 use crate::api::respond::{Collection, Data, created, private, versioned};
 use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy};
+use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::webhooks::{self as hooks, Delivery, Webhook, WebhookChanges};
 use crate::pagination::Cursor;
@@ -336,6 +338,45 @@ pub async fn create(
     ))
 }
 
+impl Resource for Webhook {
+    type View = WebhookView;
+    const CONTENT: bool = false;
+
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
+        hooks::find(conn, id)
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn view(self, _: &mut AnyConnection, _: NaiveDateTime) -> Result<WebhookView, AppError> {
+        Ok(WebhookView::from(self))
+    }
+}
+
+impl Edit<Webhook> for Patch<WebhookChanges> {
+    type Output = Webhook;
+
+    fn body_version(&self) -> Option<i64> {
+        self.version
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: Webhook,
+        expected: i64,
+        now: NaiveDateTime,
+    ) -> Result<Webhook, AppError> {
+        hooks::update(conn, current.id, expected, &self.changes, now)
+    }
+}
+
+impl Removable for Webhook {
+    fn remove(conn: &mut AnyConnection, current: Webhook) -> Result<(), AppError> {
+        hooks::delete(conn, current.id)
+    }
+}
+
 /// One webhook.
 #[utoipa::path(
     operation_id = "adminGetWebhook", tag = "Admin: webhooks", params(("id" = i64, Path, description = "Webhook id")),
@@ -347,21 +388,13 @@ pub async fn get(
     id: IdPath,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
-    let id = id.into_inner();
-    let row = state.db.run(move |conn| hooks::find(conn, id)).await?;
-    Ok(versioned(
-        StatusCode::OK,
-        row.version,
-        &Data {
-            data: WebhookView::from(row),
-        },
-    ))
+    versioned::show::<Webhook>(&state, id.into_inner()).await
 }
 
 /// Edits a webhook: its URL, events, description, or whether it is active.
 #[utoipa::path(
     operation_id = "adminUpdateWebhook", tag = "Admin: webhooks",
-    params(("id" = i64, Path, description = "Webhook id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Webhook id"), Precondition),
     request_body = UpdateWebhook,
     responses((status = 200, description = "The updated webhook", body = Data<WebhookView>, headers(("ETag" = String)))))]
 #[patch("/webhooks/{id}")]
@@ -369,12 +402,10 @@ pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
+    precondition: Precondition,
     body: SmallJson<UpdateWebhook>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
     let patch = body.0;
     let changes = WebhookChanges {
         events: patch.events.map(checked_events).transpose()?,
@@ -386,48 +417,27 @@ pub async fn update(
         active: patch.active,
         secret: None,
     };
-    let now = state.clock.now();
-    let row = state
-        .db
-        .write(move |conn| {
-            let current = hooks::find(conn, id)?;
-            let expected = expected_version(if_match, patch.version, current.version)?;
-            hooks::update(conn, id, expected, &changes, now)
-        })
-        .await?;
-    Ok(versioned(
-        StatusCode::OK,
-        row.version,
-        &Data {
-            data: WebhookView::from(row),
-        },
-    ))
+    let edit = Patch {
+        changes,
+        version: patch.version,
+    };
+    versioned::save(&state, id.into_inner(), precondition, edit).await
 }
 
 /// Deletes a webhook and its delivery log; queued deliveries are dropped.
 #[utoipa::path(
     operation_id = "adminDeleteWebhook", tag = "Admin: webhooks",
-    params(("id" = i64, Path, description = "Webhook id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Webhook id"), Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/webhooks/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
-    req: HttpRequest,
+    precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
-    state
-        .db
-        .write(move |conn| {
-            let current = hooks::find(conn, id)?;
-            expected_version(if_match, None, current.version)?;
-            hooks::delete(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    versioned::remove::<Webhook, _>(&state, id.into_inner(), precondition, Delete).await
 }
 
 /// Replaces the signing secret; the answer holds the new one, shown this once. Deliveries

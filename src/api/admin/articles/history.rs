@@ -1,17 +1,17 @@
 //! An article's history: one revision per version, and restoring an old one as a new version.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{AdminArticle, Editing, admin_view, load_for_write};
-use crate::api::extract::if_match_version;
-use crate::api::respond::{Data, private, versioned};
+use super::{AdminArticle, Stored};
+use crate::api::admin::versioned::{self, Edit, Precondition};
+use crate::api::respond::{Data, private};
 use crate::api::views::utc;
 use crate::auth::CurrentUser;
 use crate::auth::policy::ArticleAction;
+use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::articles::{self, ArticleDraft};
 use crate::startup::AppState;
@@ -65,12 +65,41 @@ pub async fn revisions(
     Ok(private(&Data { data: views }))
 }
 
+/// Restoring the content of the article's `version` (its status stays).
+struct Restore {
+    user: CurrentUser,
+    version: i64,
+}
+
+impl Edit<Stored> for Restore {
+    type Output = Stored;
+
+    fn authorize(&self, current: &Stored) -> Result<(), AppError> {
+        current.allows(&self.user, ArticleAction::Update)
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: Stored,
+        expected: i64,
+        now: NaiveDateTime,
+    ) -> Result<Stored, AppError> {
+        let article = current.article;
+        let mut draft = articles::revision(conn, article.id, self.version)?;
+        // Publication date is part of publishing, not of the content being restored.
+        draft.published_at = article.published_at;
+        super::write::validate_draft(&draft, &self.user)?;
+        super::write::check_references(conn, &draft)?;
+        Stored::save(conn, &article, expected, draft, None, &self.user, now)
+    }
+}
+
 /// Restores the content of an old version as a new version (status is unchanged).
 #[utoipa::path(
     operation_id = "adminRestoreArticleRevision",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), ("version" = i64, Path, description = "The version to restore"),
-           ("If-Match" = Option<String>, Header, description = "The ETag of the current version", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Article id"), ("version" = i64, Path, description = "The version to restore"), Precondition),
     responses(
         (status = 200, description = "The article at its new version", body = Data<AdminArticle>, headers(("ETag" = String))),
         (status = 422, description = "The revision names an author, topic or list deleted since", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -81,29 +110,8 @@ pub async fn restore(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<(i64, i64)>,
-    req: HttpRequest,
+    precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     let (id, version) = path.into_inner();
-    let if_match = if_match_version(&req)?;
-    let now = state.clock.now();
-    let view = state
-        .db
-        .write_content(move |conn| {
-            let Editing {
-                current, expected, ..
-            } = load_for_write(conn, id, &user, ArticleAction::Update, if_match, None)?;
-            let mut draft = articles::revision(conn, id, version)?;
-            // Publication date is part of publishing, not of the content being restored.
-            draft.published_at = current.published_at;
-            super::write::validate_draft(&draft, &user)?;
-            super::write::check_references(conn, &draft)?;
-            let saved = articles::save(conn, &current, expected, &draft, None, Some(user.id), now)?;
-            admin_view(conn, saved, now)
-        })
-        .await?;
-    Ok(versioned(
-        StatusCode::OK,
-        view.version,
-        &Data { data: view },
-    ))
+    versioned::save(&state, id, precondition, Restore { user, version }).await
 }

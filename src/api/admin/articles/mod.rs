@@ -20,11 +20,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::IdPath;
+use super::versioned::Resource;
 use crate::api::articles_common::{
     Paging, SearchPage, comma_list, list_page, param_schemas, parse_query, relations, snippets,
     sort_and_query,
 };
-use crate::api::extract::{IfMatch, expected_version};
 use crate::api::respond::{Collection, Data, private, versioned};
 use crate::api::views::{
     ArticleSummary, AuthorSummary, FeatureImageView, Includes, TopicSummary, feature_image, utc,
@@ -135,38 +135,56 @@ pub(crate) fn admin_view(
     })
 }
 
-/// An article loaded for a write, after the caller's rights and the expected version were
-/// checked: every write handler starts here.
-pub(crate) struct Editing {
-    pub current: Article,
-    /// Its editable state, to change and save.
+/// An article as a write finds it: the row, and its editable state with its bylines and
+/// topics. Every article write (edit, publish, unpublish, restore, delete) is an
+/// [`Edit`](super::versioned::Edit) of it, checked against the caller's rights on this article.
+pub(crate) struct Stored {
+    pub article: Article,
     pub draft: ArticleDraft,
-    /// The version the write must find (see `articles::save`).
-    pub expected: i64,
 }
 
-pub(crate) fn load_for_write(
-    conn: &mut AnyConnection,
-    id: i64,
-    user: &CurrentUser,
-    action: ArticleAction,
-    if_match: Option<IfMatch>,
-    body_version: Option<i64>,
-) -> Result<Editing, AppError> {
-    let current = articles::find(conn, id)?;
-    let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
-    let facts = ArticleFacts {
-        author_ids: &author_ids,
-        is_draft: current.is_draft(),
-    };
-    policy::article(user, action, Some(&facts))?;
-    let expected = expected_version(if_match, body_version, current.version)?;
-    let draft = current.draft(author_ids, topic_ids);
-    Ok(Editing {
-        current,
-        draft,
-        expected,
-    })
+impl Stored {
+    /// May `user` do `action` to this article (their own draft, any article…)?
+    fn allows(&self, user: &CurrentUser, action: ArticleAction) -> Result<(), AppError> {
+        let facts = ArticleFacts {
+            author_ids: &self.draft.author_ids,
+            is_draft: self.article.is_draft(),
+        };
+        policy::article(user, action, Some(&facts))
+    }
+
+    /// Saves `draft` over `current`, found at `expected`, as `user`; `status` when the write
+    /// changes it.
+    fn save(
+        conn: &mut AnyConnection,
+        current: &Article,
+        expected: i64,
+        draft: ArticleDraft,
+        status: Option<&str>,
+        user: &CurrentUser,
+        now: NaiveDateTime,
+    ) -> Result<Stored, AppError> {
+        let article = articles::save(conn, current, expected, &draft, status, Some(user.id), now)?;
+        Ok(Stored { article, draft })
+    }
+}
+
+impl Resource for Stored {
+    type View = AdminArticle;
+    const CONTENT: bool = true;
+
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
+        let article = articles::find(conn, id)?;
+        let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
+        let draft = article.draft(author_ids, topic_ids);
+        Ok(Stored { article, draft })
+    }
+    fn version(&self) -> i64 {
+        self.article.version
+    }
+    fn view(self, conn: &mut AnyConnection, now: NaiveDateTime) -> Result<AdminArticle, AppError> {
+        admin_view(conn, self.article, now)
+    }
 }
 
 /// An article in an admin listing.

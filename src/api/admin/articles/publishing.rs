@@ -1,19 +1,20 @@
 //! Publishing now or at a future time, and unpublishing.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, post, web};
-use chrono::{DateTime, FixedOffset, SubsecRound};
+use actix_web::{HttpResponse, post, web};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, SubsecRound};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{AdminArticle, Editing, admin_view, load_for_write};
+use super::{AdminArticle, Stored};
 use crate::api::admin::IdPath;
-use crate::api::extract::{MaybeJsonBody, if_match_version};
-use crate::api::respond::{Data, versioned};
+use crate::api::admin::versioned::{self, Edit, Precondition};
+use crate::api::extract::MaybeJsonBody;
+use crate::api::respond::Data;
 use crate::auth::CurrentUser;
 use crate::auth::policy::ArticleAction;
+use crate::db::AnyConnection;
 use crate::error::AppError;
-use crate::models::articles::{self, ARCHIVED, DRAFT, PUBLISHED};
+use crate::models::articles::{ARCHIVED, DRAFT, PUBLISHED};
 use crate::startup::AppState;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -51,11 +52,93 @@ fn unpublished_status() -> utoipa::openapi::schema::ObjectBuilder {
         .examples(["draft"])
 }
 
+/// Publishing: now, at the article's earlier publication date, or at `publish_at`.
+struct Publish {
+    user: CurrentUser,
+    input: PublishRequest,
+}
+
+impl Edit<Stored> for Publish {
+    type Output = Stored;
+
+    fn body_version(&self) -> Option<i64> {
+        self.input.version
+    }
+
+    fn authorize(&self, current: &Stored) -> Result<(), AppError> {
+        current.allows(&self.user, ArticleAction::Publish)
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: Stored,
+        expected: i64,
+        now: NaiveDateTime,
+    ) -> Result<Stored, AppError> {
+        let Stored { article, mut draft } = current;
+        draft.published_at = Some(match (self.input.publish_at, article.published_at) {
+            (Some(at), _) => at.naive_utc(),
+            (None, Some(before)) if before <= now => before,
+            // Publication times are shown to readers: whole seconds.
+            (None, _) => now.trunc_subsecs(0),
+        });
+        super::write::validate_draft(&draft, &self.user)?;
+        Stored::save(
+            conn,
+            &article,
+            expected,
+            draft,
+            Some(PUBLISHED),
+            &self.user,
+            now,
+        )
+    }
+}
+
+/// Taking an article off the Content API, to `status`.
+struct Unpublish {
+    user: CurrentUser,
+    status: &'static str,
+    version: Option<i64>,
+}
+
+impl Edit<Stored> for Unpublish {
+    type Output = Stored;
+
+    fn body_version(&self) -> Option<i64> {
+        self.version
+    }
+
+    fn authorize(&self, current: &Stored) -> Result<(), AppError> {
+        current.allows(&self.user, ArticleAction::Publish)
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: Stored,
+        expected: i64,
+        now: NaiveDateTime,
+    ) -> Result<Stored, AppError> {
+        let Stored { article, draft } = current;
+        Stored::save(
+            conn,
+            &article,
+            expected,
+            draft,
+            Some(self.status),
+            &self.user,
+            now,
+        )
+    }
+}
+
 /// Publishes an article now, or schedules it with `publish_at`. The body is optional.
 #[utoipa::path(
     operation_id = "adminPublishArticle",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Article id"), Precondition),
     request_body(content = Option<PublishRequest>, description = "Optional"),
     responses((status = 200, description = "Published or scheduled", body = Data<AdminArticle>, headers(("ETag" = String))))
 )]
@@ -64,11 +147,9 @@ pub async fn publish(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
+    precondition: Precondition,
     body: MaybeJsonBody<PublishRequest>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
     let input = body.0.unwrap_or_default();
     if input
         .publish_at
@@ -79,53 +160,15 @@ pub async fn publish(
             crate::validate::date_range_message(),
         ));
     }
-    let now = state.clock.now();
-    let view = state
-        .db
-        .write_content(move |conn| {
-            let Editing {
-                current,
-                mut draft,
-                expected,
-            } = load_for_write(
-                conn,
-                id,
-                &user,
-                ArticleAction::Publish,
-                if_match,
-                input.version,
-            )?;
-            draft.published_at = Some(match (input.publish_at, current.published_at) {
-                (Some(at), _) => at.naive_utc(),
-                (None, Some(before)) if before <= now => before,
-                // Publication times are shown to readers: whole seconds.
-                (None, _) => now.trunc_subsecs(0),
-            });
-            super::write::validate_draft(&draft, &user)?;
-            let saved = articles::save(
-                conn,
-                &current,
-                expected,
-                &draft,
-                Some(PUBLISHED),
-                Some(user.id),
-                now,
-            )?;
-            admin_view(conn, saved, now)
-        })
-        .await?;
-    Ok(versioned(
-        StatusCode::OK,
-        view.version,
-        &Data { data: view },
-    ))
+    let edit = Publish { user, input };
+    versioned::save(&state, id.into_inner(), precondition, edit).await
 }
 
 /// Takes an article off the Content API: back to `draft`, or `archived`. The body is optional.
 #[utoipa::path(
     operation_id = "adminUnpublishArticle",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Article id"), Precondition),
     request_body(content = Option<UnpublishRequest>, description = "Optional"),
     responses((status = 200, description = "Unpublished", body = Data<AdminArticle>, headers(("ETag" = String))))
 )]
@@ -134,48 +177,19 @@ pub async fn unpublish(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
+    precondition: Precondition,
     body: MaybeJsonBody<UnpublishRequest>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
     let input = body.0.unwrap_or_default();
     let status = match input.status.as_deref() {
         None | Some("draft") => DRAFT,
         Some("archived") => ARCHIVED,
         Some(_) => return Err(AppError::invalid("status", "must be draft or archived")),
     };
-    let now = state.clock.now();
-    let view = state
-        .db
-        .write_content(move |conn| {
-            let Editing {
-                current,
-                draft,
-                expected,
-            } = load_for_write(
-                conn,
-                id,
-                &user,
-                ArticleAction::Publish,
-                if_match,
-                input.version,
-            )?;
-            let saved = articles::save(
-                conn,
-                &current,
-                expected,
-                &draft,
-                Some(status),
-                Some(user.id),
-                now,
-            )?;
-            admin_view(conn, saved, now)
-        })
-        .await?;
-    Ok(versioned(
-        StatusCode::OK,
-        view.version,
-        &Data { data: view },
-    ))
+    let edit = Unpublish {
+        user,
+        status,
+        version: input.version,
+    };
+    versioned::save(&state, id.into_inner(), precondition, edit).await
 }

@@ -1,15 +1,15 @@
 //! Creating, editing and deleting articles.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web};
-use chrono::{DateTime, FixedOffset};
+use actix_web::{HttpResponse, delete, patch, post, web};
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{AdminArticle, Editing, admin_view, load_for_write};
+use super::{AdminArticle, Stored, admin_view};
 use crate::api::admin::IdPath;
-use crate::api::extract::{JsonBody, if_match_version, patch_field};
-use crate::api::respond::{Data, created, versioned};
+use crate::api::admin::versioned::{self, Edit, Precondition};
+use crate::api::extract::{JsonBody, patch_field};
+use crate::api::respond::{Data, created};
 use crate::auth::CurrentUser;
 use crate::auth::policy::{self, ArticleAction};
 use crate::db::AnyConnection;
@@ -391,12 +391,71 @@ pub async fn create(
     ))
 }
 
+/// An edit of an article's content, its body already rendered.
+struct ArticleEdit {
+    user: CurrentUser,
+    patch: UpdateArticle,
+    rendered: Option<crate::text::Rendered>,
+}
+
+impl Edit<Stored> for ArticleEdit {
+    type Output = Stored;
+
+    fn body_version(&self) -> Option<i64> {
+        self.patch.version
+    }
+
+    fn authorize(&self, current: &Stored) -> Result<(), AppError> {
+        current.allows(&self.user, ArticleAction::Update)
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: Stored,
+        expected: i64,
+        now: NaiveDateTime,
+    ) -> Result<Stored, AppError> {
+        let Stored { article, mut draft } = current;
+        self.patch.apply(&mut draft)?;
+        if self.rendered.is_some() {
+            draft.rendered = self.rendered;
+        }
+        validate_draft(&draft, &self.user)?;
+        check_references(conn, &draft)?;
+        Stored::save(conn, &article, expected, draft, None, &self.user, now)
+    }
+}
+
+/// Deleting an article, with its history.
+struct DeleteArticle {
+    user: CurrentUser,
+}
+
+impl Edit<Stored> for DeleteArticle {
+    type Output = ();
+
+    fn authorize(&self, current: &Stored) -> Result<(), AppError> {
+        current.allows(&self.user, ArticleAction::Delete)
+    }
+
+    fn apply(
+        self,
+        conn: &mut AnyConnection,
+        current: Stored,
+        _: i64,
+        _: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        articles::delete(conn, current.article.id)
+    }
+}
+
 /// Edits an article. Send `If-Match: "v<version>"` (stale: 412) or a body `version` (stale: 409);
 /// either way a stale edit changes nothing.
 #[utoipa::path(
     operation_id = "adminUpdateArticle",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "The ETag of the version this edit is based on", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Article id"), Precondition),
     request_body = UpdateArticle,
     responses((status = 200, description = "The updated article", body = Data<AdminArticle>, headers(("ETag" = String))))
 )]
@@ -405,55 +464,29 @@ pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
+    precondition: Precondition,
     body: JsonBody<UpdateArticle>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
     let patch = body.0;
     check_published_at(patch.published_at.as_ref().and_then(Option::as_ref))?;
+    // Rendered before the transaction: a long body should not hold the writers' turn.
     let rendered = match &patch.body_markdown {
         Some(body) => Some(render(body.clone()).await?),
         None => None,
     };
-    let now = state.clock.now();
-    let view = state
-        .db
-        .write_content(move |conn| {
-            let Editing {
-                current,
-                mut draft,
-                expected,
-            } = load_for_write(
-                conn,
-                id,
-                &user,
-                ArticleAction::Update,
-                if_match,
-                patch.version,
-            )?;
-            patch.apply(&mut draft)?;
-            if rendered.is_some() {
-                draft.rendered = rendered;
-            }
-            validate_draft(&draft, &user)?;
-            check_references(conn, &draft)?;
-            let saved = articles::save(conn, &current, expected, &draft, None, Some(user.id), now)?;
-            admin_view(conn, saved, now)
-        })
-        .await?;
-    Ok(versioned(
-        StatusCode::OK,
-        view.version,
-        &Data { data: view },
-    ))
+    let edit = ArticleEdit {
+        user,
+        patch,
+        rendered,
+    };
+    versioned::save(&state, id.into_inner(), precondition, edit).await
 }
 
 /// Deletes an article with its history. Honors `If-Match`.
 #[utoipa::path(
     operation_id = "adminDeleteArticle",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), ("If-Match" = Option<String>, Header, description = "Delete only at this version", pattern = r#"^(\*|"v[0-9]+")$"#)),
+    params(("id" = i64, Path, description = "Article id"), Precondition),
     responses((status = 204, description = "Deleted"))
 )]
 #[delete("/articles/{id}")]
@@ -461,16 +494,8 @@ pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: IdPath,
-    req: HttpRequest,
+    precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let if_match = if_match_version(&req)?;
-    state
-        .db
-        .write_content(move |conn| {
-            load_for_write(conn, id, &user, ArticleAction::Delete, if_match, None)?;
-            articles::delete(conn, id)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let edit = DeleteArticle { user };
+    versioned::remove(&state, id.into_inner(), precondition, edit).await
 }

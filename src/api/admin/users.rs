@@ -236,7 +236,12 @@ pub async fn update(
     body: SmallJson<UpdateUser>,
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
-    let patch = body.0;
+    let edit = checked(&state, body.0).await?;
+    versioned::save(&state, id.into_inner(), precondition, edit).await
+}
+
+/// An account's changes, validated, with the new password hashed.
+async fn checked(state: &AppState, patch: UpdateUser) -> Result<Patch<UserChanges>, AppError> {
     let mut v = Validator::new();
     let email = patch
         .email
@@ -250,7 +255,7 @@ pub async fn update(
         v.password("password", pw);
     }
     v.finish()?;
-    // Hash outside the transaction: it is deliberately slow.
+    // Hashed outside the transaction: it is deliberately slow.
     let password_hash = match patch.password {
         Some(pw) => Some(
             state
@@ -260,7 +265,7 @@ pub async fn update(
         ),
         None => None,
     };
-    let edit = Patch {
+    Ok(Patch {
         changes: UserChanges {
             email,
             password_hash,
@@ -269,8 +274,7 @@ pub async fn update(
             disabled: patch.disabled,
         },
         version: patch.version,
-    };
-    versioned::save(&state, id.into_inner(), precondition, edit).await
+    })
 }
 
 /// Deletes a staff account. The last active admin cannot be deleted.

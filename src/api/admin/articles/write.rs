@@ -321,6 +321,45 @@ pub(super) fn check_references(
     v.finish()
 }
 
+impl CreateArticle {
+    /// The new article's draft, checked, and whether the slug was given (or is derived).
+    fn draft(self, user: &CurrentUser) -> Result<(ArticleDraft, bool), AppError> {
+        check_published_at(self.published_at.as_ref())?;
+        let title = trimmed("title", self.title, validate::MAX_TITLE)?;
+        let slug_given = self.slug.is_some();
+        let mut draft = ArticleDraft {
+            slug: self.slug.unwrap_or_else(|| slugify(&title)),
+            title,
+            subtitle: cleaned("subtitle", self.subtitle, validate::MAX_TITLE)?,
+            excerpt: cleaned("excerpt", self.excerpt, validate::MAX_TEXT)?,
+            body_markdown: self.body_markdown.unwrap_or_default(),
+            feature_image: self.feature_image.map(image_of).transpose()?,
+            seo_meta_title: None,
+            seo_meta_description: None,
+            seo_canonical_url: None,
+            related_list_id: self.related_list_id,
+            published_at: self.published_at.map(|t| t.naive_utc()),
+            author_ids: own_byline_first(
+                user,
+                self.author_ids
+                    .unwrap_or_else(|| user.author_id.into_iter().collect()),
+            ),
+            topic_ids: self.topic_ids.unwrap_or_default(),
+            rendered: None,
+        };
+        if let Some(seo) = self.seo {
+            apply_seo(&mut draft, seo)?;
+        }
+        if !slug_given && draft.slug.is_empty() && !draft.title.is_empty() {
+            return Err(AppError::invalid(
+                "slug",
+                "cannot be derived from the title; give one",
+            ));
+        }
+        Ok((draft, slug_given))
+    }
+}
+
 /// Creates a draft article.
 #[utoipa::path(
     operation_id = "adminCreateArticle",
@@ -336,40 +375,7 @@ pub async fn create(
     body: JsonBody<CreateArticle>,
 ) -> Result<HttpResponse, AppError> {
     policy::article(&user, ArticleAction::Create, None)?;
-    let input = body.0;
-    check_published_at(input.published_at.as_ref())?;
-    let title = trimmed("title", input.title, validate::MAX_TITLE)?;
-    let slug_given = input.slug.is_some();
-    let mut draft = ArticleDraft {
-        slug: input.slug.unwrap_or_else(|| slugify(&title)),
-        title,
-        subtitle: cleaned("subtitle", input.subtitle, validate::MAX_TITLE)?,
-        excerpt: cleaned("excerpt", input.excerpt, validate::MAX_TEXT)?,
-        body_markdown: input.body_markdown.unwrap_or_default(),
-        feature_image: input.feature_image.map(image_of).transpose()?,
-        seo_meta_title: None,
-        seo_meta_description: None,
-        seo_canonical_url: None,
-        related_list_id: input.related_list_id,
-        published_at: input.published_at.map(|t| t.naive_utc()),
-        author_ids: own_byline_first(
-            &user,
-            input
-                .author_ids
-                .unwrap_or_else(|| user.author_id.into_iter().collect()),
-        ),
-        topic_ids: input.topic_ids.unwrap_or_default(),
-        rendered: None,
-    };
-    if let Some(seo) = input.seo {
-        apply_seo(&mut draft, seo)?;
-    }
-    if !slug_given && draft.slug.is_empty() && !draft.title.is_empty() {
-        return Err(AppError::invalid(
-            "slug",
-            "cannot be derived from the title; give one",
-        ));
-    }
+    let (mut draft, slug_given) = body.0.draft(&user)?;
     validate_draft(&draft, &user)?;
     draft.rendered = Some(render(draft.body_markdown.clone()).await?);
     let now = state.clock.now();

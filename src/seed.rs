@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::{AnyConnection, Db};
 use crate::error::AppError;
-use crate::models::articles::{self, ArticleDraft, FeatureImage, PUBLISHED};
+use crate::models::articles::{self, ArticleDraft, ArticleStatus, FeatureImage};
 use crate::models::authors::{self, AuthorFields};
 use crate::models::lists::{self, ListFields, NewItem};
 use crate::models::topics::{self, TopicFields};
@@ -157,7 +157,7 @@ fn publish(conn: &mut AnyConnection, story: Story<'_>) -> Result<i64, AppError> 
         &created,
         created.version,
         &draft,
-        Some(PUBLISHED),
+        Some(ArticleStatus::Published),
         None,
         crate::models::now(),
     )?;

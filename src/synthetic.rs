@@ -23,7 +23,7 @@ use crate::db::schema::{
 };
 use crate::db::{AnyConnection, Db};
 use crate::error::AppError;
-use crate::models::articles::{ArticleColumns, ArticleDraft, FeatureImage};
+use crate::models::articles::{ArticleColumns, ArticleDraft, ArticleStatus, FeatureImage};
 use crate::models::changes::{self, Entity, Kind};
 use crate::models::now;
 use crate::text;
@@ -75,7 +75,7 @@ struct ArticleRow {
     id: i64,
     #[diesel(embed)]
     columns: ArticleColumns,
-    status: String,
+    status: ArticleStatus,
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
@@ -87,7 +87,7 @@ struct BylineRow {
     article_id: i64,
     author_id: i64,
     position: i32,
-    status: &'static str,
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
 }
 
@@ -97,7 +97,7 @@ struct TopicLinkRow {
     article_id: i64,
     topic_id: i64,
     position: i32,
-    status: &'static str,
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
 }
 
@@ -337,7 +337,7 @@ struct Draft {
     id: i64,
     title: String,
     body: String,
-    status: &'static str,
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
     authors: Vec<i64>,
     topics: Vec<i64>,
@@ -349,7 +349,7 @@ struct Draft {
 struct Summary {
     id: i64,
     slug: String,
-    status: &'static str,
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
 }
 
@@ -407,7 +407,7 @@ fn render(
     let row = ArticleRow {
         id: d.id,
         columns: draft.columns(),
-        status: d.status.to_owned(),
+        status: d.status,
         version: 1,
         created_at: d.published_at.unwrap_or(now),
         updated_at: d.published_at.unwrap_or(now),
@@ -542,17 +542,17 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
             let id = first_article + (done + i) as i64;
             let roll: u32 = rng.random_range(0..1000);
             let (status, published_at) = match roll {
-                0..=19 => ("draft", None),
+                0..=19 => (ArticleStatus::Draft, None),
                 20..=29 => (
-                    "published",
+                    ArticleStatus::Published,
                     Some(now + Duration::seconds(rng.random_range(3_600..30 * 86_400))),
                 ),
                 30..=34 => (
-                    "archived",
+                    ArticleStatus::Archived,
                     Some(now - Duration::seconds(rng.random_range(0..span_seconds))),
                 ),
                 _ => (
-                    "published",
+                    ArticleStatus::Published,
                     Some(now - Duration::seconds(rng.random_range(60..span_seconds))),
                 ),
             };
@@ -666,7 +666,7 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
             // (scheduled ones wait for the scheduler).
             let (public, unseen): (Vec<&Summary>, Vec<&Summary>) =
                 summaries.iter().partition(|a| {
-                    a.status == crate::models::articles::PUBLISHED
+                    a.status == ArticleStatus::Published
                         && a.published_at.is_some_and(|at| at <= now)
                 });
             for (kind, visible, group) in [
@@ -678,7 +678,7 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
                 changes::record_many(conn, Entity::Article, kind, visible, &items)?;
             }
             for a in &summaries {
-                if a.status == crate::models::articles::PUBLISHED {
+                if a.status == ArticleStatus::Published {
                     let due = a.published_at.filter(|at| *at > now);
                     if due.is_some() {
                         crate::models::schedule::set(conn, a.id, due)?;

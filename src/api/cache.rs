@@ -46,7 +46,7 @@ use crate::api::respond::none_match_hits;
 use crate::db::Db;
 use crate::db::schema::{articles, content_version};
 use crate::error::AppError;
-use crate::models::articles::PUBLISHED;
+use crate::models::articles::ArticleStatus;
 use crate::startup::AppState;
 
 /// Largest single body worth keeping.
@@ -337,7 +337,7 @@ impl ResponseCache {
                     .select(content_version::generation)
                     .first(conn)?;
                 let next: Option<NaiveDateTime> = articles::table
-                    .filter(articles::status.eq(PUBLISHED))
+                    .filter(articles::status.eq(ArticleStatus::Published))
                     .filter(articles::published_at.gt(now))
                     .select(diesel::dsl::min(articles::published_at))
                     .first(conn)?;

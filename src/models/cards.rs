@@ -18,7 +18,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::articles::{Article, PUBLISHED};
+use super::articles::{Article, ArticleStatus};
 use super::authors::AuthorBrief;
 use super::topics::TopicBrief;
 use crate::db::schema::{article_cards, article_leads, article_pages, article_topics, articles};
@@ -153,7 +153,7 @@ struct PageTail<'a> {
 struct NewCard {
     article_id: i64,
     slug: String,
-    status: String,
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
     related_list_id: Option<i64>,
     format: i32,
@@ -225,7 +225,7 @@ pub fn store(
     let card = NewCard {
         article_id: a.id,
         slug: a.slug.clone(),
-        status: a.status.clone(),
+        status: a.status,
         published_at: a.published_at,
         related_list_id: a.related_list_id,
         format: FORMAT,
@@ -392,7 +392,7 @@ pub fn public_page(
         .inner_join(article_pages::table)
         .inner_join(content_version::table.on(content_version::id.eq(1_i64)))
         .filter(article_cards::slug.eq(slug))
-        .filter(article_cards::status.eq(PUBLISHED))
+        .filter(article_cards::status.eq(ArticleStatus::Published))
         .filter(article_cards::published_at.le(now))
         .select((
             PageRow::as_select(),
@@ -432,7 +432,7 @@ pub fn public_cards(
     }
     Ok(article_cards::table
         .filter(in_ids(article_cards::article_id, ids))
-        .filter(article_cards::status.eq(PUBLISHED))
+        .filter(article_cards::status.eq(ArticleStatus::Published))
         .filter(article_cards::published_at.le(now))
         .select(Card::as_select())
         .load(conn)?)
@@ -457,7 +457,7 @@ pub fn public_cards_with_versions(
     let rows: Vec<Row> = content_version::table
         .left_join(
             article_cards::table.on(in_ids(article_cards::article_id, ids)
-                .and(article_cards::status.eq(PUBLISHED))
+                .and(article_cards::status.eq(ArticleStatus::Published))
                 .and(article_cards::published_at.le(now))),
         )
         .select((
@@ -511,7 +511,7 @@ pub fn topic_head(
     let rows: Vec<(i64, Option<NaiveDateTime>, String)> = article_topics::table
         .inner_join(article_cards::table)
         .filter(article_topics::topic_id.eq(topic))
-        .filter(article_topics::status.eq(PUBLISHED))
+        .filter(article_topics::status.eq(ArticleStatus::Published))
         .filter(article_topics::published_at.le(now))
         .order((
             article_topics::published_at.desc(),
@@ -526,7 +526,7 @@ pub fn topic_head(
         .load(conn)?;
     let next: Option<NaiveDateTime> = article_topics::table
         .filter(article_topics::topic_id.eq(topic))
-        .filter(article_topics::status.eq(PUBLISHED))
+        .filter(article_topics::status.eq(ArticleStatus::Published))
         .filter(article_topics::published_at.gt(now))
         .select(diesel::dsl::min(article_topics::published_at))
         .first(conn)?;

@@ -61,7 +61,7 @@ pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<usize
     for id in due {
         let article = super::articles::find(conn, id)?;
         // Saves keep this table in step with the article; the check is for safety.
-        if article.status == super::articles::PUBLISHED
+        if article.status == super::articles::ArticleStatus::Published
             && article.published_at.is_some_and(|at| at <= now)
         {
             changes::record(

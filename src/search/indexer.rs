@@ -17,6 +17,7 @@ use super::{Payload, SearchIndex};
 use crate::db::schema::articles;
 use crate::db::{AnyConnection, Db};
 use crate::error::AppError;
+use crate::models::articles::ArticleStatus;
 use crate::models::changes::{self, Change, Entity};
 use crate::models::{authors, topics};
 
@@ -47,7 +48,7 @@ impl From<diesel::result::Error> for IndexError {
 
 type ArticleRow = (
     i64,
-    String,
+    ArticleStatus,
     Option<NaiveDateTime>,
     NaiveDateTime,
     String,
@@ -82,7 +83,7 @@ fn documents(
         let body = crate::text::plain_text(&body);
         let mut doc = TantivyDocument::default();
         doc.add_u64(f.id, u64::try_from(id).unwrap_or(0));
-        doc.add_u64(f.status, schema::status_code(&status));
+        doc.add_u64(f.status, schema::status_code(status));
         doc.add_i64(f.published_at, published_at.map_or(NEVER, schema::micros));
         doc.add_i64(f.updated_at, schema::micros(updated_at));
         doc.add_text(f.title_sort, &title);

@@ -2,6 +2,8 @@
 //! filtered and sorted by, and the two analyzers its text goes through.
 
 use chrono::NaiveDateTime;
+
+use crate::models::articles::ArticleStatus;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
@@ -296,10 +298,10 @@ pub fn micros(t: NaiveDateTime) -> i64 {
 }
 
 /// The index's form of an article status.
-pub fn status_code(status: &str) -> u64 {
+pub fn status_code(status: ArticleStatus) -> u64 {
     match status {
-        crate::models::articles::PUBLISHED => PUBLISHED,
-        crate::models::articles::ARCHIVED => ARCHIVED,
-        _ => DRAFT,
+        ArticleStatus::Published => PUBLISHED,
+        ArticleStatus::Archived => ARCHIVED,
+        ArticleStatus::Draft => DRAFT,
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::PUBLISHED;
+use super::ArticleStatus;
 use crate::db::AnyConnection;
 use crate::db::schema::{article_authors, article_topics, authors, topics};
 use crate::error::AppError;
@@ -55,7 +55,7 @@ macro_rules! scan_junction {
         let scan: &Scan = $scan;
         let mut query = j::$table
             .filter(j::$key.eq($id))
-            .filter(j::status.eq(PUBLISHED))
+            .filter(j::status.eq(ArticleStatus::Published))
             .filter(j::published_at.le(scan.now))
             .select((j::article_id, j::published_at.assume_not_null()))
             .into_boxed();
@@ -139,7 +139,7 @@ pub fn public_counts(
                 .load(conn)?;
             let scheduled: Vec<(i64, i64)> = $junction::table
                 .filter($junction::$key.eq_any($ids))
-                .filter($junction::status.eq(PUBLISHED))
+                .filter($junction::status.eq(ArticleStatus::Published))
                 .filter($junction::published_at.gt(now))
                 .group_by($junction::$key)
                 .select(($junction::$key, diesel::dsl::count_star()))

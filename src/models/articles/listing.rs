@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::junctions::{Driver, Scan, public_counts, public_newest};
-use super::{ARCHIVED, ArticleBrief, DRAFT, PUBLISHED, is_public};
+use super::{ArticleBrief, ArticleStatus, is_public};
 use crate::db::AnyConnection;
 use crate::db::MultiBackend;
 use crate::db::schema::{article_authors, article_topics, articles, authors, topics};
@@ -168,13 +168,15 @@ pub(super) fn filtered_with(
     query = match filter.visibility {
         Visibility::Public(now) => query.filter(is_public(now)),
         Visibility::Staff(None, _) => query,
-        Visibility::Staff(Some(StatusFilter::Draft), _) => query.filter(articles::status.eq(DRAFT)),
+        Visibility::Staff(Some(StatusFilter::Draft), _) => {
+            query.filter(articles::status.eq(ArticleStatus::Draft))
+        }
         Visibility::Staff(Some(StatusFilter::Archived), _) => {
-            query.filter(articles::status.eq(ARCHIVED))
+            query.filter(articles::status.eq(ArticleStatus::Archived))
         }
         Visibility::Staff(Some(StatusFilter::Published), now) => query.filter(is_public(now)),
         Visibility::Staff(Some(StatusFilter::Scheduled), now) => query
-            .filter(articles::status.eq(PUBLISHED))
+            .filter(articles::status.eq(ArticleStatus::Published))
             .filter(articles::published_at.gt(now)),
     };
     if let Some(ids) = filter.topic_ids.clone() {

@@ -5,18 +5,18 @@
 //! - [`junctions`]: the topic and author index scans and kept counts listings are served from;
 //! - [`public`]: lookups only the Content API makes.
 //!
-//! Status is stored as `draft`, `published` or `archived`. A published article whose
-//! `published_at` is still in the future is *scheduled*: it is derived, not stored, so the
-//! Content API shows it the moment its time comes, with no job to run.
+//! - [`status`]: [`ArticleStatus`], stored as text, with the derived *scheduled*.
 
 mod junctions;
 mod listing;
 mod public;
+mod status;
 mod write;
 
 pub use junctions::*;
 pub use listing::*;
 pub use public::*;
+pub use status::ArticleStatus;
 pub use write::*;
 
 use chrono::NaiveDateTime;
@@ -27,10 +27,6 @@ use crate::db::AnyConnection;
 use crate::db::schema::{article_authors, article_topics, articles};
 use crate::error::AppError;
 use crate::text;
-
-pub const DRAFT: &str = "draft";
-pub const PUBLISHED: &str = "published";
-pub const ARCHIVED: &str = "archived";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles)]
@@ -44,7 +40,7 @@ pub struct Article {
     pub body_markdown: String,
     pub body_html: String,
     pub reading_time_minutes: i32,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub feature_image_url: Option<String>,
     pub feature_image_alt: Option<String>,
@@ -70,7 +66,7 @@ pub struct ArticleBrief {
     pub subtitle: Option<String>,
     pub excerpt: String,
     pub reading_time_minutes: i32,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub feature_image_url: Option<String>,
     pub feature_image_alt: Option<String>,
@@ -79,18 +75,6 @@ pub struct ArticleBrief {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-/// The displayed status: `scheduled` is a published article whose time has not come.
-pub fn display_status(
-    status: &str,
-    published_at: Option<NaiveDateTime>,
-    now: NaiveDateTime,
-) -> &str {
-    match (status, published_at) {
-        (PUBLISHED, Some(at)) if at > now => "scheduled",
-        (s, _) => s,
-    }
 }
 
 /// The feature image of an article.
@@ -228,7 +212,7 @@ impl Article {
             subtitle: self.subtitle.clone(),
             excerpt: self.excerpt.clone(),
             reading_time_minutes: self.reading_time_minutes,
-            status: self.status.clone(),
+            status: self.status,
             published_at: self.published_at,
             feature_image_url: self.feature_image_url.clone(),
             feature_image_alt: self.feature_image_alt.clone(),
@@ -241,19 +225,19 @@ impl Article {
     }
 
     pub fn is_draft(&self) -> bool {
-        self.status == DRAFT
+        self.status == ArticleStatus::Draft
     }
 }
 
 /// `status = 'published' AND published_at <= now`: what the Content API may show.
 pub type IsPublic = diesel::dsl::And<
-    diesel::dsl::Eq<articles::status, &'static str>,
+    diesel::dsl::Eq<articles::status, ArticleStatus>,
     diesel::dsl::LtEq<articles::published_at, NaiveDateTime>,
 >;
 
 pub fn is_public(now: NaiveDateTime) -> IsPublic {
     articles::status
-        .eq(PUBLISHED)
+        .eq(ArticleStatus::Published)
         .and(articles::published_at.le(now))
 }
 
@@ -288,7 +272,7 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, AppError> {
 /// Published articles whose time has not come yet (scheduled).
 pub fn scheduled_count(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<i64, AppError> {
     Ok(articles::table
-        .filter(articles::status.eq(PUBLISHED))
+        .filter(articles::status.eq(ArticleStatus::Published))
         .filter(articles::published_at.gt(now))
         .count()
         .get_result(conn)?)

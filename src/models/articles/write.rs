@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{Article, ArticleDraft, DRAFT, PUBLISHED, find};
+use super::{Article, ArticleDraft, ArticleStatus, find};
 use crate::db::AnyConnection;
 use crate::db::schema::{
     article_authors, article_revisions, article_slugs, article_topics, articles,
@@ -39,7 +39,7 @@ fn replace_relations(
     conn: &mut AnyConnection,
     id: i64,
     draft: &ArticleDraft,
-    status: &str,
+    status: ArticleStatus,
 ) -> Result<(), AppError> {
     diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id)))
         .execute(conn)?;
@@ -126,7 +126,7 @@ pub fn create(
     let id: i64 = diesel::insert_into(articles::table)
         .values((
             draft.columns(),
-            articles::status.eq(DRAFT),
+            articles::status.eq(ArticleStatus::Draft),
             articles::created_by.eq(user_id),
             articles::version.eq(1),
             articles::created_at.eq(now),
@@ -134,7 +134,7 @@ pub fn create(
         ))
         .returning(articles::id)
         .get_result(conn)?;
-    replace_relations(conn, id, draft, DRAFT)?;
+    replace_relations(conn, id, draft, ArticleStatus::Draft)?;
     record_revision(conn, id, 1, draft, user_id)?;
     let article = find(conn, id)?;
     crate::models::cards::store(conn, &article, &draft.author_ids, &draft.topic_ids)?;
@@ -157,7 +157,7 @@ pub fn save(
     current: &Article,
     expected: i64,
     draft: &ArticleDraft,
-    status: Option<&str>,
+    status: Option<ArticleStatus>,
     user_id: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<Article, AppError> {
@@ -173,7 +173,7 @@ pub fn save(
     )
     .set((
         draft.columns(),
-        articles::status.eq(status.unwrap_or(&current.status)),
+        articles::status.eq(status.unwrap_or(current.status)),
         articles::version.eq(version),
         articles::updated_at.eq(written),
     ))
@@ -192,11 +192,11 @@ pub fn save(
             ))
             .execute(conn)?;
     }
-    replace_relations(conn, id, draft, status.unwrap_or(&current.status))?;
+    replace_relations(conn, id, draft, status.unwrap_or(current.status))?;
     record_revision(conn, id, version, draft, user_id)?;
     let article = find(conn, id)?;
     crate::models::cards::store(conn, &article, &draft.author_ids, &draft.topic_ids)?;
-    let published = article.status == PUBLISHED;
+    let published = article.status == ArticleStatus::Published;
     let is_public = published && article.published_at.is_some_and(|at| at <= now);
     // A publication still to come waits for the scheduler to announce it.
     let due = article.published_at.filter(|_| published && !is_public);
@@ -206,7 +206,7 @@ pub fn save(
         (true, false) => Kind::Unpublished,
         (true, true) => Kind::Updated,
         // Unseen by readers: what happened to the status, for the search index's sake.
-        (false, false) => match (current.status == PUBLISHED, published) {
+        (false, false) => match (current.status == ArticleStatus::Published, published) {
             (false, true) => Kind::Published,
             (true, false) => Kind::Unpublished,
             _ => Kind::Updated,
@@ -226,7 +226,8 @@ pub fn save(
 /// Whether readers have been told the article is public: published, and not waiting for its
 /// time to be announced (see `models::schedule`).
 fn announced(conn: &mut AnyConnection, article: &Article) -> Result<bool, AppError> {
-    Ok(article.status == PUBLISHED && !crate::models::schedule::is_pending(conn, article.id)?)
+    Ok(article.status == ArticleStatus::Published
+        && !crate::models::schedule::is_pending(conn, article.id)?)
 }
 
 pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {

@@ -34,7 +34,7 @@ use crate::auth::policy::{self, ArticleAction, ArticleFacts};
 use crate::db::AnyConnection;
 use crate::error::{AppError, FieldError};
 use crate::models::articles::{
-    self, Article, ArticleDraft, Filter, Sort, StatusFilter, Visibility, display_status,
+    self, Article, ArticleDraft, ArticleStatus, Filter, Sort, StatusFilter, Visibility,
 };
 use crate::models::{authors, topics};
 use crate::pagination;
@@ -91,7 +91,7 @@ pub(crate) fn admin_view(
 ) -> Result<AdminArticle, AppError> {
     let mut rel = relations(conn, &[a.id], Includes::BOTH)?;
     Ok(AdminArticle {
-        status: display_status(&a.status, a.published_at, now).to_owned(),
+        status: a.status.shown(a.published_at, now).to_owned(),
         authors: rel
             .authors
             .remove(&a.id)
@@ -160,7 +160,7 @@ impl Stored {
         current: &Article,
         expected: i64,
         draft: ArticleDraft,
-        status: Option<&str>,
+        status: Option<ArticleStatus>,
         user: &CurrentUser,
         now: NaiveDateTime,
     ) -> Result<Stored, AppError> {
@@ -345,7 +345,7 @@ pub async fn list(
         })
         .await?;
     let mut body = Collection::from_page(page, limit, sort.name(), |a| AdminArticleSummary {
-        status: display_status(&a.status, a.published_at, now).to_owned(),
+        status: a.status.shown(a.published_at, now).to_owned(),
         version: a.version,
         snippet: snippets.remove(&a.id),
         summary: ArticleSummary::build(a, &rel, Includes::BOTH),

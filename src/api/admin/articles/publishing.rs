@@ -14,7 +14,7 @@ use crate::auth::CurrentUser;
 use crate::auth::policy::ArticleAction;
 use crate::db::AnyConnection;
 use crate::error::AppError;
-use crate::models::articles::{ARCHIVED, DRAFT, PUBLISHED};
+use crate::models::articles::ArticleStatus;
 use crate::startup::AppState;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -89,7 +89,7 @@ impl Edit<Stored> for Publish {
             &article,
             expected,
             draft,
-            Some(PUBLISHED),
+            Some(ArticleStatus::Published),
             &self.user,
             now,
         )
@@ -99,7 +99,7 @@ impl Edit<Stored> for Publish {
 /// Taking an article off the Content API, to `status`.
 struct Unpublish {
     user: CurrentUser,
-    status: &'static str,
+    status: ArticleStatus,
     version: Option<i64>,
 }
 
@@ -182,8 +182,8 @@ pub async fn unpublish(
 ) -> Result<HttpResponse, AppError> {
     let input = body.0.unwrap_or_default();
     let status = match input.status.as_deref() {
-        None | Some("draft") => DRAFT,
-        Some("archived") => ARCHIVED,
+        None | Some("draft") => ArticleStatus::Draft,
+        Some("archived") => ArticleStatus::Archived,
         Some(_) => return Err(AppError::invalid("status", "must be draft or archived")),
     };
     let edit = Unpublish {

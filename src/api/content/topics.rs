@@ -65,13 +65,7 @@ pub async fn get(
     slug: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let now = state.clock.now();
-    let view = state
-        .db
-        .run(move |conn| topic_view(conn, &slug, now))
-        .await?;
-    public(&req, state.settings.cache_max_age, &Data { data: view })
+    super::by_slug(&state, &req, slug.into_inner(), topic_view).await
 }
 
 /// The public view of the topic at `slug`, or 404. Webhooks send the same view.

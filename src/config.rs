@@ -356,7 +356,7 @@ fn cidrs(setting: &str, list: &str) -> Result<Vec<ipnet::IpNet>, String> {
         .map(|n| {
             n.parse::<ipnet::IpNet>()
                 .or_else(|_| n.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| format!("{setting}: `{n}` is not a CIDR network or an address"))
+                .map_err(|e| format!("{setting}: `{n}` is not a CIDR network or an address ({e})"))
         })
         .collect()
 }

@@ -67,8 +67,8 @@ impl Cursor {
                 "cursor is malformed or was made for another sort",
             )
         };
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
-        let text = String::from_utf8(bytes).map_err(|_| bad())?;
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_malformed| bad())?;
+        let text = String::from_utf8(bytes).map_err(|_malformed| bad())?;
         let mut parts = text.splitn(3, '\n');
         let (Some(cursor_sort), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next())
         else {
@@ -77,10 +77,10 @@ impl Cursor {
         if cursor_sort != sort {
             return Err(bad());
         }
-        let id = id.parse().map_err(|_| bad())?;
+        let id = id.parse().map_err(|_malformed| bad())?;
         let key = match kind {
             KeyKind::Time => {
-                let micros: i64 = key.parse().map_err(|_| bad())?;
+                let micros: i64 = key.parse().map_err(|_malformed| bad())?;
                 Key::Time(
                     DateTime::from_timestamp_micros(micros)
                         .map(|t| t.naive_utc())

@@ -563,9 +563,9 @@ pub async fn layer(
     }
     let (http_req, http_res) = res.into_parts();
     let (head, body) = http_res.into_parts();
-    let body = actix_web::body::to_bytes(body)
-        .await
-        .map_err(|_| AppError::internal("response body could not be read"))?;
+    let body = actix_web::body::to_bytes(body).await.map_err(|e| {
+        AppError::internal(format!("response body could not be read: {}", e.into()))
+    })?;
     let (Some(etag), Some(cache_control)) = (
         head.headers().get(header::ETAG).cloned(),
         head.headers().get(header::CACHE_CONTROL).cloned(),

@@ -73,7 +73,7 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody
             let bytes = payload
                 .to_bytes_limited(limit)
                 .await
-                .map_err(|_| too_large())?
+                .map_err(|_over_limit| too_large())?
                 .map_err(|e| {
                     AppError::bad_request("malformed_body", format!("could not read the body: {e}"))
                 })?;

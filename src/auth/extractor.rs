@@ -31,7 +31,7 @@ fn bearer(req: &HttpRequest) -> Result<String, AppError> {
     })?;
     let value = value
         .to_str()
-        .map_err(|_| AppError::Unauthorized("malformed Authorization header".to_owned()))?;
+        .map_err(|e| AppError::Unauthorized(format!("malformed Authorization header: {e}")))?;
     let (scheme, token) = value
         .split_once(' ')
         .ok_or_else(|| AppError::Unauthorized("malformed Authorization header".to_owned()))?;

@@ -67,11 +67,10 @@ impl JwtKeys {
             tracing::debug!(error = %e, "rejected access token");
             AppError::Unauthorized("invalid or expired access token".to_owned())
         })?;
-        let user_id = data
-            .claims
-            .sub
-            .parse()
-            .map_err(|_| AppError::Unauthorized("invalid access token subject".to_owned()))?;
+        let user_id =
+            data.claims.sub.parse().map_err(|e| {
+                AppError::Unauthorized(format!("invalid access token subject: {e}"))
+            })?;
         Ok((user_id, data.claims.generation))
     }
 }

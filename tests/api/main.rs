@@ -1,6 +1,10 @@
 //! Headline's integration tests: the real server over HTTP on 127.0.0.1, a fresh database per
 //! test, on SQLite always and on PostgreSQL when `TEST_DATABASE_URL` is set.
-#![allow(clippy::unwrap_used, reason = "test code may panic")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code may panic"
+)]
 
 mod helpers;
 

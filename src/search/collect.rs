@@ -325,6 +325,17 @@ impl SegmentCollector for SegmentWanted {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         let published_at = self.published_at.first(doc).unwrap_or(NEVER);
+        // A relevance page that is full and counts nothing takes only what beats its worst:
+        // most matches of a common word stop here, before their status and id are read.
+        if let Order::Relevance { now } = self.wanted.order
+            && !self.wanted.count
+            && !self.wanted.facets
+            && self
+                .worst_score()
+                .is_some_and(|worst| f64::from(score) * recency(now, published_at) < worst)
+        {
+            return;
+        }
         if !self.visible(doc, published_at) {
             return;
         }

@@ -12,6 +12,13 @@
 //! candidates come from the other lists alone, and the non-essential ones are only looked up
 //! for the candidates. As the page improves, more lists become non-essential.
 //!
+//! Every group is required, so a candidate that one group lacks is skipped to that group's
+//! next article (the rarest group is asked first), as a conjunction leapfrogs: a search whose
+//! words rarely meet costs what its rarest word costs, not what its commonest does. And a
+//! segment holds its stories newest first, so the recency boost only falls as the pass goes
+//! on: the bound it multiplies is refreshed every few articles, and the pass ends once no
+//! article left could reach the page.
+//!
 //! It serves every relevance search of plain words and a prefix, with the full pass's filters,
 //! ties and cursors (a test compares the pages). Its scores are the pages' keys, so it computes
 //! them when a count or facets need every match too (skipping nothing then): scores summed in
@@ -107,6 +114,8 @@ impl Postings {
 struct Completions {
     lists: Vec<SegmentPostings>,
     doc: DocId,
+    /// Articles of the lists, counted once per list.
+    size: u64,
 }
 
 impl Completions {
@@ -119,13 +128,16 @@ impl Completions {
         }
         let mut stream = range.into_stream()?;
         let mut lists = Vec::new();
+        let mut size = 0;
         while lists.len() < MAX_EXPANSIONS as usize && stream.advance() {
+            size += u64::from(stream.value().doc_freq);
             lists
                 .push(index.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?);
         }
         let mut union = Completions {
             lists,
             doc: TERMINATED,
+            size,
         };
         union.refresh();
         Ok((union.doc != TERMINATED).then_some(union))
@@ -194,18 +206,16 @@ impl Member {
     }
 
     fn seek(&mut self, target: DocId) {
-        if self.doc() < target {
-            match &mut self.list {
-                List::Word(p) => p.seek(target),
-                List::Prefix(s) => s.seek(target),
-            }
-        }
-    }
-
-    fn advance(&mut self) {
+        let doc = self.doc();
+        // One step is cheaper than a search, and the usual move.
         match &mut self.list {
-            List::Word(p) => p.advance(),
-            List::Prefix(s) => s.advance(),
+            _ if doc >= target => {}
+            list if doc + 1 == target => match list {
+                List::Word(p) => p.advance(),
+                List::Prefix(s) => s.advance(),
+            },
+            List::Word(p) => p.seek(target),
+            List::Prefix(s) => s.seek(target),
         }
     }
 
@@ -280,6 +290,8 @@ fn run_segment(
     // Each group's lists in the order of the full pass's sum: fields as weighted, then the
     // prefix.
     let mut members = Vec::new();
+    // Each group's articles, counted once per list: which group is rarest.
+    let mut sizes = vec![0u64; weights.len()];
     for (group, weight) in weights.iter().enumerate() {
         let first = members.len();
         for (term, bm25) in &weight.terms {
@@ -290,6 +302,7 @@ fn run_segment(
             let Some(norms) = reader.fieldnorms_readers().get_field(term.field())? else {
                 continue;
             };
+            sizes[group] += u64::from(block.doc_freq());
             members.push(Member {
                 max: bm25.max_score(),
                 list: List::Word(Box::new(Postings::new(block, norms, bm25.clone()))),
@@ -299,6 +312,7 @@ fn run_segment(
         if let Some(prefix) = &weight.prefix
             && let Some(union) = Completions::open(reader, prefix)?
         {
+            sizes[group] += union.size;
             members.push(Member {
                 list: List::Prefix(Box::new(union)),
                 group,
@@ -320,6 +334,18 @@ fn run_segment(
             Some(*sum)
         }))
         .collect();
+    let most = below.last().copied().unwrap_or(0.0);
+    // Each group's lists, the rarest group first: it says soonest where the next match can be.
+    let mut rarest: Vec<usize> = (0..weights.len()).collect();
+    rarest.sort_by_key(|&g| sizes[g]);
+    let lists_of: Vec<Vec<usize>> = rarest
+        .iter()
+        .map(|&g| {
+            (0..members.len())
+                .filter(|&i| members[i].group == g)
+                .collect()
+        })
+        .collect();
 
     let mut excluded = excluded.map(|w| w.scorer(reader, 1.0)).transpose()?;
     let mut filters = filters
@@ -327,11 +353,13 @@ fn run_segment(
         .map(|w| w.scorer(reader, 1.0))
         .collect::<tantivy::Result<Vec<_>>>()?;
     let alive = reader.alive_bitset();
-    let groups = weights.len();
-    let mut present: Vec<Option<Score>> = vec![None; groups];
+    let mut present: Vec<Option<Score>> = vec![None; weights.len()];
     let mut essential = 0;
-    // The largest recency boost of the segment: an archive's old segments hold old stories.
-    let most_boost = out.most_boost();
+    // The largest recency boost of the articles from `target` on. A segment holds its stories
+    // newest first, so it only falls: refreshed every few articles, it bounds them all.
+    let mut boost = out.most_boost();
+    let mut boost_from: DocId = 0;
+    let mut target: DocId = 0;
     loop {
         // Counts and facets need every match.
         let worst = match (out.worst_score(), floor) {
@@ -339,66 +367,80 @@ fn run_segment(
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        // Not worth a candidate: at most this, doubled.
-        let reach = |bound: Score| f64::from(bound * BOUND_MARGIN) * most_boost;
         if let Some(worst) = worst {
+            if target >= boost_from + BOOST_STEP && target < reader.max_doc() {
+                boost = out.boost_of(target);
+                boost_from = target;
+            }
+            // Not worth a candidate: at most this, boosted.
+            let reach = |bound: Score| f64::from(bound * BOUND_MARGIN) * boost;
+            // Nothing left can reach the page.
+            if reach(most) < worst {
+                break;
+            }
             while essential < by_max.len() && reach(below[essential + 1]) < worst {
                 essential += 1;
             }
         }
-        let Some(candidate) = by_max[essential..]
-            .iter()
-            .map(|&i| members[i].doc())
-            .min()
-            .filter(|&d| d != TERMINATED)
-        else {
+        // The first article from `target` on in an essential list.
+        let mut candidate = TERMINATED;
+        for &i in &by_max[essential..] {
+            members[i].seek(target);
+            candidate = candidate.min(members[i].doc());
+        }
+        if candidate == TERMINATED {
             break;
-        };
-        // What the essential lists on it give, plus the most the others could, times its
-        // own recency boost.
-        let mut keep = match worst {
-            None => true,
-            Some(w) => {
-                let mut bound = below[essential];
-                for &i in &by_max[essential..] {
-                    if members[i].doc() == candidate {
-                        bound += members[i].score();
-                    }
-                }
-                f64::from(bound * BOUND_MARGIN) * out.boost_of(candidate) >= w
-            }
-        };
-        if keep {
-            for &i in &by_max[..essential] {
-                members[i].seek(candidate);
-            }
-            present.fill(None);
-            for m in &mut members {
-                if m.doc() == candidate {
-                    let sum = present[m.group].get_or_insert(0.0);
-                    *sum += m.score();
+        }
+        target = candidate + 1;
+        // What the essential lists on it give, plus the most the others could, times the
+        // recency bound (a few articles back, the same day or a day newer than its own).
+        if let Some(worst) = worst {
+            let mut bound = below[essential];
+            for &i in &by_max[essential..] {
+                if members[i].doc() == candidate {
+                    bound += members[i].score();
                 }
             }
-            // Summed as the full pass does: each group's fields, then the groups.
-            let score: Score = present.iter().flatten().sum();
-            keep = present.iter().all(Option::is_some)
-                && alive.is_none_or(|a| a.is_alive(candidate))
-                && !excluded
-                    .as_mut()
-                    .is_some_and(|e| lands_on(e.as_mut(), candidate))
-                && filters.iter_mut().all(|f| lands_on(f.as_mut(), candidate));
-            if keep {
-                out.collect(candidate, score);
+            if f64::from(bound * BOUND_MARGIN) * boost < worst {
+                continue;
             }
         }
-        for &i in &by_max[essential..] {
-            if members[i].doc() == candidate {
-                members[i].advance();
+        // Every group must have it; the first that does not says where the next match can be.
+        if let Some(next) = lists_of.iter().find_map(|lists| {
+            let mut first = TERMINATED;
+            for &i in lists {
+                members[i].seek(candidate);
+                first = first.min(members[i].doc());
             }
+            (first != candidate).then_some(first)
+        }) {
+            target = next;
+            continue;
+        }
+        present.fill(None);
+        for m in &mut members {
+            if m.doc() == candidate {
+                let sum = present[m.group].get_or_insert(0.0);
+                *sum += m.score();
+            }
+        }
+        // Summed as the full pass does: each group's fields, then the groups.
+        let score: Score = present.iter().flatten().sum();
+        let keep = alive.is_none_or(|a| a.is_alive(candidate))
+            && !excluded
+                .as_mut()
+                .is_some_and(|e| lands_on(e.as_mut(), candidate))
+            && filters.iter_mut().all(|f| lands_on(f.as_mut(), candidate));
+        if keep {
+            out.collect(candidate, score);
         }
     }
     Ok(())
 }
+
+/// How many articles on the recency bound is refreshed: a look-up per article would cost
+/// more than the bound saves.
+const BOOST_STEP: DocId = 64;
 
 /// Whether `docs` has `doc`, moving it there if it is before.
 fn lands_on(docs: &mut dyn Scorer, doc: DocId) -> bool {

@@ -48,7 +48,7 @@ pub fn entry(req: &HttpRequest, state: &AppState, action: &str, status: u16) -> 
 pub async fn write(state: &AppState, entry: Entry) {
     let written = state
         .db
-        .write(move |conn| crate::models::audit::insert(conn, &entry))
+        .write(move |conn| Ok(crate::models::audit::insert(conn, &entry)?))
         .await;
     if let Err(e) = written {
         tracing::warn!(error = %e, "audit record not written");

@@ -10,6 +10,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::models::ModelError;
+
 /// One invalid field of a request body or query.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct FieldError {
@@ -293,6 +295,28 @@ fn unique_violation_field(message: &str, constraint: Option<&str>) -> String {
         return name.to_owned();
     }
     "value".to_owned()
+}
+
+/// The model layer's failures, given their HTTP meaning.
+impl From<ModelError> for AppError {
+    fn from(err: ModelError) -> Self {
+        match err {
+            ModelError::Database(e) => e.into(),
+            ModelError::NotFound(what) => AppError::not_found(what),
+            ModelError::Conflict {
+                code,
+                detail,
+                field,
+            } => AppError::Conflict {
+                code,
+                detail,
+                field,
+            },
+            ModelError::Invalid(errors) => AppError::Validation(errors),
+            ModelError::Malformed { code, detail } => AppError::bad_request(code, detail),
+            ModelError::Internal(cause) => AppError::Internal(cause),
+        }
+    }
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {

@@ -41,7 +41,7 @@ pub fn tick(state: &AppState) -> Result<usize, crate::error::AppError> {
     }
     let announced = state
         .db
-        .write_content_blocking(|conn| schedule::promote_due(conn, now))?;
+        .write_content_blocking(|conn| Ok(schedule::promote_due(conn, now)?))?;
     if announced > 0 {
         tracing::info!(articles = announced, "scheduled articles went live");
     }

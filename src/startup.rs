@@ -91,6 +91,12 @@ pub enum StartupError {
     Search(#[from] crate::search::SearchError),
 }
 
+impl From<crate::models::ModelError> for StartupError {
+    fn from(e: crate::models::ModelError) -> Self {
+        StartupError::App(e.into())
+    }
+}
+
 /// Opens the database and applies pending migrations.
 pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
     let db = Db::connect(
@@ -104,6 +110,25 @@ pub fn open_database(settings: &Settings) -> Result<Db, StartupError> {
         tracing::info!(count = applied.len(), "applied migrations");
     }
     Ok(db)
+}
+
+/// Renders the cards of every article that has none or an older format, unless every card is
+/// known to be current (every article write renders its card, so only a new format or a bulk
+/// load leaves work). Batches, one transaction each, serialised with other writers, walk the
+/// ids upwards, so each costs the same however far the walk has come. Returns how many it
+/// rendered.
+pub fn render_cards(db: &Db) -> Result<usize, AppError> {
+    use crate::models::cards;
+    if cards::all_current(&mut **db.get()?)? {
+        return Ok(0);
+    }
+    let (mut total, mut after) = (0, 0_i64);
+    while let (n, Some(last)) = db.write_blocking(|conn| Ok(cards::render_stale(conn, after)?))? {
+        total += n;
+        after = last;
+    }
+    db.write_blocking(|conn| Ok(cards::mark_current(conn)?))?;
+    Ok(total)
 }
 
 /// The JWT secret: `HEADLINE_JWT_SECRET`, or one generated once and kept in the database.
@@ -165,7 +190,7 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
     let db = open_database(&settings)?;
     let secret = jwt_secret(&settings, &db)?;
     bootstrap_admin(&settings, &db)?;
-    let rendered = crate::models::cards::backfill(&db)?;
+    let rendered = render_cards(&db)?;
     if rendered > 0 {
         tracing::info!(articles = rendered, "rendered the read model of articles");
     }

@@ -728,7 +728,7 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
         bar.set_position(done);
     }
     bar.finish_and_clear();
-    crate::models::cards::backfill(db)?;
+    crate::startup::render_cards(db)?;
     let mut conn = db.get()?;
     fix_sequences(&mut conn)?;
     if let AnyConnection::Postgresql(c) = &mut **conn {

@@ -279,7 +279,7 @@ fn search_page(
             }),
             _,
         ) => Some(After::Time(micros(*t), *id)),
-        _ => return Err(crate::models::articles::cursor_mismatch()),
+        _ => return Err(crate::models::articles::cursor_mismatch().into()),
     };
     // An empty id list (an unknown slug) matches nothing.
     if filter.topic_ids.as_ref().is_some_and(Vec::is_empty)

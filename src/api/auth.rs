@@ -12,6 +12,7 @@ use crate::audit;
 use crate::auth::{CurrentUser, Role, password, random_token, token_digest};
 use crate::db::AnyConnection;
 use crate::error::AppError;
+use crate::models::OrMissing;
 use crate::models::{authors, now, tokens, users};
 use crate::startup::AppState;
 
@@ -98,26 +99,11 @@ pub async fn login(
     if let Err(retry_after) = state.login_limits.attempt(&email, address) {
         return Err(AppError::TooManyRequests { retry_after });
     }
-    let lookup = email.clone();
-    let user = state
-        .db
-        .run(move |conn| users::find_by_email(conn, &lookup))
-        .await?;
-    // Argon2 is slow on purpose: verify on the blocking pool, holding no connection. Unknown
-    // users are checked against a dummy hash so that timing does not reveal which accounts exist.
-    let stored = user.as_ref().map_or_else(
-        || password::dummy_hash().to_owned(),
-        |u| u.password_hash.clone(),
-    );
-    let ok = state.password_gate.verify(password, stored).await?;
-    let user = match user {
-        Some(user) if ok && !user.disabled => user,
-        _ => {
-            let mut record = audit::auth_entry(&req, &state, "auth.login_failed", 401, None, None);
-            record.email = Some(email.chars().take(crate::validate::MAX_EMAIL).collect());
-            audit::write(&state, record).await;
-            return Err(bad_credentials());
-        }
+    let Some(user) = authenticate(&state, &email, password).await? else {
+        let mut record = audit::auth_entry(&req, &state, "auth.login_failed", 401, None, None);
+        record.email = Some(email.chars().take(crate::validate::MAX_EMAIL).collect());
+        audit::write(&state, record).await;
+        return Err(bad_credentials());
     };
     state.login_limits.succeeded(&email, address);
     let st = state.clone();
@@ -141,6 +127,27 @@ pub async fn login(
     Ok(private(&pair))
 }
 
+/// The enabled account `email` whose password is `password`, if any. Argon2 is slow on
+/// purpose: it runs on the blocking pool, holding no connection, and an unknown address is
+/// checked against a dummy hash so that timing does not reveal which accounts exist.
+async fn authenticate(
+    state: &AppState,
+    email: &str,
+    password: String,
+) -> Result<Option<users::User>, AppError> {
+    let lookup = email.to_owned();
+    let user = state
+        .db
+        .run(move |conn| Ok(users::find_by_email(conn, &lookup)?))
+        .await?;
+    let stored = user.as_ref().map_or_else(
+        || password::dummy_hash().to_owned(),
+        |u| u.password_hash.clone(),
+    );
+    let ok = state.password_gate.verify(password, stored).await?;
+    Ok(user.filter(|u| ok && !u.disabled))
+}
+
 /// Exchanges a refresh token for a new pair. Each refresh token works once; presenting a used
 /// one again revokes every token of that login.
 #[utoipa::path(
@@ -161,28 +168,7 @@ pub async fn refresh(
     let st = state.clone();
     let pair = state
         .db
-        .write(move |conn| {
-            let invalid = || AppError::Unauthorized("invalid refresh token".to_owned());
-            let Some(token) = tokens::find_by_hash(conn, &digest)? else {
-                return Err(invalid());
-            };
-            if token.revoked_at.is_some() {
-                return Err(invalid());
-            }
-            if token.used_at.is_some() || !tokens::use_up(conn, token.id)? {
-                // Reuse: someone else holds this token too. Revoke the whole login.
-                tokens::revoke_family(conn, &token.family)?;
-                return Ok(Err(token.family));
-            }
-            if token.expires_at <= now() {
-                return Err(invalid());
-            }
-            let user = users::find(conn, token.user_id)?;
-            if user.disabled {
-                return Err(invalid());
-            }
-            issue_pair(&st, conn, &user, &token.family).map(Ok)
-        })
+        .write(move |conn| rotate(&st, conn, &digest))
         .await?;
     match pair {
         Ok(pair) => Ok(private(&pair)),
@@ -193,6 +179,33 @@ pub async fn refresh(
             ))
         }
     }
+}
+
+/// Uses up the refresh token of `digest` and issues the next pair of its login, or, when the
+/// token was used before (someone else holds it too), revokes the login and names it.
+fn rotate(
+    st: &AppState,
+    conn: &mut AnyConnection,
+    digest: &str,
+) -> Result<Result<TokenResponse, String>, AppError> {
+    let invalid = || AppError::Unauthorized("invalid refresh token".to_owned());
+    let Some(token) = tokens::find_by_hash(conn, digest)? else {
+        return Err(invalid());
+    };
+    if token.revoked_at.is_some() {
+        return Err(invalid());
+    }
+    if token.used_at.is_some() || !tokens::use_up(conn, token.id)? {
+        tokens::revoke_family(conn, &token.family)?;
+        return Ok(Err(token.family));
+    }
+    if token.expires_at <= now() {
+        return Err(invalid());
+    }
+    let Some(user) = users::find(conn, token.user_id)?.filter(|u| !u.disabled) else {
+        return Err(invalid());
+    };
+    issue_pair(st, conn, &user, &token.family).map(Ok)
 }
 
 /// Revokes a refresh token and the rest of its login.
@@ -216,11 +229,12 @@ pub async fn logout(
             if let Some(token) = tokens::find_by_hash(conn, &digest)? {
                 tokens::revoke_family(conn, &token.family)?;
                 // Only a real session's end is recorded: anyone may post a made-up token.
-                let user = users::find(conn, token.user_id)?;
-                record.user_id = Some(user.id);
-                record.entity_id = Some(user.id);
-                record.email = Some(user.email);
-                crate::models::audit::insert(conn, &record)?;
+                if let Some(user) = users::find(conn, token.user_id)? {
+                    record.user_id = Some(user.id);
+                    record.entity_id = Some(user.id);
+                    record.email = Some(user.email);
+                    crate::models::audit::insert(conn, &record)?;
+                }
             }
             Ok(())
         })
@@ -251,9 +265,9 @@ pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRes
     let (row, author) = state
         .db
         .run(move |conn| {
-            let row = users::find(conn, user.id)?;
+            let row = users::find(conn, user.id)?.or_missing("user")?;
             let author = match row.author_id {
-                Some(id) => Some(authors::find(conn, id)?),
+                Some(id) => authors::find(conn, id)?,
                 None => None,
             };
             Ok((row, author))

@@ -187,7 +187,11 @@ pub async fn layer(
     if key_mode {
         let keys = &state.content_keys;
         if keys.stale() {
-            match state.db.run(crate::models::content_keys::all).await {
+            match state
+                .db
+                .run(|conn| Ok(crate::models::content_keys::all(conn)?))
+                .await
+            {
                 Ok(rows) => keys.replace(rows),
                 // The keys known before stay in force.
                 Err(e) => tracing::warn!(error = %e, "content API keys could not be reloaded"),

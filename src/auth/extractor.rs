@@ -56,11 +56,7 @@ impl FromRequest for CurrentUser {
             let (user_id, generation) = state.jwt.verify(&token?)?;
             let user = state
                 .db
-                .run(move |conn| match users::find(conn, user_id) {
-                    Ok(user) => Ok(Some(user)),
-                    Err(AppError::NotFound(_)) => Ok(None),
-                    Err(e) => Err(e),
-                })
+                .run(move |conn| Ok(users::find(conn, user_id)?))
                 .await?;
             let user = user.filter(|u| !u.disabled).ok_or_else(|| {
                 AppError::Unauthorized("the account no longer exists or is disabled".to_owned())

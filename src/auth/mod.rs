@@ -55,7 +55,7 @@ pub fn create_user(
     }
     let hash = password::hash(password)?;
     let now = now();
-    users::insert(
+    Ok(users::insert(
         conn,
         &users::NewUser {
             email: &email,
@@ -67,7 +67,7 @@ pub fn create_user(
             created_at: now,
             updated_at: now,
         },
-    )
+    )?)
 }
 
 /// Sets a staff user's password (the CLI's `user set-password`) and ends their logins: their

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::audit_log as log;
-use crate::error::AppError;
+use crate::models::ModelError;
 
 /// One record, as written and as read.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -26,7 +26,7 @@ pub struct Entry {
     pub address: Option<String>,
 }
 
-pub fn insert(conn: &mut AnyConnection, entry: &Entry) -> Result<(), AppError> {
+pub fn insert(conn: &mut AnyConnection, entry: &Entry) -> Result<(), ModelError> {
     diesel::insert_into(log::table)
         .values(entry)
         .execute(conn)?;
@@ -50,7 +50,7 @@ pub fn list(
     filter: &Filter,
     before: Option<i64>,
     limit: i64,
-) -> Result<Vec<Entry>, AppError> {
+) -> Result<Vec<Entry>, ModelError> {
     let mut q = log::table
         .filter(log::id.lt(before.unwrap_or(i64::MAX)))
         .order(log::id.desc())

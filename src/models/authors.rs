@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{article_authors, authors};
-use crate::error::AppError;
+use crate::models::ModelError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = authors)]
@@ -65,13 +65,13 @@ impl Author {
 // insert, update, find, find_by_slug, missing, list (by name)
 super::resource::versioned_resource!(table: authors, row: Author, fields: AuthorFields, noun: "author", entity: super::changes::Entity::Author, by: name, on_write: super::cards::taxonomy_changed);
 
-pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), ModelError> {
     let bylines: i64 = article_authors::table
         .filter(article_authors::author_id.eq(id))
         .count()
         .get_result(conn)?;
     if bylines > 0 {
-        return Err(AppError::conflict(
+        return Err(ModelError::conflict(
             "still_referenced",
             format!("the author is credited on {bylines} article(s); remove them from those first"),
             None,
@@ -89,7 +89,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
 pub fn of_articles(
     conn: &mut AnyConnection,
     article_ids: &[i64],
-) -> Result<HashMap<i64, Vec<AuthorBrief>>, AppError> {
+) -> Result<HashMap<i64, Vec<AuthorBrief>>, ModelError> {
     if article_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -106,6 +106,6 @@ pub fn of_articles(
     Ok(map)
 }
 
-pub fn count(conn: &mut AnyConnection) -> Result<i64, AppError> {
+pub fn count(conn: &mut AnyConnection) -> Result<i64, ModelError> {
     Ok(authors::table.count().get_result(conn)?)
 }

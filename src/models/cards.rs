@@ -10,8 +10,9 @@
 //! - A *lead* is the start of the body as plain text ([`LEAD_CHARS`]), where search snippets
 //!   are cut from: a search then reads 1,500 characters per result instead of parsing Markdown.
 //!
-//! The rows are derived data: [`backfill`] renders every article whose card is missing or was
-//! rendered by an older [`FORMAT`], at start-up and after a bulk load.
+//! The rows are derived data: `startup::render_cards` renders, in batches of
+//! [`render_stale`], every article whose card is missing or was rendered by an older
+//! [`FORMAT`], at start-up and after a bulk load.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -22,8 +23,8 @@ use super::articles::{Article, ArticleStatus};
 use super::authors::AuthorBrief;
 use super::topics::TopicBrief;
 use crate::db::schema::{article_cards, article_leads, article_pages, article_topics, articles};
-use crate::db::{AnyConnection, Db, in_ids};
-use crate::error::AppError;
+use crate::db::{AnyConnection, in_ids};
+use crate::models::ModelError;
 
 /// The version of the rendering. Raise it whenever the JSON of a card or a page changes: rows
 /// rendered by an older version are rendered again at start-up.
@@ -173,7 +174,7 @@ pub fn split_ids(raw: &str) -> impl Iterator<Item = i64> + '_ {
 }
 
 /// The card of `a`: its summary without bylines and topics, as a JSON object left open.
-fn render_card(a: &Article) -> Result<String, AppError> {
+fn render_card(a: &Article) -> Result<String, ModelError> {
     let summary = ArticleSummary {
         id: a.id,
         slug: a.slug.clone(),
@@ -198,7 +199,7 @@ fn render_card(a: &Article) -> Result<String, AppError> {
 }
 
 /// The page of `a`: `"body_html":…,"seo":{…}`.
-fn render_page(a: &Article) -> Result<String, AppError> {
+fn render_page(a: &Article) -> Result<String, ModelError> {
     let tail = serde_json::to_string(&PageTail {
         body_html: &a.body_html,
         seo: SeoView {
@@ -221,7 +222,7 @@ pub fn store(
     a: &Article,
     author_ids: &[i64],
     topic_ids: &[i64],
-) -> Result<(), AppError> {
+) -> Result<(), ModelError> {
     let card = NewCard {
         article_id: a.id,
         slug: a.slug.clone(),
@@ -255,12 +256,12 @@ pub fn store(
     Ok(())
 }
 
-/// Articles rendered per transaction by [`backfill`].
+/// Articles rendered per transaction by [`render_stale`].
 const BACKFILL_BATCH: i64 = 500;
 
 /// Records that articles may lack a current card: bulk loads that insert articles directly
-/// call it in their transaction, and [`backfill`] renders what is missing afterwards.
-pub fn cards_incomplete(conn: &mut AnyConnection) -> Result<(), AppError> {
+/// call it in their transaction, and start-up renders what is missing afterwards.
+pub fn cards_incomplete(conn: &mut AnyConnection) -> Result<(), ModelError> {
     use crate::db::schema::content_version;
     diesel::update(content_version::table)
         .set(content_version::cards_format.eq(0))
@@ -268,85 +269,78 @@ pub fn cards_incomplete(conn: &mut AnyConnection) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Renders the cards of every article that has none or an older [`FORMAT`], unless
-/// `content_version` records that every card is current (every article write renders its
-/// card, so only a new format or a bulk load leaves work). Batches (one transaction each,
-/// serialised with other writers) walk the ids upwards, so each costs the same however far
-/// the walk has come. Returns how many it rendered.
-pub fn backfill(db: &Db) -> Result<usize, AppError> {
-    use std::collections::HashMap;
-
-    use crate::db::schema::{article_authors, article_topics, content_version};
+/// Whether `content_version` records that every card is of the current [`FORMAT`].
+pub fn all_current(conn: &mut AnyConnection) -> Result<bool, ModelError> {
+    use crate::db::schema::content_version;
     let complete: i32 = content_version::table
         .select(content_version::cards_format)
-        .first(&mut **db.get()?)?;
-    if complete == FORMAT {
-        return Ok(0);
-    }
-    let (mut total, mut after) = (0, 0_i64);
-    loop {
-        let batch = db.write_blocking(|conn| {
-            let stale: Vec<i64> = articles::table
-                .left_join(article_cards::table)
-                .filter(articles::id.gt(after))
-                .filter(
-                    article_cards::article_id
-                        .is_null()
-                        .or(article_cards::format.lt(FORMAT)),
-                )
-                .select(articles::id)
-                .order(articles::id)
-                .limit(BACKFILL_BATCH)
-                .load(conn)?;
-            let rows: Vec<Article> = articles::table
-                .filter(in_ids(articles::id, &stale))
-                .select(Article::as_select())
-                .load(conn)?;
-            // (article, related id) pairs in order → each article's ids in order.
-            let group = |pairs: Vec<(i64, i64)>| {
-                let mut by: HashMap<i64, Vec<i64>> = HashMap::new();
-                for (article, id) in pairs {
-                    by.entry(article).or_default().push(id);
-                }
-                by
-            };
-            let bylines = group(
-                article_authors::table
-                    .filter(in_ids(article_authors::article_id, &stale))
-                    .order((article_authors::article_id, article_authors::position))
-                    .select((article_authors::article_id, article_authors::author_id))
-                    .load(conn)?,
-            );
-            let filed = group(
-                article_topics::table
-                    .filter(in_ids(article_topics::article_id, &stale))
-                    .order((article_topics::article_id, article_topics::position))
-                    .select((article_topics::article_id, article_topics::topic_id))
-                    .load(conn)?,
-            );
-            for a in &rows {
-                let none = Vec::new();
-                let authors = bylines.get(&a.id).unwrap_or(&none);
-                let topics = filed.get(&a.id).unwrap_or(&none);
-                store(conn, a, authors, topics)?;
-            }
-            Ok((stale.len(), stale.last().copied()))
-        })?;
-        match batch {
-            (n, Some(last)) => {
-                total += n;
-                after = last;
-            }
-            (_, None) => break,
+        .first(conn)?;
+    Ok(complete == FORMAT)
+}
+
+/// Records that every card is of the current [`FORMAT`].
+pub fn mark_current(conn: &mut AnyConnection) -> Result<(), ModelError> {
+    use crate::db::schema::content_version;
+    diesel::update(content_version::table)
+        .set(content_version::cards_format.eq(FORMAT))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Renders the next [`BACKFILL_BATCH`] articles after id `after` that have no card or one of
+/// an older [`FORMAT`]: how many, and the last id (`None` when none was left).
+pub fn render_stale(
+    conn: &mut AnyConnection,
+    after: i64,
+) -> Result<(usize, Option<i64>), ModelError> {
+    use std::collections::HashMap;
+
+    use crate::db::schema::{article_authors, article_topics};
+    let stale: Vec<i64> = articles::table
+        .left_join(article_cards::table)
+        .filter(articles::id.gt(after))
+        .filter(
+            article_cards::article_id
+                .is_null()
+                .or(article_cards::format.lt(FORMAT)),
+        )
+        .select(articles::id)
+        .order(articles::id)
+        .limit(BACKFILL_BATCH)
+        .load(conn)?;
+    let rows: Vec<Article> = articles::table
+        .filter(in_ids(articles::id, &stale))
+        .select(Article::as_select())
+        .load(conn)?;
+    // (article, related id) pairs in order → each article's ids in order.
+    let group = |pairs: Vec<(i64, i64)>| {
+        let mut by: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (article, id) in pairs {
+            by.entry(article).or_default().push(id);
         }
+        by
+    };
+    let bylines = group(
+        article_authors::table
+            .filter(in_ids(article_authors::article_id, &stale))
+            .order((article_authors::article_id, article_authors::position))
+            .select((article_authors::article_id, article_authors::author_id))
+            .load(conn)?,
+    );
+    let filed = group(
+        article_topics::table
+            .filter(in_ids(article_topics::article_id, &stale))
+            .order((article_topics::article_id, article_topics::position))
+            .select((article_topics::article_id, article_topics::topic_id))
+            .load(conn)?,
+    );
+    for a in &rows {
+        let none = Vec::new();
+        let authors = bylines.get(&a.id).unwrap_or(&none);
+        let topics = filed.get(&a.id).unwrap_or(&none);
+        store(conn, a, authors, topics)?;
     }
-    db.write_blocking(|conn| {
-        diesel::update(content_version::table)
-            .set(content_version::cards_format.eq(FORMAT))
-            .execute(conn)?;
-        Ok(())
-    })?;
-    Ok(total)
+    Ok((stale.len(), stale.last().copied()))
 }
 
 /// One article's card as read back: its relations' ids and the open JSON object.
@@ -386,7 +380,7 @@ pub fn public_page(
     conn: &mut AnyConnection,
     slug: &str,
     now: NaiveDateTime,
-) -> Result<Option<(PageRow, Versions)>, AppError> {
+) -> Result<Option<(PageRow, Versions)>, ModelError> {
     use crate::db::schema::content_version;
     Ok(article_cards::table
         .inner_join(article_pages::table)
@@ -407,7 +401,7 @@ pub fn public_page(
 pub fn page_by_id(
     conn: &mut AnyConnection,
     id: i64,
-) -> Result<Option<(PageRow, Versions)>, AppError> {
+) -> Result<Option<(PageRow, Versions)>, ModelError> {
     use crate::db::schema::content_version;
     Ok(article_cards::table
         .inner_join(article_pages::table)
@@ -426,7 +420,7 @@ pub fn public_cards(
     conn: &mut AnyConnection,
     ids: &[i64],
     now: NaiveDateTime,
-) -> Result<Vec<Card>, AppError> {
+) -> Result<Vec<Card>, ModelError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -444,7 +438,7 @@ pub fn public_cards_with_versions(
     conn: &mut AnyConnection,
     ids: &[i64],
     now: NaiveDateTime,
-) -> Result<(Vec<Card>, Versions), AppError> {
+) -> Result<(Vec<Card>, Versions), ModelError> {
     use crate::db::schema::content_version;
     type Row = (
         i64,
@@ -507,7 +501,7 @@ pub fn topic_head(
     topic: i64,
     now: NaiveDateTime,
     limit: i64,
-) -> Result<(Vec<Candidate>, Option<NaiveDateTime>), AppError> {
+) -> Result<(Vec<Candidate>, Option<NaiveDateTime>), ModelError> {
     let rows: Vec<(i64, Option<NaiveDateTime>, String)> = article_topics::table
         .inner_join(article_cards::table)
         .filter(article_topics::topic_id.eq(topic))
@@ -545,7 +539,7 @@ pub fn topic_head(
 
 /// Tells readers that an author or a topic changed, in the writer's transaction: they reload
 /// their copies of the summaries when they next read `content_version.taxonomy`.
-pub fn taxonomy_changed(conn: &mut AnyConnection) -> Result<(), AppError> {
+pub fn taxonomy_changed(conn: &mut AnyConnection) -> Result<(), ModelError> {
     use crate::db::schema::content_version;
     diesel::update(content_version::table)
         .set(content_version::taxonomy.eq(content_version::taxonomy + 1))
@@ -554,7 +548,9 @@ pub fn taxonomy_changed(conn: &mut AnyConnection) -> Result<(), AppError> {
 }
 
 /// Every author's and topic's summary, for readers' copies.
-pub fn taxonomy(conn: &mut AnyConnection) -> Result<(Vec<AuthorBrief>, Vec<TopicBrief>), AppError> {
+pub fn taxonomy(
+    conn: &mut AnyConnection,
+) -> Result<(Vec<AuthorBrief>, Vec<TopicBrief>), ModelError> {
     use crate::db::schema::{authors, topics};
     Ok((
         authors::table.select(AuthorBrief::as_select()).load(conn)?,

@@ -16,7 +16,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::changes;
-use crate::error::AppError;
+use crate::models::ModelError;
 
 /// What changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -131,7 +131,7 @@ pub fn entry<'a>(entity: Entity, entity_id: i64, kind: Kind, slug: &'a str) -> E
 }
 
 /// Appends one change, in the caller's transaction.
-pub fn record(conn: &mut AnyConnection, entry: Entry<'_>) -> Result<(), AppError> {
+pub fn record(conn: &mut AnyConnection, entry: Entry<'_>) -> Result<(), ModelError> {
     diesel::insert_into(changes::table)
         .values((
             changes::entity.eq(entry.entity.name()),
@@ -154,9 +154,9 @@ pub fn deleted(
     entity_id: i64,
     slug: Option<String>,
     public: bool,
-) -> Result<(), AppError> {
+) -> Result<(), ModelError> {
     let Some(slug) = slug else {
-        return Err(AppError::not_found(entity.name()));
+        return Err(ModelError::NotFound(entity.name()));
     };
     record(
         conn,
@@ -175,7 +175,7 @@ pub fn record_many(
     kind: Kind,
     public: bool,
     items: &[(i64, &str)],
-) -> Result<(), AppError> {
+) -> Result<(), ModelError> {
     let now = crate::models::now();
     let event = entry(entity, 0, kind, "").event().filter(|_| public);
     for chunk in items.chunks(1_000) {
@@ -206,7 +206,7 @@ pub fn record_many(
 }
 
 /// The newest sequence number, 0 when the log is empty.
-pub fn head(conn: &mut AnyConnection) -> Result<i64, AppError> {
+pub fn head(conn: &mut AnyConnection) -> Result<i64, ModelError> {
     Ok(changes::table
         .select(diesel::dsl::max(changes::seq))
         .first::<Option<i64>>(conn)?
@@ -214,7 +214,7 @@ pub fn head(conn: &mut AnyConnection) -> Result<i64, AppError> {
 }
 
 /// Up to `limit` changes after `seq`, oldest first.
-pub fn after(conn: &mut AnyConnection, seq: i64, limit: i64) -> Result<Vec<Change>, AppError> {
+pub fn after(conn: &mut AnyConnection, seq: i64, limit: i64) -> Result<Vec<Change>, ModelError> {
     load(conn, seq, limit, false)
 }
 
@@ -224,7 +224,7 @@ pub fn public_after(
     conn: &mut AnyConnection,
     seq: i64,
     limit: i64,
-) -> Result<Vec<Change>, AppError> {
+) -> Result<Vec<Change>, ModelError> {
     load(conn, seq, limit, true)
 }
 
@@ -233,7 +233,7 @@ fn load(
     seq: i64,
     limit: i64,
     public_only: bool,
-) -> Result<Vec<Change>, AppError> {
+) -> Result<Vec<Change>, ModelError> {
     let page = changes::table
         .filter(changes::seq.gt(seq))
         .order(changes::seq.asc())
@@ -261,7 +261,7 @@ struct Row {
 }
 
 impl Row {
-    fn parse(self) -> Result<Change, AppError> {
+    fn parse(self) -> Result<Change, ModelError> {
         let Row {
             seq,
             entity,
@@ -283,7 +283,7 @@ impl Row {
                 event,
                 previous_slug,
             }),
-            _ => Err(AppError::internal(format!(
+            _ => Err(ModelError::internal(format!(
                 "change {seq} has an unknown entity or kind: {entity} {kind}"
             ))),
         }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::content_keys as keys;
-use crate::error::AppError;
+use crate::models::{ModelError, OrMissing};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = keys)]
@@ -29,7 +29,7 @@ pub struct KeyChanges {
 }
 
 /// Every key (what the key store loads).
-pub fn all(conn: &mut AnyConnection) -> Result<Vec<ContentKey>, AppError> {
+pub fn all(conn: &mut AnyConnection) -> Result<Vec<ContentKey>, ModelError> {
     Ok(keys::table
         .order(keys::id.asc())
         .select(ContentKey::as_select())
@@ -40,7 +40,7 @@ pub fn list(
     conn: &mut AnyConnection,
     after: Option<i64>,
     limit: i64,
-) -> Result<Vec<ContentKey>, AppError> {
+) -> Result<Vec<ContentKey>, ModelError> {
     Ok(keys::table
         .filter(keys::id.gt(after.unwrap_or(0)))
         .order(keys::id.asc())
@@ -49,13 +49,13 @@ pub fn list(
         .load(conn)?)
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> Result<ContentKey, AppError> {
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<ContentKey>, ModelError> {
     keys::table
         .find(id)
         .select(ContentKey::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("content key"))
+        .optional()
+        .map_err(Into::into)
 }
 
 pub fn create(
@@ -65,7 +65,7 @@ pub fn create(
     prefix: &str,
     rate_per_minute: Option<i32>,
     now: NaiveDateTime,
-) -> Result<ContentKey, AppError> {
+) -> Result<ContentKey, ModelError> {
     let id: i64 = diesel::insert_into(keys::table)
         .values((
             keys::label.eq(label),
@@ -78,7 +78,7 @@ pub fn create(
         ))
         .returning(keys::id)
         .get_result(conn)?;
-    find(conn, id)
+    find(conn, id)?.or_missing("content key")
 }
 
 /// Writes `changes` if the key is still at `expected` (409 otherwise).
@@ -88,7 +88,7 @@ pub fn update(
     expected: i64,
     changes: &KeyChanges,
     now: NaiveDateTime,
-) -> Result<ContentKey, AppError> {
+) -> Result<ContentKey, ModelError> {
     let n = diesel::update(keys::table.filter(keys::id.eq(id).and(keys::version.eq(expected))))
         .set((
             changes,
@@ -99,13 +99,13 @@ pub fn update(
     if n == 0 {
         return Err(super::stale("content key"));
     }
-    find(conn, id)
+    find(conn, id)?.or_missing("content key")
 }
 
 /// Revokes a key: it stops working at once here, within `HEADLINE_CACHE_SYNC_MS` elsewhere.
-pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), ModelError> {
     match diesel::delete(keys::table.find(id)).execute(conn)? {
-        0 => Err(AppError::not_found("content key")),
+        0 => Err(ModelError::NotFound("content key")),
         _ => Ok(()),
     }
 }

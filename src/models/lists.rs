@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{articles, list_items, lists};
-use crate::error::AppError;
+use crate::models::{ModelError, OrMissing};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = lists)]
@@ -69,7 +69,7 @@ pub enum NewItem {
 }
 
 /// Bumps the version of a list whose items changed.
-pub fn touch(conn: &mut AnyConnection, id: i64, expected: i64) -> Result<List, AppError> {
+pub fn touch(conn: &mut AnyConnection, id: i64, expected: i64) -> Result<List, ModelError> {
     let n = diesel::update(lists::table.filter(lists::id.eq(id).and(lists::version.eq(expected))))
         .set((
             lists::version.eq(expected + 1),
@@ -79,7 +79,7 @@ pub fn touch(conn: &mut AnyConnection, id: i64, expected: i64) -> Result<List, A
     if n == 0 {
         return Err(super::stale("list"));
     }
-    let list = find(conn, id)?;
+    let list = find(conn, id)?.or_missing("list")?;
     super::changes::record(
         conn,
         super::changes::entry(
@@ -93,7 +93,7 @@ pub fn touch(conn: &mut AnyConnection, id: i64, expected: i64) -> Result<List, A
 }
 
 /// Deletes a list; articles that used it as their related list lose it.
-pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), ModelError> {
     let slug: Option<String> = diesel::delete(lists::table.find(id))
         .returning(lists::slug)
         .get_result(conn)
@@ -103,7 +103,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
 }
 
 /// The items of a list, in order.
-pub fn items(conn: &mut AnyConnection, list_id: i64) -> Result<Vec<ListItem>, AppError> {
+pub fn items(conn: &mut AnyConnection, list_id: i64) -> Result<Vec<ListItem>, ModelError> {
     Ok(list_items::table
         .filter(list_items::list_id.eq(list_id))
         .order(list_items::position)
@@ -116,7 +116,7 @@ pub fn replace_items(
     conn: &mut AnyConnection,
     list_id: i64,
     items: &[NewItem],
-) -> Result<(), AppError> {
+) -> Result<(), ModelError> {
     let ids: Vec<i64> = items
         .iter()
         .filter_map(|i| match i {
@@ -141,7 +141,7 @@ pub fn replace_items(
             })
             .collect();
         if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
+            return Err(ModelError::Invalid(errors));
         }
     }
     diesel::delete(list_items::table.filter(list_items::list_id.eq(list_id))).execute(conn)?;

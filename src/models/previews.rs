@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::article_previews as previews;
-use crate::error::AppError;
+use crate::models::ModelError;
 
 /// Stores a preview of `article_id` by its token's digest.
 pub fn create(
@@ -15,7 +15,7 @@ pub fn create(
     created_by: i64,
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> Result<(), AppError> {
+) -> Result<(), ModelError> {
     diesel::insert_into(previews::table)
         .values((
             previews::article_id.eq(article_id),
@@ -33,7 +33,7 @@ pub fn article_of(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: NaiveDateTime,
-) -> Result<Option<i64>, AppError> {
+) -> Result<Option<i64>, ModelError> {
     Ok(previews::table
         .filter(previews::token_hash.eq(token_hash))
         .filter(previews::expires_at.gt(now))
@@ -43,7 +43,7 @@ pub fn article_of(
 }
 
 /// Ends every preview link of an article; returns how many there were.
-pub fn revoke_all(conn: &mut AnyConnection, article_id: i64) -> Result<usize, AppError> {
+pub fn revoke_all(conn: &mut AnyConnection, article_id: i64) -> Result<usize, ModelError> {
     Ok(
         diesel::delete(previews::table.filter(previews::article_id.eq(article_id)))
             .execute(conn)?,

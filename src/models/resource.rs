@@ -8,7 +8,7 @@
 /// - `insert(conn, &fields)`: a new row at version 1;
 /// - `update(conn, id, expected, &fields)`: writes `fields` and bumps the version if the row
 ///   is still at `expected` (409 `version_conflict` otherwise);
-/// - `find(conn, id)` and `find_by_slug(conn, slug)`: the row, or 404;
+/// - `find(conn, id)` and `find_by_slug(conn, slug)`: the row, if there is one;
 /// - `missing(conn, &ids)`: which of `ids` do not exist (for references in request bodies);
 /// - `list(conn, cursor, limit)`: a keyset page ordered by `by`, then id.
 ///
@@ -21,7 +21,7 @@ macro_rules! versioned_resource {
         pub fn insert(
             conn: &mut $crate::db::AnyConnection,
             fields: &$Fields,
-        ) -> Result<$Row, $crate::error::AppError> {
+        ) -> Result<$Row, $crate::models::ModelError> {
             let now = $crate::models::now();
             let id: i64 = diesel::insert_into($table::table)
                 .values((
@@ -33,7 +33,7 @@ macro_rules! versioned_resource {
                 .returning($table::id)
                 .get_result(conn)?;
             $on_write(conn)?;
-            let row = find(conn, id)?;
+            let row = $crate::models::OrMissing::or_missing(find(conn, id)?, $noun)?;
             $crate::models::changes::record(
                 conn,
                 $crate::models::changes::entry(
@@ -51,7 +51,7 @@ macro_rules! versioned_resource {
             id: i64,
             expected: i64,
             fields: &$Fields,
-        ) -> Result<$Row, $crate::error::AppError> {
+        ) -> Result<$Row, $crate::models::ModelError> {
             let current = $table::id.eq(id).and($table::version.eq(expected));
             // The slug before, for readers to purge the page it leaves.
             let before: Option<String> = $table::table
@@ -70,7 +70,7 @@ macro_rules! versioned_resource {
                 return Err($crate::models::stale($noun));
             }
             $on_write(conn)?;
-            let row = find(conn, id)?;
+            let row = $crate::models::OrMissing::or_missing(find(conn, id)?, $noun)?;
             $crate::models::changes::record(
                 conn,
                 $crate::models::changes::Entry {
@@ -89,31 +89,31 @@ macro_rules! versioned_resource {
         pub fn find(
             conn: &mut $crate::db::AnyConnection,
             id: i64,
-        ) -> Result<$Row, $crate::error::AppError> {
+        ) -> Result<Option<$Row>, $crate::models::ModelError> {
             $table::table
                 .find(id)
                 .select($Row::as_select())
                 .first(conn)
-                .optional()?
-                .ok_or_else(|| $crate::error::AppError::not_found($noun))
+                .optional()
+                .map_err(Into::into)
         }
 
         pub fn find_by_slug(
             conn: &mut $crate::db::AnyConnection,
             slug: &str,
-        ) -> Result<$Row, $crate::error::AppError> {
+        ) -> Result<Option<$Row>, $crate::models::ModelError> {
             $table::table
                 .filter($table::slug.eq(slug))
                 .select($Row::as_select())
                 .first(conn)
-                .optional()?
-                .ok_or_else(|| $crate::error::AppError::not_found($noun))
+                .optional()
+                .map_err(Into::into)
         }
 
         pub fn missing(
             conn: &mut $crate::db::AnyConnection,
             ids: &[i64],
-        ) -> Result<Vec<i64>, $crate::error::AppError> {
+        ) -> Result<Vec<i64>, $crate::models::ModelError> {
             let found: Vec<i64> = $table::table
                 .filter($table::id.eq_any(ids))
                 .select($table::id)
@@ -129,7 +129,7 @@ macro_rules! versioned_resource {
             conn: &mut $crate::db::AnyConnection,
             cursor: Option<&$crate::pagination::Cursor>,
             limit: i64,
-        ) -> Result<$crate::pagination::Page<$Row>, $crate::error::AppError> {
+        ) -> Result<$crate::pagination::Page<$Row>, $crate::models::ModelError> {
             use $crate::pagination::{Cursor, Key, Page};
             let mut query = $table::table
                 .select($Row::as_select())

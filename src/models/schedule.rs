@@ -11,11 +11,11 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::scheduled_publications as scheduled;
-use crate::error::AppError;
 use crate::models::changes::{self, Entity, Kind};
+use crate::models::{ModelError, OrMissing};
 
 /// Whether the article waits for its publication time to be announced.
-pub fn is_pending(conn: &mut AnyConnection, article_id: i64) -> Result<bool, AppError> {
+pub fn is_pending(conn: &mut AnyConnection, article_id: i64) -> Result<bool, ModelError> {
     Ok(diesel::select(diesel::dsl::exists(scheduled::table.find(article_id))).get_result(conn)?)
 }
 
@@ -24,7 +24,7 @@ pub fn set(
     conn: &mut AnyConnection,
     article_id: i64,
     due: Option<NaiveDateTime>,
-) -> Result<(), AppError> {
+) -> Result<(), ModelError> {
     diesel::delete(scheduled::table.find(article_id)).execute(conn)?;
     if let Some(due) = due {
         diesel::insert_into(scheduled::table)
@@ -38,7 +38,7 @@ pub fn set(
 }
 
 /// Whether any scheduled publication is due at `now`: a cheap read before the write.
-pub fn any_due(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<bool, AppError> {
+pub fn any_due(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<bool, ModelError> {
     Ok(diesel::select(diesel::dsl::exists(
         scheduled::table.filter(scheduled::due_at.le(now)),
     ))
@@ -50,7 +50,7 @@ const BATCH: i64 = 500;
 
 /// Announces the publications due at `now`, in the caller's content write: an
 /// `article.published` change each. Returns how many.
-pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<usize, AppError> {
+pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<usize, ModelError> {
     let due: Vec<i64> = scheduled::table
         .filter(scheduled::due_at.le(now))
         .order(scheduled::due_at.asc())
@@ -59,7 +59,7 @@ pub fn promote_due(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<usize
         .load(conn)?;
     let mut announced = 0;
     for id in due {
-        let article = super::articles::find(conn, id)?;
+        let article = super::articles::find(conn, id)?.or_missing("article")?;
         // Saves keep this table in step with the article; the check is for safety.
         if article.status == super::articles::ArticleStatus::Published
             && article.published_at.is_some_and(|at| at <= now)

@@ -4,14 +4,14 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::app_secrets;
-use crate::error::AppError;
+use crate::models::ModelError;
 
 /// The secret called `name`, generated with `generate` and stored the first time it is asked for.
 pub fn get_or_create(
     conn: &mut AnyConnection,
     name: &str,
     generate: impl FnOnce() -> String,
-) -> Result<String, AppError> {
+) -> Result<String, ModelError> {
     if let Some(value) = find(conn, name)? {
         return Ok(value);
     }
@@ -31,10 +31,10 @@ pub fn get_or_create(
         )) => {}
         Err(e) => return Err(e.into()),
     }
-    find(conn, name)?.ok_or_else(|| AppError::internal("secret vanished after insert"))
+    find(conn, name)?.ok_or_else(|| ModelError::internal("secret vanished after insert"))
 }
 
-fn find(conn: &mut AnyConnection, name: &str) -> Result<Option<String>, AppError> {
+fn find(conn: &mut AnyConnection, name: &str) -> Result<Option<String>, ModelError> {
     Ok(app_secrets::table
         .find(name)
         .select(app_secrets::value)

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::refresh_tokens;
-use crate::error::AppError;
+use crate::models::ModelError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = refresh_tokens)]
@@ -28,7 +28,7 @@ pub fn insert(
     family: &str,
     token_hash: &str,
     expires_at: NaiveDateTime,
-) -> Result<(), AppError> {
+) -> Result<(), ModelError> {
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::user_id.eq(user_id),
@@ -44,7 +44,7 @@ pub fn insert(
 pub fn find_by_hash(
     conn: &mut AnyConnection,
     token_hash: &str,
-) -> Result<Option<RefreshToken>, AppError> {
+) -> Result<Option<RefreshToken>, ModelError> {
     Ok(refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash))
         .select(RefreshToken::as_select())
@@ -53,7 +53,7 @@ pub fn find_by_hash(
 }
 
 /// Marks a token used; `false` when it was already used or revoked (a concurrent reuse).
-pub fn use_up(conn: &mut AnyConnection, id: i64) -> Result<bool, AppError> {
+pub fn use_up(conn: &mut AnyConnection, id: i64) -> Result<bool, ModelError> {
     let n = diesel::update(
         refresh_tokens::table.filter(
             refresh_tokens::id
@@ -68,7 +68,7 @@ pub fn use_up(conn: &mut AnyConnection, id: i64) -> Result<bool, AppError> {
 }
 
 /// Revokes a login's refresh tokens and ends its user's access tokens.
-pub fn revoke_family(conn: &mut AnyConnection, family: &str) -> Result<(), AppError> {
+pub fn revoke_family(conn: &mut AnyConnection, family: &str) -> Result<(), ModelError> {
     let owner = refresh_tokens::table
         .filter(refresh_tokens::family.eq(family))
         .select(refresh_tokens::user_id)
@@ -90,7 +90,7 @@ pub fn revoke_family(conn: &mut AnyConnection, family: &str) -> Result<(), AppEr
 }
 
 /// Revokes every token of a user (password change, disabling, deletion), access tokens too.
-pub fn revoke_user(conn: &mut AnyConnection, user_id: i64) -> Result<(), AppError> {
+pub fn revoke_user(conn: &mut AnyConnection, user_id: i64) -> Result<(), ModelError> {
     super::users::end_sessions(conn, user_id)?;
     diesel::update(
         refresh_tokens::table.filter(

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{article_topics, topics};
-use crate::error::AppError;
+use crate::models::ModelError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = topics)]
@@ -55,7 +55,7 @@ impl Topic {
 super::resource::versioned_resource!(table: topics, row: Topic, fields: TopicFields, noun: "topic", entity: super::changes::Entity::Topic, by: name, on_write: super::cards::taxonomy_changed);
 
 /// Deletes a topic; articles lose the tag and child topics lose their parent.
-pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), ModelError> {
     let slug: Option<String> = diesel::delete(topics::table.find(id))
         .returning(topics::slug)
         .get_result(conn)
@@ -65,7 +65,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
 }
 
 /// Ids of the topics with these slugs (unknown slugs are skipped).
-pub fn ids_for_slugs(conn: &mut AnyConnection, slugs: &[String]) -> Result<Vec<i64>, AppError> {
+pub fn ids_for_slugs(conn: &mut AnyConnection, slugs: &[String]) -> Result<Vec<i64>, ModelError> {
     Ok(topics::table
         .filter(topics::slug.eq_any(slugs))
         .select(topics::id)
@@ -73,7 +73,7 @@ pub fn ids_for_slugs(conn: &mut AnyConnection, slugs: &[String]) -> Result<Vec<i
 }
 
 /// Whether making `parent` the parent of `id` would create a cycle.
-pub fn would_cycle(conn: &mut AnyConnection, id: i64, parent: i64) -> Result<bool, AppError> {
+pub fn would_cycle(conn: &mut AnyConnection, id: i64, parent: i64) -> Result<bool, ModelError> {
     let mut current = Some(parent);
     let mut steps = 0;
     while let Some(node) = current {
@@ -95,7 +95,10 @@ pub fn would_cycle(conn: &mut AnyConnection, id: i64, parent: i64) -> Result<boo
 }
 
 /// Brief rows for `ids` (parents of a page of topics), by id.
-pub fn briefs(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, TopicBrief>, AppError> {
+pub fn briefs(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, TopicBrief>, ModelError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -110,7 +113,7 @@ pub fn briefs(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Topi
 pub fn of_articles(
     conn: &mut AnyConnection,
     article_ids: &[i64],
-) -> Result<HashMap<i64, Vec<TopicBrief>>, AppError> {
+) -> Result<HashMap<i64, Vec<TopicBrief>>, ModelError> {
     if article_ids.is_empty() {
         return Ok(HashMap::new());
     }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::users;
-use crate::error::AppError;
+use crate::models::{ModelError, OrMissing};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -46,24 +46,24 @@ pub struct UserChanges {
     pub disabled: Option<bool>,
 }
 
-pub fn insert(conn: &mut AnyConnection, new: &NewUser<'_>) -> Result<User, AppError> {
+pub fn insert(conn: &mut AnyConnection, new: &NewUser<'_>) -> Result<User, ModelError> {
     let id: i64 = diesel::insert_into(users::table)
         .values(new)
         .returning(users::id)
         .get_result(conn)?;
-    find(conn, id)
+    find(conn, id)?.or_missing("user")
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> Result<User, AppError> {
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<User>, ModelError> {
     users::table
         .find(id)
         .select(User::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("user"))
+        .optional()
+        .map_err(Into::into)
 }
 
-pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<User>, AppError> {
+pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<User>, ModelError> {
     Ok(users::table
         .filter(users::email.eq(email))
         .select(User::as_select())
@@ -71,7 +71,7 @@ pub fn find_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<Use
         .optional()?)
 }
 
-pub fn count(conn: &mut AnyConnection) -> Result<i64, AppError> {
+pub fn count(conn: &mut AnyConnection) -> Result<i64, ModelError> {
     Ok(users::table.count().get_result(conn)?)
 }
 
@@ -80,7 +80,7 @@ pub fn list(
     conn: &mut AnyConnection,
     after_id: Option<i64>,
     limit: i64,
-) -> Result<Vec<User>, AppError> {
+) -> Result<Vec<User>, ModelError> {
     let mut query = users::table
         .select(User::as_select())
         .order(users::id)
@@ -97,7 +97,7 @@ pub fn update(
     id: i64,
     expected: i64,
     changes: &UserChanges,
-) -> Result<User, AppError> {
+) -> Result<User, ModelError> {
     let now = super::now();
     let updated =
         diesel::update(users::table.filter(users::id.eq(id).and(users::version.eq(expected))))
@@ -110,13 +110,13 @@ pub fn update(
     if updated == 0 {
         return Err(super::stale("user"));
     }
-    find(conn, id)
+    find(conn, id)?.or_missing("user")
 }
 
-pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), ModelError> {
     let n = diesel::delete(users::table.find(id)).execute(conn)?;
     if n == 0 {
-        return Err(AppError::not_found("user"));
+        return Err(ModelError::NotFound("user"));
     }
     Ok(())
 }
@@ -124,7 +124,7 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
 /// The active admins, counted for the last-admin rule. On PostgreSQL their rows are locked
 /// (in id order) until the transaction ends: two concurrent demotions take turns, and the
 /// second counts what the first left. SQLite's writers take turns anyway.
-pub fn count_active_admins(conn: &mut AnyConnection) -> Result<i64, AppError> {
+pub fn count_active_admins(conn: &mut AnyConnection) -> Result<i64, ModelError> {
     let admins = users::table
         .filter(users::role.eq("admin").and(users::disabled.eq(false)))
         .order(users::id)
@@ -140,7 +140,7 @@ pub fn count_active_admins(conn: &mut AnyConnection) -> Result<i64, AppError> {
 pub fn linked_to_authors(
     conn: &mut AnyConnection,
     author_ids: &[i64],
-) -> Result<std::collections::HashMap<i64, i64>, AppError> {
+) -> Result<std::collections::HashMap<i64, i64>, ModelError> {
     if author_ids.is_empty() {
         return Ok(Default::default());
     }
@@ -156,7 +156,7 @@ pub fn linked_to_authors(
 
 /// Ends every access token issued to the user so far (their refresh tokens are revoked by the
 /// caller): the next request with one is a 401.
-pub fn end_sessions(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+pub fn end_sessions(conn: &mut AnyConnection, id: i64) -> Result<(), ModelError> {
     diesel::update(users::table.find(id))
         .set(users::session_generation.eq(users::session_generation + 1))
         .execute(conn)?;

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{webhook_cursor, webhook_deliveries as deliveries, webhooks};
-use crate::error::AppError;
+use crate::models::{ModelError, OrMissing};
 
 pub const PENDING: &str = "pending";
 pub const DELIVERED: &str = "delivered";
@@ -77,7 +77,7 @@ pub fn list(
     conn: &mut AnyConnection,
     after: Option<i64>,
     limit: i64,
-) -> Result<Vec<Webhook>, AppError> {
+) -> Result<Vec<Webhook>, ModelError> {
     Ok(webhooks::table
         .filter(webhooks::id.gt(after.unwrap_or(0)))
         .order(webhooks::id.asc())
@@ -86,17 +86,17 @@ pub fn list(
         .load(conn)?)
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Webhook, AppError> {
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Webhook>, ModelError> {
     webhooks::table
         .find(id)
         .select(Webhook::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("webhook"))
+        .optional()
+        .map_err(Into::into)
 }
 
 /// The webhooks that receive events.
-pub fn active(conn: &mut AnyConnection) -> Result<Vec<Webhook>, AppError> {
+pub fn active(conn: &mut AnyConnection) -> Result<Vec<Webhook>, ModelError> {
     Ok(webhooks::table
         .filter(webhooks::active.eq(true))
         .order(webhooks::id.asc())
@@ -112,7 +112,7 @@ pub fn create(
     secret: &str,
     active: bool,
     now: NaiveDateTime,
-) -> Result<Webhook, AppError> {
+) -> Result<Webhook, ModelError> {
     let id: i64 = diesel::insert_into(webhooks::table)
         .values((
             webhooks::url.eq(url),
@@ -126,7 +126,7 @@ pub fn create(
         ))
         .returning(webhooks::id)
         .get_result(conn)?;
-    find(conn, id)
+    find(conn, id)?.or_missing("webhook")
 }
 
 /// Writes `changes` if the webhook is still at `expected` (409 otherwise).
@@ -136,7 +136,7 @@ pub fn update(
     expected: i64,
     changes: &WebhookChanges,
     now: NaiveDateTime,
-) -> Result<Webhook, AppError> {
+) -> Result<Webhook, ModelError> {
     let n = diesel::update(
         webhooks::table.filter(webhooks::id.eq(id).and(webhooks::version.eq(expected))),
     )
@@ -149,14 +149,14 @@ pub fn update(
     if n == 0 {
         return Err(super::stale("webhook"));
     }
-    find(conn, id)
+    find(conn, id)?.or_missing("webhook")
 }
 
 /// Deletes a webhook and its delivery log.
-pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
+pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), ModelError> {
     diesel::delete(deliveries::table.filter(deliveries::webhook_id.eq(id))).execute(conn)?;
     match diesel::delete(webhooks::table.find(id)).execute(conn)? {
-        0 => Err(AppError::not_found("webhook")),
+        0 => Err(ModelError::NotFound("webhook")),
         _ => Ok(()),
     }
 }
@@ -169,7 +169,7 @@ pub fn enqueue(
     change_seq: Option<i64>,
     payload: &str,
     now: NaiveDateTime,
-) -> Result<i64, AppError> {
+) -> Result<i64, ModelError> {
     Ok(diesel::insert_into(deliveries::table)
         .values((
             deliveries::webhook_id.eq(webhook_id),
@@ -192,7 +192,7 @@ pub fn deliveries(
     before: Option<i64>,
     state: Option<&str>,
     limit: i64,
-) -> Result<Vec<Delivery>, AppError> {
+) -> Result<Vec<Delivery>, ModelError> {
     let q = deliveries::table
         .filter(deliveries::webhook_id.eq(webhook_id))
         .filter(deliveries::id.lt(before.unwrap_or(i64::MAX)))
@@ -209,7 +209,7 @@ pub fn find_delivery(
     conn: &mut AnyConnection,
     webhook_id: i64,
     id: i64,
-) -> Result<Delivery, AppError> {
+) -> Result<Option<Delivery>, ModelError> {
     deliveries::table
         .filter(
             deliveries::id
@@ -218,8 +218,8 @@ pub fn find_delivery(
         )
         .select(Delivery::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("delivery"))
+        .optional()
+        .map_err(Into::into)
 }
 
 /// Sends a delivery again, now, with a fresh round of retries (the same `webhook-id`: it is
@@ -229,8 +229,8 @@ pub fn redeliver(
     webhook_id: i64,
     id: i64,
     now: NaiveDateTime,
-) -> Result<Delivery, AppError> {
-    find_delivery(conn, webhook_id, id)?;
+) -> Result<Delivery, ModelError> {
+    find_delivery(conn, webhook_id, id)?.or_missing("delivery")?;
     diesel::update(deliveries::table.find(id))
         .set((
             deliveries::state.eq(PENDING),
@@ -238,7 +238,7 @@ pub fn redeliver(
             deliveries::next_attempt_at.eq(Some(now)),
         ))
         .execute(conn)?;
-    find_delivery(conn, webhook_id, id)
+    find_delivery(conn, webhook_id, id)?.or_missing("delivery")
 }
 
 /// A claimed delivery with what sending it needs.
@@ -257,7 +257,7 @@ pub fn claim(
     now: NaiveDateTime,
     lease: Duration,
     limit: i64,
-) -> Result<Vec<Claimed>, AppError> {
+) -> Result<Vec<Claimed>, ModelError> {
     // No join: `FOR UPDATE` would lock the webhook's row too, and hold up its other rows.
     let active = webhooks::table
         .filter(webhooks::active.eq(true))
@@ -318,7 +318,7 @@ pub fn record(
     id: i64,
     attempts: i32,
     attempt: &Attempt,
-) -> Result<(), AppError> {
+) -> Result<(), ModelError> {
     diesel::update(
         deliveries::table.filter(deliveries::id.eq(id).and(deliveries::attempts.eq(attempts))),
     )
@@ -337,7 +337,7 @@ pub fn record(
 
 /// The change-log position fan-out has reached, locked until the transaction ends on
 /// PostgreSQL so that one instance fans out at a time.
-pub fn cursor(conn: &mut AnyConnection) -> Result<i64, AppError> {
+pub fn cursor(conn: &mut AnyConnection) -> Result<i64, ModelError> {
     let q = webhook_cursor::table.find(1).select(webhook_cursor::seq);
     Ok(match conn {
         AnyConnection::Sqlite(c) => q.first(c)?,
@@ -345,7 +345,7 @@ pub fn cursor(conn: &mut AnyConnection) -> Result<i64, AppError> {
     })
 }
 
-pub fn set_cursor(conn: &mut AnyConnection, seq: i64) -> Result<(), AppError> {
+pub fn set_cursor(conn: &mut AnyConnection, seq: i64) -> Result<(), ModelError> {
     diesel::update(webhook_cursor::table.find(1))
         .set(webhook_cursor::seq.eq(seq))
         .execute(conn)?;

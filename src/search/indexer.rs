@@ -40,6 +40,12 @@ pub enum IndexError {
     Index(#[from] tantivy::TantivyError),
 }
 
+impl From<crate::models::ModelError> for IndexError {
+    fn from(e: crate::models::ModelError) -> Self {
+        IndexError::Db(e.into())
+    }
+}
+
 impl From<diesel::result::Error> for IndexError {
     fn from(e: diesel::result::Error) -> Self {
         IndexError::Db(e.into())

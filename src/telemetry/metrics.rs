@@ -228,7 +228,7 @@ pub async fn scrape(
     let now = state.clock.now();
     let pending = state
         .db
-        .run(move |conn| crate::models::articles::scheduled_count(conn, now))
+        .run(move |conn| Ok(crate::models::articles::scheduled_count(conn, now)?))
         .await?;
     ::metrics::gauge!("headline_scheduled_articles_pending").set(pending as f64);
     Ok(HttpResponse::Ok()

@@ -237,7 +237,14 @@ pub fn ping(
         "timestamp": crate::models::cards::utc(now),
         "data": {"webhook_id": webhook_id},
     });
-    hooks::enqueue(conn, webhook_id, PING, None, &body.to_string(), now)
+    Ok(hooks::enqueue(
+        conn,
+        webhook_id,
+        PING,
+        None,
+        &body.to_string(),
+        now,
+    )?)
 }
 
 /// Claims due deliveries, sends them at once, and logs the outcomes; returns how many.
@@ -251,7 +258,7 @@ pub fn deliver_due(
     let lease = Duration::milliseconds(2 * state.settings.webhook_timeout_ms as i64 + 1000);
     let claimed = state
         .db
-        .write_blocking(|conn| hooks::claim(conn, now, lease, CLAIM_BATCH))?;
+        .write_blocking(|conn| Ok(hooks::claim(conn, now, lease, CLAIM_BATCH)?))?;
     if claimed.is_empty() {
         return Ok(0);
     }

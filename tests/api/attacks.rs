@@ -147,7 +147,7 @@ async fn concurrent_demotions_leave_an_admin(app: TestApp) {
         let admins = app
             .state
             .db
-            .run(headline::models::users::count_active_admins)
+            .run(|conn| Ok(headline::models::users::count_active_admins(conn)?))
             .await
             .unwrap();
         assert_eq!(admins, 1, "round {round}: {statuses:?}");

@@ -131,7 +131,7 @@ pub async fn list(
     };
     let rows = state
         .db
-        .run(move |conn| audit::list(conn, &filter, before, limit + 1))
+        .run(move |conn| Ok(audit::list(conn, &filter, before, limit + 1)?))
         .await?;
     Ok(super::by_id(rows, limit, |e: &Entry| e.id, AuditView::from))
 }

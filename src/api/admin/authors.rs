@@ -255,9 +255,10 @@ pub async fn create(
 impl Resource for Author {
     type View = AdminAuthor;
     const CONTENT: bool = true;
+    const NAME: &'static str = "author";
 
-    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
-        authors::find(conn, id)
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Self>, AppError> {
+        Ok(authors::find(conn, id)?)
     }
     fn version(&self) -> i64 {
         self.version
@@ -306,13 +307,13 @@ impl Edit<Author> for UpdateAuthor {
             fields.social = serde_json::to_string(&social)?;
         }
         validate(&fields, &social)?;
-        authors::update(conn, current.id, expected, &fields)
+        Ok(authors::update(conn, current.id, expected, &fields)?)
     }
 }
 
 impl Removable for Author {
     fn remove(conn: &mut AnyConnection, current: Author) -> Result<(), AppError> {
-        authors::delete(conn, current.id)
+        Ok(authors::delete(conn, current.id)?)
     }
 }
 

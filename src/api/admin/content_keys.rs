@@ -125,7 +125,7 @@ pub async fn list(
     let after = cursor.map(|Cursor { id, .. }| id);
     let rows = state
         .db
-        .run(move |conn| keys::list(conn, after, limit + 1))
+        .run(move |conn| Ok(keys::list(conn, after, limit + 1)?))
         .await?;
     Ok(super::by_id(
         rows,
@@ -155,7 +155,7 @@ pub async fn create(
     let now = state.clock.now();
     let row = state
         .db
-        .write(move |conn| keys::create(conn, &label, &digest, &prefix, rate, now))
+        .write(move |conn| Ok(keys::create(conn, &label, &digest, &prefix, rate, now)?))
         .await?;
     state.content_keys.invalidate();
     let view = ContentKeyView::from(row);
@@ -174,9 +174,10 @@ pub async fn create(
 impl Resource for ContentKey {
     type View = ContentKeyView;
     const CONTENT: bool = false;
+    const NAME: &'static str = "content key";
 
-    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
-        keys::find(conn, id)
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Self>, AppError> {
+        Ok(keys::find(conn, id)?)
     }
     fn version(&self) -> i64 {
         self.version
@@ -200,13 +201,19 @@ impl Edit<ContentKey> for Patch<KeyChanges> {
         expected: i64,
         now: NaiveDateTime,
     ) -> Result<ContentKey, AppError> {
-        keys::update(conn, current.id, expected, &self.changes, now)
+        Ok(keys::update(
+            conn,
+            current.id,
+            expected,
+            &self.changes,
+            now,
+        )?)
     }
 }
 
 impl Removable for ContentKey {
     fn remove(conn: &mut AnyConnection, current: ContentKey) -> Result<(), AppError> {
-        keys::delete(conn, current.id)
+        Ok(keys::delete(conn, current.id)?)
     }
 }
 

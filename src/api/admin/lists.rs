@@ -231,7 +231,7 @@ pub async fn list(
     let (limit, cursor) = query.parse("title")?;
     let page = state
         .db
-        .run(move |conn| lists::list(conn, cursor.as_ref(), limit))
+        .run(move |conn| Ok(lists::list(conn, cursor.as_ref(), limit)?))
         .await?;
     Ok(private(&Collection::from_page(page, limit, "title", |l| {
         view(l, Vec::new())
@@ -277,9 +277,10 @@ pub async fn create(
 impl Resource for List {
     type View = AdminList;
     const CONTENT: bool = true;
+    const NAME: &'static str = "list";
 
-    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
-        lists::find(conn, id)
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Self>, AppError> {
+        Ok(lists::find(conn, id)?)
     }
     fn version(&self) -> i64 {
         self.version
@@ -315,7 +316,7 @@ impl Edit<List> for UpdateList {
             fields.description = cleaned("description", v, validate::MAX_TEXT)?;
         }
         validate(&fields)?;
-        lists::update(conn, current.id, expected, &fields)
+        Ok(lists::update(conn, current.id, expected, &fields)?)
     }
 }
 
@@ -340,13 +341,13 @@ impl Edit<List> for ReplaceItems {
         _: NaiveDateTime,
     ) -> Result<List, AppError> {
         lists::replace_items(conn, current.id, &self.items)?;
-        lists::touch(conn, current.id, expected)
+        Ok(lists::touch(conn, current.id, expected)?)
     }
 }
 
 impl Removable for List {
     fn remove(conn: &mut AnyConnection, current: List) -> Result<(), AppError> {
-        lists::delete(conn, current.id)
+        Ok(lists::delete(conn, current.id)?)
     }
 }
 

@@ -130,7 +130,7 @@ pub async fn list(
     let (limit, cursor) = query.parse("name")?;
     let page = state
         .db
-        .run(move |conn| topics::list(conn, cursor.as_ref(), limit))
+        .run(move |conn| Ok(topics::list(conn, cursor.as_ref(), limit)?))
         .await?;
     Ok(private(&Collection::from_page(
         page,
@@ -164,7 +164,7 @@ pub async fn create(
         .db
         .write_content(move |conn| {
             check_parent(conn, None, fields.parent_id)?;
-            topics::insert(conn, &fields)
+            Ok(topics::insert(conn, &fields)?)
         })
         .await?;
     let view = AdminTopic::from(topic);
@@ -178,9 +178,10 @@ pub async fn create(
 impl Resource for Topic {
     type View = AdminTopic;
     const CONTENT: bool = true;
+    const NAME: &'static str = "topic";
 
-    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
-        topics::find(conn, id)
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Self>, AppError> {
+        Ok(topics::find(conn, id)?)
     }
     fn version(&self) -> i64 {
         self.version
@@ -219,13 +220,13 @@ impl Edit<Topic> for UpdateTopic {
         }
         validate(&fields)?;
         check_parent(conn, Some(current.id), fields.parent_id)?;
-        topics::update(conn, current.id, expected, &fields)
+        Ok(topics::update(conn, current.id, expected, &fields)?)
     }
 }
 
 impl Removable for Topic {
     fn remove(conn: &mut AnyConnection, current: Topic) -> Result<(), AppError> {
-        topics::delete(conn, current.id)
+        Ok(topics::delete(conn, current.id)?)
     }
 }
 

@@ -111,7 +111,7 @@ pub async fn list(
     let after = cursor.map(|Cursor { id, .. }| id);
     let rows = state
         .db
-        .run(move |conn| users::list(conn, after, limit + 1))
+        .run(move |conn| Ok(users::list(conn, after, limit + 1)?))
         .await?;
     Ok(super::by_id(rows, limit, |u: &User| u.id, UserView::from))
 }
@@ -151,9 +151,10 @@ pub async fn create(
 impl Resource for User {
     type View = UserView;
     const CONTENT: bool = false;
+    const NAME: &'static str = "user";
 
-    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
-        users::find(conn, id)
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Self>, AppError> {
+        Ok(users::find(conn, id)?)
     }
     fn version(&self) -> i64 {
         self.version
@@ -203,7 +204,7 @@ impl Edit<User> for Patch<UserChanges> {
 impl Removable for User {
     fn remove(conn: &mut AnyConnection, current: User) -> Result<(), AppError> {
         keep_an_admin(conn, &current, false)?;
-        users::delete(conn, current.id)
+        Ok(users::delete(conn, current.id)?)
     }
 }
 

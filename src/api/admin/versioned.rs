@@ -34,9 +34,11 @@ pub trait Resource: Sized + Send + 'static {
     /// [`Db::write_content`](crate::db::Db::write_content) (change log, caches, search);
     /// staff data (users, keys, webhooks) through [`Db::write`](crate::db::Db::write).
     const CONTENT: bool;
+    /// What a 404 calls it ("topic").
+    const NAME: &'static str;
 
-    /// The current row (404 when there is none).
-    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError>;
+    /// The current row, if there is one.
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Self>, AppError>;
     fn version(&self) -> i64;
     /// Its view; `now` is the request's time (an article's status depends on it).
     fn view(self, conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Self::View, AppError>;
@@ -99,13 +101,18 @@ impl<R: Removable> Edit<R> for Delete {
     }
 }
 
+/// Resource `id`, or 404.
+fn current<R: Resource>(conn: &mut AnyConnection, id: i64) -> Result<R, AppError> {
+    R::find(conn, id)?.ok_or_else(|| AppError::not_found(R::NAME))
+}
+
 /// `GET`: the resource with its ETag.
 pub async fn show<R: Resource>(state: &AppState, id: i64) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let (version, view) = state
         .db
         .run(move |conn| {
-            let found = R::find(conn, id)?;
+            let found = current::<R>(conn, id)?;
             Ok((found.version(), found.view(conn, now)?))
         })
         .await?;
@@ -157,7 +164,7 @@ fn step<R: Resource, E: Edit<R>>(
     edit: E,
     now: NaiveDateTime,
 ) -> Result<E::Output, AppError> {
-    let current = R::find(conn, id)?;
+    let current = current::<R>(conn, id)?;
     edit.authorize(&current)?;
     let expected = precondition.expected(edit.body_version(), current.version())?;
     edit.apply(conn, current, expected, now)
@@ -196,7 +203,7 @@ impl Precondition {
             )));
         }
         match body_version {
-            Some(v) if v != current => Err(crate::models::stale("resource")),
+            Some(v) if v != current => Err(crate::models::stale("resource").into()),
             _ => Ok(current),
         }
     }

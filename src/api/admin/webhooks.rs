@@ -16,6 +16,7 @@ use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy};
 use crate::db::AnyConnection;
 use crate::error::AppError;
+use crate::models::OrMissing;
 use crate::models::webhooks::{self as hooks, Delivery, Webhook, WebhookChanges};
 use crate::pagination::Cursor;
 use crate::startup::AppState;
@@ -292,7 +293,7 @@ pub async fn list(
     let after = cursor.map(|Cursor { id, .. }| id);
     let rows = state
         .db
-        .run(move |conn| hooks::list(conn, after, limit + 1))
+        .run(move |conn| Ok(hooks::list(conn, after, limit + 1)?))
         .await?;
     Ok(super::by_id(
         rows,
@@ -323,7 +324,17 @@ pub async fn create(
     let kept = secret.clone();
     let row = state
         .db
-        .write(move |conn| hooks::create(conn, &url, &events, &description, &kept, active, now))
+        .write(move |conn| {
+            Ok(hooks::create(
+                conn,
+                &url,
+                &events,
+                &description,
+                &kept,
+                active,
+                now,
+            )?)
+        })
         .await?;
     let view = WebhookView::from(row);
     Ok(created(
@@ -341,9 +352,10 @@ pub async fn create(
 impl Resource for Webhook {
     type View = WebhookView;
     const CONTENT: bool = false;
+    const NAME: &'static str = "webhook";
 
-    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
-        hooks::find(conn, id)
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Self>, AppError> {
+        Ok(hooks::find(conn, id)?)
     }
     fn version(&self) -> i64 {
         self.version
@@ -367,13 +379,19 @@ impl Edit<Webhook> for Patch<WebhookChanges> {
         expected: i64,
         now: NaiveDateTime,
     ) -> Result<Webhook, AppError> {
-        hooks::update(conn, current.id, expected, &self.changes, now)
+        Ok(hooks::update(
+            conn,
+            current.id,
+            expected,
+            &self.changes,
+            now,
+        )?)
     }
 }
 
 impl Removable for Webhook {
     fn remove(conn: &mut AnyConnection, current: Webhook) -> Result<(), AppError> {
-        hooks::delete(conn, current.id)
+        Ok(hooks::delete(conn, current.id)?)
     }
 }
 
@@ -459,12 +477,12 @@ pub async fn rotate_secret(
     let row = state
         .db
         .write(move |conn| {
-            let current = hooks::find(conn, id)?;
+            let current = hooks::find(conn, id)?.or_missing("webhook")?;
             let changes = WebhookChanges {
                 secret: Some(kept),
                 ..WebhookChanges::default()
             };
-            hooks::update(conn, id, current.version, &changes, now)
+            Ok(hooks::update(conn, id, current.version, &changes, now)?)
         })
         .await?;
     let version = row.version;
@@ -497,9 +515,9 @@ pub async fn ping(
     let delivery = state
         .db
         .write(move |conn| {
-            hooks::find(conn, id)?;
+            hooks::find(conn, id)?.or_missing("webhook")?;
             let delivery = crate::webhooks::ping(conn, id, now)?;
-            hooks::find_delivery(conn, id, delivery)
+            Ok(hooks::find_delivery(conn, id, delivery)?.or_missing("delivery")?)
         })
         .await?;
     Ok(accepted(delivery))
@@ -546,8 +564,14 @@ pub async fn deliveries(
     let rows = state
         .db
         .run(move |conn| {
-            hooks::find(conn, id)?;
-            hooks::deliveries(conn, id, before, wanted.as_deref(), limit + 1)
+            hooks::find(conn, id)?.or_missing("webhook")?;
+            Ok(hooks::deliveries(
+                conn,
+                id,
+                before,
+                wanted.as_deref(),
+                limit + 1,
+            )?)
         })
         .await?;
     Ok(super::by_id(
@@ -574,7 +598,7 @@ pub async fn redeliver(
     let now = state.clock.now();
     let delivery = state
         .db
-        .write(move |conn| hooks::redeliver(conn, id, delivery_id, now))
+        .write(move |conn| Ok(hooks::redeliver(conn, id, delivery_id, now)?))
         .await?;
     Ok(accepted(delivery))
 }

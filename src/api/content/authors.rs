@@ -6,6 +6,7 @@ use utoipa::IntoParams;
 
 use crate::api::respond::{Collection, Data, public};
 use crate::api::views::AuthorView;
+use crate::models::OrMissing;
 use chrono::NaiveDateTime;
 
 use crate::db::AnyConnection;
@@ -97,7 +98,7 @@ pub fn author_view(
     slug: &str,
     now: NaiveDateTime,
 ) -> Result<AuthorView, AppError> {
-    let author = authors::find_by_slug(conn, slug)?;
+    let author = authors::find_by_slug(conn, slug)?.or_missing("author")?;
     let count = articles::public_counts(conn, Driver::Authors(&[author.id]), now)?
         .get(&author.id)
         .copied()

@@ -12,6 +12,7 @@ use crate::api::respond::{Data, public_json};
 use crate::api::views::{ItemView, utc};
 use crate::db::AnyConnection;
 use crate::error::AppError;
+use crate::models::OrMissing;
 use crate::models::cards::{self, Card};
 use crate::models::lists;
 use crate::startup::AppState;
@@ -62,7 +63,7 @@ pub fn list_body(
     slug: &str,
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
-    let list = lists::find_by_slug(conn, slug)?;
+    let list = lists::find_by_slug(conn, slug)?.or_missing("list")?;
     let items = lists::items(conn, list.id)?;
     let ids: Vec<i64> = items.iter().filter_map(|i| i.article_id).collect();
     let (cards, v) = cards::public_cards_with_versions(conn, &ids, now)?;

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use crate::api::content::authors::{BY_NAME, PageQuery};
 use crate::api::respond::{Collection, Data, public};
 use crate::api::views::TopicView;
+use crate::models::OrMissing;
 use chrono::NaiveDateTime;
 
 use crate::db::AnyConnection;
@@ -74,7 +75,7 @@ pub fn topic_view(
     slug: &str,
     now: NaiveDateTime,
 ) -> Result<TopicView, AppError> {
-    let topic = topics::find_by_slug(conn, slug)?;
+    let topic = topics::find_by_slug(conn, slug)?.or_missing("topic")?;
     let parents = topics::briefs(conn, &topic.parent_id.into_iter().collect::<Vec<_>>())?;
     let count = articles::public_counts(conn, Driver::Topics(&[topic.id]), now)?
         .get(&topic.id)

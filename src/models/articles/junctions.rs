@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use super::ArticleStatus;
 use crate::db::AnyConnection;
 use crate::db::schema::{article_authors, article_topics, authors, topics};
-use crate::error::AppError;
+use crate::models::ModelError;
 
 /// The junction whose `*_newest` index (key, status, published_at, article_id) drives a listing
 /// in publication order: the articles of any of these topics, or of any of these authors.
@@ -96,7 +96,7 @@ pub fn public_newest(
     conn: &mut AnyConnection,
     driver: Driver<'_>,
     scan: &Scan,
-) -> Result<Vec<(i64, NaiveDateTime)>, AppError> {
+) -> Result<Vec<(i64, NaiveDateTime)>, ModelError> {
     let mut merged: Vec<(i64, NaiveDateTime)> = Vec::new();
     match driver {
         Driver::Topics(ids) => {
@@ -129,7 +129,7 @@ pub fn public_counts(
     conn: &mut AnyConnection,
     driver: Driver<'_>,
     now: NaiveDateTime,
-) -> Result<HashMap<i64, i64>, AppError> {
+) -> Result<HashMap<i64, i64>, ModelError> {
     // (key, kept count) and (key, scheduled rows) for one parent table and its junction.
     macro_rules! counts {
         ($parent:ident, $junction:ident, $key:ident, $ids:expr) => {{

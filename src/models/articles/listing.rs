@@ -9,7 +9,7 @@ use super::{ArticleBrief, ArticleStatus, is_public};
 use crate::db::AnyConnection;
 use crate::db::MultiBackend;
 use crate::db::schema::{article_authors, article_topics, articles, authors, topics};
-use crate::error::AppError;
+use crate::models::ModelError;
 use crate::pagination::{Cursor, Key, KeyKind, Page};
 
 /// The orders an article list can have.
@@ -123,7 +123,7 @@ const LIST_AT_MOST: i64 = 20_000;
 pub(super) fn probes_for(
     conn: &mut AnyConnection,
     filter: &Filter,
-) -> Result<(Probe, Probe), AppError> {
+) -> Result<(Probe, Probe), ModelError> {
     let pick = |published: i64| {
         if published > LIST_AT_MOST {
             Probe::Exists
@@ -233,8 +233,8 @@ fn index_driven(filter: &Filter, sort: Sort) -> Option<(NaiveDateTime, Driver<'_
 
 /// A cursor whose key is not the kind the sort uses (cursors carry their sort's name, so only a
 /// forged or corrupted one gets here).
-pub fn cursor_mismatch() -> AppError {
-    AppError::bad_request("invalid_cursor", "cursor does not match the sort")
+pub fn cursor_mismatch() -> ModelError {
+    ModelError::malformed("invalid_cursor", "cursor does not match the sort")
 }
 
 /// One page of article summaries.
@@ -245,7 +245,7 @@ pub fn list(
     cursor: Option<&Cursor>,
     limit: i64,
     count: bool,
-) -> Result<Page<ArticleKey>, AppError> {
+) -> Result<Page<ArticleKey>, ModelError> {
     if let Some((now, driver)) = index_driven(filter, sort) {
         let after = match cursor {
             Some(Cursor {
@@ -289,7 +289,9 @@ pub fn list(
         return Ok(page);
     }
     if sort == Sort::Relevance {
-        return Err(AppError::internal("relevance is the search index's order"));
+        return Err(ModelError::internal(
+            "relevance is the search index's order",
+        ));
     }
     let probes = probes_for(conn, filter)?;
     let mut query = filtered_with(filter, probes);
@@ -367,7 +369,7 @@ pub fn list(
 }
 
 /// Summaries of `ids` whatever their status, in no particular order (the Admin API's listings).
-pub fn briefs(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<ArticleBrief>, AppError> {
+pub fn briefs(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<ArticleBrief>, ModelError> {
     Ok(articles::table
         .filter(crate::db::in_ids(articles::id, ids))
         .select(ArticleBrief::as_select())

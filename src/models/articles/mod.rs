@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::AnyConnection;
 use crate::db::schema::{article_authors, article_topics, articles};
-use crate::error::AppError;
+use crate::models::ModelError;
 use crate::text;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -241,17 +241,17 @@ pub fn is_public(now: NaiveDateTime) -> IsPublic {
         .and(articles::published_at.le(now))
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Article, AppError> {
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Article>, ModelError> {
     articles::table
         .find(id)
         .select(Article::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("article"))
+        .optional()
+        .map_err(Into::into)
 }
 
 /// Byline and topic ids of one article, in order.
-pub fn relation_ids(conn: &mut AnyConnection, id: i64) -> Result<(Vec<i64>, Vec<i64>), AppError> {
+pub fn relation_ids(conn: &mut AnyConnection, id: i64) -> Result<(Vec<i64>, Vec<i64>), ModelError> {
     let authors = article_authors::table
         .filter(article_authors::article_id.eq(id))
         .order(article_authors::position)
@@ -265,12 +265,12 @@ pub fn relation_ids(conn: &mut AnyConnection, id: i64) -> Result<(Vec<i64>, Vec<
     Ok((authors, topics))
 }
 
-pub fn count(conn: &mut AnyConnection) -> Result<i64, AppError> {
+pub fn count(conn: &mut AnyConnection) -> Result<i64, ModelError> {
     Ok(articles::table.count().get_result(conn)?)
 }
 
 /// Published articles whose time has not come yet (scheduled).
-pub fn scheduled_count(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<i64, AppError> {
+pub fn scheduled_count(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<i64, ModelError> {
     Ok(articles::table
         .filter(articles::status.eq(ArticleStatus::Published))
         .filter(articles::published_at.gt(now))
@@ -278,7 +278,7 @@ pub fn scheduled_count(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<i
         .get_result(conn)?)
 }
 
-pub fn exists_slug(conn: &mut AnyConnection, slug: &str) -> Result<bool, AppError> {
+pub fn exists_slug(conn: &mut AnyConnection, slug: &str) -> Result<bool, ModelError> {
     Ok(diesel::select(diesel::dsl::exists(
         articles::table.filter(articles::slug.eq(slug)),
     ))

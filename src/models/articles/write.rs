@@ -10,22 +10,22 @@ use crate::db::AnyConnection;
 use crate::db::schema::{
     article_authors, article_revisions, article_slugs, article_topics, articles,
 };
-use crate::error::AppError;
 use crate::models::changes::{self, Entity, Kind};
+use crate::models::{ModelError, OrMissing};
 
 /// Rejects a slug that another article used before: its redirects would become ambiguous.
 fn check_slug_free(
     conn: &mut AnyConnection,
     slug: &str,
     own_id: Option<i64>,
-) -> Result<(), AppError> {
+) -> Result<(), ModelError> {
     let owner: Option<i64> = article_slugs::table
         .find(slug)
         .select(article_slugs::article_id)
         .first(conn)
         .optional()?;
     match owner {
-        Some(other) if Some(other) != own_id => Err(AppError::conflict(
+        Some(other) if Some(other) != own_id => Err(ModelError::conflict(
             "already_exists",
             "slug was used by another article and still redirects to it",
             Some("slug"),
@@ -40,7 +40,7 @@ fn replace_relations(
     id: i64,
     draft: &ArticleDraft,
     status: ArticleStatus,
-) -> Result<(), AppError> {
+) -> Result<(), ModelError> {
     diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id)))
         .execute(conn)?;
     diesel::delete(article_topics::table.filter(article_topics::article_id.eq(id)))
@@ -77,7 +77,7 @@ fn record_revision(
     version: i64,
     draft: &ArticleDraft,
     user_id: Option<i64>,
-) -> Result<(), AppError> {
+) -> Result<(), ModelError> {
     diesel::insert_into(article_revisions::table)
         .values((
             article_revisions::article_id.eq(id),
@@ -91,7 +91,7 @@ fn record_revision(
 }
 
 /// `base`, or `base-2`, `base-3`… : the first slug no article uses now or used before.
-pub fn unique_slug(conn: &mut AnyConnection, base: &str) -> Result<String, AppError> {
+pub fn unique_slug(conn: &mut AnyConnection, base: &str) -> Result<String, ModelError> {
     let mut candidate = base.to_owned();
     for n in 2..1000 {
         let taken: bool = diesel::select(diesel::dsl::exists(
@@ -108,7 +108,7 @@ pub fn unique_slug(conn: &mut AnyConnection, base: &str) -> Result<String, AppEr
         let keep = base.len().min(crate::validate::MAX_SLUG - suffix.len());
         candidate = format!("{}{suffix}", base[..keep].trim_end_matches('-'));
     }
-    Err(AppError::conflict(
+    Err(ModelError::conflict(
         "already_exists",
         "no free slug could be derived; give one",
         Some("slug"),
@@ -120,7 +120,7 @@ pub fn create(
     conn: &mut AnyConnection,
     draft: &ArticleDraft,
     user_id: Option<i64>,
-) -> Result<Article, AppError> {
+) -> Result<Article, ModelError> {
     check_slug_free(conn, &draft.slug, None)?;
     let now = crate::models::now();
     let id: i64 = diesel::insert_into(articles::table)
@@ -136,7 +136,7 @@ pub fn create(
         .get_result(conn)?;
     replace_relations(conn, id, draft, ArticleStatus::Draft)?;
     record_revision(conn, id, 1, draft, user_id)?;
-    let article = find(conn, id)?;
+    let article = find(conn, id)?.or_missing("article")?;
     crate::models::cards::store(conn, &article, &draft.author_ids, &draft.topic_ids)?;
     // A draft: readers see nothing of it.
     changes::record(
@@ -160,7 +160,7 @@ pub fn save(
     status: Option<ArticleStatus>,
     user_id: Option<i64>,
     now: NaiveDateTime,
-) -> Result<Article, AppError> {
+) -> Result<Article, ModelError> {
     let id = current.id;
     let was_public = announced(conn, current)?;
     if draft.slug != current.slug {
@@ -194,7 +194,7 @@ pub fn save(
     }
     replace_relations(conn, id, draft, status.unwrap_or(current.status))?;
     record_revision(conn, id, version, draft, user_id)?;
-    let article = find(conn, id)?;
+    let article = find(conn, id)?.or_missing("article")?;
     crate::models::cards::store(conn, &article, &draft.author_ids, &draft.topic_ids)?;
     let published = article.status == ArticleStatus::Published;
     let is_public = published && article.published_at.is_some_and(|at| at <= now);
@@ -225,16 +225,15 @@ pub fn save(
 
 /// Whether readers have been told the article is public: published, and not waiting for its
 /// time to be announced (see `models::schedule`).
-fn announced(conn: &mut AnyConnection, article: &Article) -> Result<bool, AppError> {
+fn announced(conn: &mut AnyConnection, article: &Article) -> Result<bool, ModelError> {
     Ok(article.status == ArticleStatus::Published
         && !crate::models::schedule::is_pending(conn, article.id)?)
 }
 
-pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), AppError> {
-    let public = match super::find(conn, id) {
-        Ok(article) => announced(conn, &article)?,
-        Err(AppError::NotFound(_)) => false,
-        Err(e) => return Err(e),
+pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), ModelError> {
+    let public = match super::find(conn, id)? {
+        Some(article) => announced(conn, &article)?,
+        None => false,
     };
     let slug: Option<String> = diesel::delete(articles::table.find(id))
         .returning(articles::slug)
@@ -253,7 +252,7 @@ pub struct Revision {
     pub created_at: NaiveDateTime,
 }
 
-pub fn revisions(conn: &mut AnyConnection, id: i64) -> Result<Vec<Revision>, AppError> {
+pub fn revisions(conn: &mut AnyConnection, id: i64) -> Result<Vec<Revision>, ModelError> {
     Ok(article_revisions::table
         .filter(article_revisions::article_id.eq(id))
         .order(article_revisions::version.desc())
@@ -261,7 +260,11 @@ pub fn revisions(conn: &mut AnyConnection, id: i64) -> Result<Vec<Revision>, App
         .load(conn)?)
 }
 
-pub fn revision(conn: &mut AnyConnection, id: i64, version: i64) -> Result<ArticleDraft, AppError> {
+pub fn revision(
+    conn: &mut AnyConnection,
+    id: i64,
+    version: i64,
+) -> Result<ArticleDraft, ModelError> {
     let snapshot: String = article_revisions::table
         .filter(
             article_revisions::article_id
@@ -271,6 +274,6 @@ pub fn revision(conn: &mut AnyConnection, id: i64, version: i64) -> Result<Artic
         .select(article_revisions::snapshot)
         .first(conn)
         .optional()?
-        .ok_or_else(|| AppError::not_found("revision"))?;
+        .ok_or_else(|| ModelError::NotFound("revision"))?;
     Ok(serde_json::from_str(&snapshot)?)
 }

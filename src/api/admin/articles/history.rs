@@ -13,6 +13,7 @@ use crate::auth::CurrentUser;
 use crate::auth::policy::ArticleAction;
 use crate::db::AnyConnection;
 use crate::error::AppError;
+use crate::models::OrMissing;
 use crate::models::articles::{self, ArticleDraft};
 use crate::startup::AppState;
 
@@ -45,8 +46,8 @@ pub async fn revisions(
     let rows = state
         .db
         .run(move |conn| {
-            articles::find(conn, id)?;
-            articles::revisions(conn, id)
+            articles::find(conn, id)?.or_missing("article")?;
+            Ok(articles::revisions(conn, id)?)
         })
         .await?;
     let views: Vec<RevisionView> = rows

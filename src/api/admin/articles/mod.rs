@@ -13,6 +13,9 @@ pub use publishing::{publish, unpublish};
 pub use write::{create, delete, update};
 
 use crate::api::respond::{Facets, TopicFacet};
+use crate::models::OrMissing;
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -27,17 +30,20 @@ use crate::api::articles_common::{
 };
 use crate::api::respond::{Collection, Data, private, versioned};
 use crate::api::views::{
-    ArticleSummary, AuthorSummary, FeatureImageView, Includes, TopicSummary, feature_image, utc,
+    ArticleSummary, AuthorSummary, FeatureImageView, Includes, Relations, TopicSummary,
+    feature_image, utc,
 };
 use crate::auth::CurrentUser;
 use crate::auth::policy::{self, ArticleAction, ArticleFacts};
 use crate::db::AnyConnection;
 use crate::error::{AppError, FieldError};
 use crate::models::articles::{
-    self, Article, ArticleDraft, ArticleStatus, Filter, Sort, StatusFilter, Visibility,
+    self, Article, ArticleBrief, ArticleDraft, ArticleStatus, Filter, Sort, StatusFilter,
+    Visibility,
 };
 use crate::models::{authors, topics};
-use crate::pagination;
+use crate::pagination::{self, Page};
+use crate::search::query::Plan;
 use crate::startup::AppState;
 
 /// SEO fields of an article.
@@ -172,12 +178,15 @@ impl Stored {
 impl Resource for Stored {
     type View = AdminArticle;
     const CONTENT: bool = true;
+    const NAME: &'static str = "article";
 
-    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self, AppError> {
-        let article = articles::find(conn, id)?;
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Option<Self>, AppError> {
+        let Some(article) = articles::find(conn, id)? else {
+            return Ok(None);
+        };
         let (author_ids, topic_ids) = articles::relation_ids(conn, id)?;
         let draft = article.draft(author_ids, topic_ids);
-        Ok(Stored { article, draft })
+        Ok(Some(Stored { article, draft }))
     }
     fn version(&self) -> i64 {
         self.article.version
@@ -263,86 +272,13 @@ pub async fn list(
     _user: CurrentUser,
     query: web::Query<AdminListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let query = query.into_inner();
-    let limit = pagination::limit(query.limit)?;
-    let (q, sort) = sort_and_query(
-        query.q.clone(),
-        query.sort.as_deref(),
-        &[Sort::UpdatedDesc, Sort::Title],
-        Sort::UpdatedDesc,
-    )?;
-    let status = query.status.as_deref().map(parse_status).transpose()?;
-    let topic_slugs = query.topic.as_deref().map(comma_list);
-    let author_slug = query.author;
-    let plan = parse_query(q.as_deref())?;
-    let paging = Paging::parse(
-        sort,
-        query.cursor.as_deref(),
-        limit,
-        query.count,
-        query.facets.as_deref(),
-        q.as_deref(),
-    )?;
+    let listing = AdminListing::parse(query.into_inner())?;
+    let (limit, sort) = (listing.paging.limit, listing.paging.sort);
     let now = state.clock.now();
     let st = state.clone();
     let (page, rel, facets, mut snippets) = state
         .db
-        .run(move |conn| {
-            let author_ids = match author_slug {
-                Some(slug) => Some(match authors::find_by_slug(conn, &slug) {
-                    Ok(a) => vec![a.id],
-                    Err(AppError::NotFound(_)) => Vec::new(),
-                    Err(e) => return Err(e),
-                }),
-                None => None,
-            };
-            let filter = Filter {
-                visibility: Visibility::Staff(status, now),
-                topic_ids: topic_slugs
-                    .map(|s| topics::ids_for_slugs(conn, &s))
-                    .transpose()?,
-                author_ids,
-                published_after: None,
-                published_before: None,
-            };
-            let SearchPage { page, facets } =
-                list_page(conn, &st, plan.as_ref(), &filter, &paging)?;
-            let ids = articles::ids_of(&page.items);
-            let snippets = snippets(conn, &st, plan.as_ref(), &ids)?;
-            let facets = match facets {
-                Some(facets) => {
-                    let ids: Vec<i64> = facets.iter().map(|(id, _)| *id).collect();
-                    let briefs = topics::briefs(conn, &ids)?;
-                    Some(Facets {
-                        topic: facets
-                            .into_iter()
-                            .filter_map(|(id, count)| {
-                                let t = briefs.get(&id)?;
-                                Some(TopicFacet {
-                                    id,
-                                    slug: t.slug.clone(),
-                                    name: t.name.clone(),
-                                    count,
-                                })
-                            })
-                            .collect(),
-                    })
-                }
-                None => None,
-            };
-            let mut briefs: std::collections::HashMap<i64, _> = articles::briefs(conn, &ids)?
-                .into_iter()
-                .map(|b| (b.id, b))
-                .collect();
-            // An article deleted since the listing's query drops out.
-            let page = page.filter_map(|k| briefs.remove(&k.id));
-            Ok((
-                page,
-                relations(conn, &ids, Includes::BOTH)?,
-                facets,
-                snippets,
-            ))
-        })
+        .run(move |conn| listing.load(conn, &st, now))
         .await?;
     let mut body = Collection::from_page(page, limit, sort.name(), |a| AdminArticleSummary {
         status: a.status.shown(a.published_at, now).to_owned(),
@@ -352,6 +288,113 @@ pub async fn list(
     });
     body.meta.facets = facets;
     Ok(private(&body))
+}
+
+/// An admin listing's parameters, read and checked.
+struct AdminListing {
+    status: Option<StatusFilter>,
+    topic_slugs: Option<Vec<String>>,
+    author_slug: Option<String>,
+    plan: Option<Plan>,
+    paging: Paging,
+}
+
+/// An admin listing's page, the relations of its articles, its facets and snippets.
+type AdminListed = (
+    Page<ArticleBrief>,
+    Relations,
+    Option<Facets>,
+    HashMap<i64, String>,
+);
+
+impl AdminListing {
+    fn parse(query: AdminListQuery) -> Result<Self, AppError> {
+        let limit = pagination::limit(query.limit)?;
+        let (q, sort) = sort_and_query(
+            query.q,
+            query.sort.as_deref(),
+            &[Sort::UpdatedDesc, Sort::Title],
+            Sort::UpdatedDesc,
+        )?;
+        Ok(AdminListing {
+            status: query.status.as_deref().map(parse_status).transpose()?,
+            topic_slugs: query.topic.as_deref().map(comma_list),
+            author_slug: query.author,
+            plan: parse_query(q.as_deref())?,
+            paging: Paging::parse(
+                sort,
+                query.cursor.as_deref(),
+                limit,
+                query.count,
+                query.facets.as_deref(),
+                q.as_deref(),
+            )?,
+        })
+    }
+
+    fn load(
+        self,
+        conn: &mut AnyConnection,
+        st: &AppState,
+        now: NaiveDateTime,
+    ) -> Result<AdminListed, AppError> {
+        let author_ids = match &self.author_slug {
+            Some(slug) => Some(
+                authors::find_by_slug(conn, slug)?
+                    .map(|a| a.id)
+                    .into_iter()
+                    .collect(),
+            ),
+            None => None,
+        };
+        let filter = Filter {
+            visibility: Visibility::Staff(self.status, now),
+            topic_ids: self
+                .topic_slugs
+                .map(|s| topics::ids_for_slugs(conn, &s))
+                .transpose()?,
+            author_ids,
+            published_after: None,
+            published_before: None,
+        };
+        let SearchPage { page, facets } =
+            list_page(conn, st, self.plan.as_ref(), &filter, &self.paging)?;
+        let ids = articles::ids_of(&page.items);
+        let snippets = snippets(conn, st, self.plan.as_ref(), &ids)?;
+        let facets = facets.map(|f| topic_facets(conn, f)).transpose()?;
+        let mut briefs: HashMap<i64, _> = articles::briefs(conn, &ids)?
+            .into_iter()
+            .map(|b| (b.id, b))
+            .collect();
+        // An article deleted since the listing's query drops out.
+        let page = page.filter_map(|k| briefs.remove(&k.id));
+        Ok((
+            page,
+            relations(conn, &ids, Includes::BOTH)?,
+            facets,
+            snippets,
+        ))
+    }
+}
+
+/// Topic facets with the topics' slugs and names.
+fn topic_facets(conn: &mut AnyConnection, facets: Vec<(i64, u64)>) -> Result<Facets, AppError> {
+    let ids: Vec<i64> = facets.iter().map(|(id, _)| *id).collect();
+    let briefs = topics::briefs(conn, &ids)?;
+    Ok(Facets {
+        topic: facets
+            .into_iter()
+            .filter_map(|(id, count)| {
+                let t = briefs.get(&id)?;
+                Some(TopicFacet {
+                    id,
+                    slug: t.slug.clone(),
+                    name: t.name.clone(),
+                    count,
+                })
+            })
+            .collect(),
+    })
 }
 
 /// One article, any status. The `ETag` carries its version, for `If-Match`.
@@ -372,7 +415,7 @@ pub async fn get(
     let view = state
         .db
         .run(move |conn| {
-            let article = articles::find(conn, id)?;
+            let article = articles::find(conn, id)?.or_missing("article")?;
             admin_view(conn, article, now)
         })
         .await?;

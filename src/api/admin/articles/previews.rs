@@ -15,6 +15,7 @@ use crate::auth::policy::{self, ArticleFacts};
 use crate::auth::{CurrentUser, random_token, token_digest};
 use crate::db::AnyConnection;
 use crate::error::AppError;
+use crate::models::OrMissing;
 use crate::models::{articles, previews};
 use crate::startup::AppState;
 
@@ -45,7 +46,7 @@ pub struct Preview {
 
 /// May `user` preview the article? Editors and admins, and the article's own authors.
 fn check(conn: &mut AnyConnection, user: &CurrentUser, id: i64) -> Result<(), AppError> {
-    articles::find(conn, id)?;
+    articles::find(conn, id)?.or_missing("article")?;
     let (author_ids, _) = articles::relation_ids(conn, id)?;
     policy::article_preview(
         user,
@@ -92,7 +93,9 @@ pub async fn create_preview(
         .db
         .write(move |conn| {
             check(conn, &user, id)?;
-            previews::create(conn, id, &digest, user.id, now, expires_at)
+            Ok(previews::create(
+                conn, id, &digest, user.id, now, expires_at,
+            )?)
         })
         .await?;
     let mut res = private(&Data {
@@ -124,7 +127,7 @@ pub async fn revoke_previews(
         .db
         .write(move |conn| {
             check(conn, &user, id)?;
-            previews::revoke_all(conn, id)
+            Ok(previews::revoke_all(conn, id)?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -452,7 +452,7 @@ impl Edit<Stored> for DeleteArticle {
         _: i64,
         _: NaiveDateTime,
     ) -> Result<(), AppError> {
-        articles::delete(conn, current.article.id)
+        Ok(articles::delete(conn, current.article.id)?)
     }
 }
 

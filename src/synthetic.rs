@@ -21,7 +21,7 @@ use rand::{Rng, SeedableRng};
 use crate::db::schema::{
     article_authors, article_topics, articles, authors, list_items, lists, topics,
 };
-use crate::db::{AnyConnection, Db};
+use crate::db::{AnyConnection, Db, on_backend};
 use crate::error::AppError;
 use crate::models::articles::{ArticleColumns, ArticleDraft, ArticleStatus, FeatureImage};
 use crate::models::changes::{self, Entity, Kind};
@@ -122,17 +122,6 @@ struct ListItemRow {
     url: Option<String>,
     title: Option<String>,
     kind: String,
-}
-
-/// Runs the same statement body on whichever backend `conn` is: multi-row VALUES does not
-/// compile on the multi-backend connection, but does on each concrete one.
-macro_rules! on_backend {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            AnyConnection::Sqlite($c) => $body,
-            AnyConnection::Postgresql($c) => $body,
-        }
-    };
 }
 
 const WORDS: &[&str] = &[

@@ -432,3 +432,16 @@ where
         }
     }
 }
+
+/// Runs the same statement body on whichever backend `conn` is, `$c` bound to its own
+/// connection: a multi-row INSERT does not compile on the multi-backend connection, but does on
+/// each concrete one.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;

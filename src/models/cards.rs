@@ -23,7 +23,7 @@ use super::articles::{Article, ArticleStatus};
 use super::authors::AuthorBrief;
 use super::topics::TopicBrief;
 use crate::db::schema::{article_cards, article_leads, article_pages, article_topics, articles};
-use crate::db::{AnyConnection, in_ids};
+use crate::db::{AnyConnection, in_ids, on_backend};
 use crate::models::ModelError;
 
 /// The version of the rendering. Raise it whenever the JSON of a card or a page changes: rows
@@ -149,8 +149,10 @@ struct PageTail<'a> {
     seo: SeoView,
 }
 
+// `None` is written as NULL, not `DEFAULT`: a batch is then one multi-row INSERT on SQLite
+// (no nullable column has a default).
 #[derive(Debug, Insertable)]
-#[diesel(table_name = article_cards)]
+#[diesel(table_name = article_cards, treat_none_as_default_value = false)]
 struct NewCard {
     article_id: i64,
     slug: String,
@@ -223,38 +225,63 @@ pub fn store(
     author_ids: &[i64],
     topic_ids: &[i64],
 ) -> Result<(), ModelError> {
-    let card = NewCard {
-        article_id: a.id,
-        slug: a.slug.clone(),
-        status: a.status,
-        published_at: a.published_at,
-        related_list_id: a.related_list_id,
-        format: FORMAT,
-        author_ids: join_ids(author_ids),
-        topic_ids: join_ids(topic_ids),
-        card: render_card(a)?,
-    };
-    let page = render_page(a)?;
-    diesel::delete(article_cards::table.find(a.id)).execute(conn)?;
-    diesel::delete(article_pages::table.find(a.id)).execute(conn)?;
-    diesel::delete(article_leads::table.find(a.id)).execute(conn)?;
-    diesel::insert_into(article_cards::table)
-        .values(&card)
-        .execute(conn)?;
-    diesel::insert_into(article_pages::table)
-        .values((
+    store_all(conn, &[(a, author_ids, topic_ids)])
+}
+
+/// [`store`] for many articles: three deletes and three multi-row inserts, whatever their
+/// number (a bulk load renders hundreds per batch).
+fn store_all(
+    conn: &mut AnyConnection,
+    articles: &[(&Article, &[i64], &[i64])],
+) -> Result<(), ModelError> {
+    let mut cards = Vec::with_capacity(articles.len());
+    let mut pages = Vec::with_capacity(articles.len());
+    let mut leads = Vec::with_capacity(articles.len());
+    for &(a, author_ids, topic_ids) in articles {
+        cards.push(NewCard {
+            article_id: a.id,
+            slug: a.slug.clone(),
+            status: a.status,
+            published_at: a.published_at,
+            related_list_id: a.related_list_id,
+            format: FORMAT,
+            author_ids: join_ids(author_ids),
+            topic_ids: join_ids(topic_ids),
+            card: render_card(a)?,
+        });
+        pages.push((
             article_pages::article_id.eq(a.id),
-            article_pages::page.eq(page),
-        ))
-        .execute(conn)?;
-    diesel::insert_into(article_leads::table)
-        .values((
+            article_pages::page.eq(render_page(a)?),
+        ));
+        leads.push((
             article_leads::article_id.eq(a.id),
             article_leads::lead.eq(crate::text::plain_text_start(&a.body_markdown, LEAD_CHARS)),
-        ))
+        ));
+    }
+    let ids: Vec<i64> = articles.iter().map(|(a, ..)| a.id).collect();
+    diesel::delete(article_cards::table.filter(in_ids(article_cards::article_id, &ids)))
         .execute(conn)?;
+    diesel::delete(article_pages::table.filter(in_ids(article_pages::article_id, &ids)))
+        .execute(conn)?;
+    diesel::delete(article_leads::table.filter(in_ids(article_leads::article_id, &ids)))
+        .execute(conn)?;
+    on_backend!(conn, |c| {
+        diesel::insert_into(article_cards::table)
+            .values(&cards)
+            .execute(c)?;
+        diesel::insert_into(article_pages::table)
+            .values(&pages)
+            .execute(c)?;
+        diesel::insert_into(article_leads::table)
+            .values(&leads)
+            .execute(c)?;
+    });
     Ok(())
 }
+
+/// Articles stored per statement: within SQLite's bound-value limit, and past the point where
+/// larger statements pay.
+const STORE_CHUNK: usize = 100;
 
 /// Articles rendered per transaction by [`render_stale`].
 const BACKFILL_BATCH: i64 = 500;
@@ -334,11 +361,18 @@ pub fn render_stale(
             .select((article_topics::article_id, article_topics::topic_id))
             .load(conn)?,
     );
-    for a in &rows {
-        let none = Vec::new();
-        let authors = bylines.get(&a.id).unwrap_or(&none);
-        let topics = filed.get(&a.id).unwrap_or(&none);
-        store(conn, a, authors, topics)?;
+    let none = Vec::new();
+    let batch: Vec<(&Article, &[i64], &[i64])> = rows
+        .iter()
+        .map(|a| {
+            let authors = bylines.get(&a.id).unwrap_or(&none);
+            let topics = filed.get(&a.id).unwrap_or(&none);
+            (a, authors.as_slice(), topics.as_slice())
+        })
+        .collect();
+    // SQLite takes at most 32,766 bound values per statement: nine per card.
+    for chunk in batch.chunks(STORE_CHUNK) {
+        store_all(conn, chunk)?;
     }
     Ok((stale.len(), stale.last().copied()))
 }

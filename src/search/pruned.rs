@@ -207,13 +207,14 @@ impl Member {
 
     fn seek(&mut self, target: DocId) {
         let doc = self.doc();
+        if doc >= target {
+            return;
+        }
         // One step is cheaper than a search, and the usual move.
+        let step = doc + 1 == target;
         match &mut self.list {
-            _ if doc >= target => {}
-            list if doc + 1 == target => match list {
-                List::Word(p) => p.advance(),
-                List::Prefix(s) => s.advance(),
-            },
+            List::Word(p) if step => p.advance(),
+            List::Prefix(s) if step => s.advance(),
             List::Word(p) => p.seek(target),
             List::Prefix(s) => s.seek(target),
         }

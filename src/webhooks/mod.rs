@@ -205,7 +205,7 @@ fn public_view(
     };
     let found = match entity {
         Entity::Article => {
-            match content::articles::article_body(conn, &state.read_model, slug, now) {
+            match content::articles::page::article_body(conn, &state.read_model, slug, now) {
                 Ok(Ok(body)) => data(body),
                 Ok(Err(_moved)) => Ok(Value::Null),
                 Err(e) => Err(e),

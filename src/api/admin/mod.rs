@@ -66,9 +66,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::update)
         .service(webhooks::delete)
         .service(webhooks::rotate_secret)
-        .service(webhooks::ping)
-        .service(webhooks::deliveries)
-        .service(webhooks::redeliver);
+        .service(webhooks::deliveries::ping)
+        .service(webhooks::deliveries::deliveries)
+        .service(webhooks::deliveries::redeliver);
 }
 
 /// `limit` and `cursor` of admin collections.

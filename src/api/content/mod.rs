@@ -20,9 +20,9 @@ use crate::error::AppError;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(articles::list)
-        .service(articles::get)
-        .service(articles::related)
+    cfg.service(articles::listing::list)
+        .service(articles::page::get)
+        .service(articles::page::related)
         .service(authors::list)
         .service(authors::get)
         .service(topics::list)

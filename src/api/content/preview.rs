@@ -36,7 +36,7 @@ pub async fn get(
             let Some(id) = previews::article_of(conn, &digest, now)? else {
                 return Ok(None);
             };
-            super::articles::preview_body(conn, &st.read_model, id, now)
+            super::articles::page::preview_body(conn, &st.read_model, id, now)
         })
         .await?
         .ok_or_else(|| AppError::not_found("preview"))?;

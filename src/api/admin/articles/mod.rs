@@ -2,6 +2,7 @@
 //! here, writes in `write.rs`, publishing in `publishing.rs`, revisions in `history.rs`.
 
 mod history;
+mod input;
 mod previews;
 mod publishing;
 

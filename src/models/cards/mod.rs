@@ -14,6 +14,13 @@
 //! [`render_stale`], every article whose card is missing or was rendered by an older
 //! [`FORMAT`], at start-up and after a bulk load.
 
+mod read;
+
+pub use read::{
+    Candidate, Card, PageRow, Versions, page_by_id, public_cards, public_cards_with_versions,
+    public_page, taxonomy, taxonomy_changed, topic_head,
+};
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -22,7 +29,7 @@ use utoipa::ToSchema;
 use super::articles::{Article, ArticleStatus};
 use super::authors::AuthorBrief;
 use super::topics::TopicBrief;
-use crate::db::schema::{article_cards, article_leads, article_pages, article_topics, articles};
+use crate::db::schema::{article_cards, article_leads, article_pages, articles};
 use crate::db::{AnyConnection, in_ids, on_backend};
 use crate::models::ModelError;
 
@@ -375,219 +382,4 @@ pub fn render_stale(
         store_all(conn, chunk)?;
     }
     Ok((stale.len(), stale.last().copied()))
-}
-
-/// One article's card as read back: its relations' ids and the open JSON object.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = article_cards)]
-pub struct Card {
-    pub article_id: i64,
-    pub author_ids: String,
-    pub topic_ids: String,
-    pub card: String,
-}
-
-/// A public article's card and page.
-#[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = article_cards)]
-pub struct PageRow {
-    #[diesel(embed)]
-    pub card: Card,
-    pub related_list_id: Option<i64>,
-    #[diesel(select_expression = article_pages::page)]
-    pub page: String,
-}
-
-/// Where the database stands (`content_version`), read with a request's first rows: the
-/// content generation (every content write) and the taxonomy version (author and topic
-/// writes), against which readers check their in-memory copies.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Queryable)]
-pub struct Versions {
-    pub generation: i64,
-    pub taxonomy: i64,
-}
-
-/// The card and page of the article public at `now` whose current slug is `slug`, with the
-/// content generation and taxonomy version read in the same statement (one round trip fewer
-/// on PostgreSQL than reading [`versions`] first).
-pub fn public_page(
-    conn: &mut AnyConnection,
-    slug: &str,
-    now: NaiveDateTime,
-) -> Result<Option<(PageRow, Versions)>, ModelError> {
-    use crate::db::schema::content_version;
-    Ok(article_cards::table
-        .inner_join(article_pages::table)
-        .inner_join(content_version::table.on(content_version::id.eq(1_i64)))
-        .filter(article_cards::slug.eq(slug))
-        .filter(article_cards::status.eq(ArticleStatus::Published))
-        .filter(article_cards::published_at.le(now))
-        .select((
-            PageRow::as_select(),
-            (content_version::generation, content_version::taxonomy),
-        ))
-        .first(conn)
-        .optional()?)
-}
-
-/// The card and page of an article whatever its status (a draft preview), with the versions
-/// as [`public_page`] reads them.
-pub fn page_by_id(
-    conn: &mut AnyConnection,
-    id: i64,
-) -> Result<Option<(PageRow, Versions)>, ModelError> {
-    use crate::db::schema::content_version;
-    Ok(article_cards::table
-        .inner_join(article_pages::table)
-        .inner_join(content_version::table.on(content_version::id.eq(1_i64)))
-        .filter(article_cards::article_id.eq(id))
-        .select((
-            PageRow::as_select(),
-            (content_version::generation, content_version::taxonomy),
-        ))
-        .first(conn)
-        .optional()?)
-}
-
-/// The cards of those of `ids` public at `now`, in no particular order.
-pub fn public_cards(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-    now: NaiveDateTime,
-) -> Result<Vec<Card>, ModelError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(article_cards::table
-        .filter(in_ids(article_cards::article_id, ids))
-        .filter(article_cards::status.eq(ArticleStatus::Published))
-        .filter(article_cards::published_at.le(now))
-        .select(Card::as_select())
-        .load(conn)?)
-}
-
-/// [`public_cards`], with `content_version`'s versions read in the same statement (so that
-/// they come back even when no card does).
-pub fn public_cards_with_versions(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-    now: NaiveDateTime,
-) -> Result<(Vec<Card>, Versions), ModelError> {
-    use crate::db::schema::content_version;
-    type Row = (
-        i64,
-        i64,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let rows: Vec<Row> = content_version::table
-        .left_join(
-            article_cards::table.on(in_ids(article_cards::article_id, ids)
-                .and(article_cards::status.eq(ArticleStatus::Published))
-                .and(article_cards::published_at.le(now))),
-        )
-        .select((
-            content_version::generation,
-            content_version::taxonomy,
-            article_cards::article_id.nullable(),
-            article_cards::author_ids.nullable(),
-            article_cards::topic_ids.nullable(),
-            article_cards::card.nullable(),
-        ))
-        .load(conn)?;
-    let versions = rows
-        .first()
-        .map(|r| Versions {
-            generation: r.0,
-            taxonomy: r.1,
-        })
-        .unwrap_or_default();
-    let cards = rows
-        .into_iter()
-        .filter_map(|(_, _, id, authors, topics, card)| {
-            Some(Card {
-                article_id: id?,
-                author_ids: authors?,
-                topic_ids: topics?,
-                card: card?,
-            })
-        })
-        .collect();
-    Ok((cards, versions))
-}
-
-/// A candidate for an article's automatic related picks: one of the newest public articles of
-/// a topic, with its topics (to count those it shares).
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    pub id: i64,
-    pub published_at: NaiveDateTime,
-    pub topic_ids: Vec<i64>,
-}
-
-/// The newest `limit` articles of `topic` public at `now`, newest first (one index range scan
-/// of the topic's junction rows, joined to the cards for their topics), and the next moment an
-/// article of the topic is scheduled to go public, after which the list is out of date.
-pub fn topic_head(
-    conn: &mut AnyConnection,
-    topic: i64,
-    now: NaiveDateTime,
-    limit: i64,
-) -> Result<(Vec<Candidate>, Option<NaiveDateTime>), ModelError> {
-    let rows: Vec<(i64, Option<NaiveDateTime>, String)> = article_topics::table
-        .inner_join(article_cards::table)
-        .filter(article_topics::topic_id.eq(topic))
-        .filter(article_topics::status.eq(ArticleStatus::Published))
-        .filter(article_topics::published_at.le(now))
-        .order((
-            article_topics::published_at.desc(),
-            article_topics::article_id.desc(),
-        ))
-        .limit(limit)
-        .select((
-            article_topics::article_id,
-            article_topics::published_at,
-            article_cards::topic_ids,
-        ))
-        .load(conn)?;
-    let next: Option<NaiveDateTime> = article_topics::table
-        .filter(article_topics::topic_id.eq(topic))
-        .filter(article_topics::status.eq(ArticleStatus::Published))
-        .filter(article_topics::published_at.gt(now))
-        .select(diesel::dsl::min(article_topics::published_at))
-        .first(conn)?;
-    let head = rows
-        .into_iter()
-        .filter_map(|(id, at, topics)| {
-            Some(Candidate {
-                id,
-                published_at: at?,
-                topic_ids: split_ids(&topics).collect(),
-            })
-        })
-        .collect();
-    Ok((head, next))
-}
-
-/// Tells readers that an author or a topic changed, in the writer's transaction: they reload
-/// their copies of the summaries when they next read `content_version.taxonomy`.
-pub fn taxonomy_changed(conn: &mut AnyConnection) -> Result<(), ModelError> {
-    use crate::db::schema::content_version;
-    diesel::update(content_version::table)
-        .set(content_version::taxonomy.eq(content_version::taxonomy + 1))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Every author's and topic's summary, for readers' copies.
-pub fn taxonomy(
-    conn: &mut AnyConnection,
-) -> Result<(Vec<AuthorBrief>, Vec<TopicBrief>), ModelError> {
-    use crate::db::schema::{authors, topics};
-    Ok((
-        authors::table.select(AuthorBrief::as_select()).load(conn)?,
-        topics::table.select(TopicBrief::as_select()).load(conn)?,
-    ))
 }

@@ -53,7 +53,8 @@ fi
 if [ -n "${HEADLINE_BIN:-}" ] && [ -n "${CEILING_BIN:-}" ]; then
   HEADLINE=$HEADLINE_BIN CEILING=$CEILING_BIN
 else
-  cargo build --release --quiet --bin headline --example ceiling
+  # `synthetic`: the generator behind `seed --synthetic` (code the requests never run).
+  cargo build --release --quiet --features synthetic --bin headline --example ceiling
   HEADLINE=target/release/headline CEILING=target/release/examples/ceiling
 fi
 CORES=$(nproc)

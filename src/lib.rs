@@ -17,7 +17,8 @@ pub mod scheduler; // announces scheduled articles when their time comes
 pub mod search; // the full-text index that follows the change log
 pub mod seed; // the demo newsroom
 pub mod startup; // state, start-up work, the server
-pub mod synthetic; // a large deterministic newsroom for benchmarks
+#[cfg(feature = "synthetic")]
+pub mod synthetic; // a large deterministic newsroom for benchmarks (`--features synthetic`)
 pub mod telemetry; // tracing, request ids, access log, Prometheus metrics
 pub mod text; // slugs, markdown, excerpts, reading time
 pub mod validate; // input limits and field errors

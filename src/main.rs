@@ -34,7 +34,8 @@ enum Command {
     Seed {
         #[command(flatten)]
         db: DatabaseArgs,
-        /// Generate a large synthetic newsroom instead of the demo (for benchmarks).
+        /// Generate a large synthetic newsroom instead of the demo (for benchmarks; needs a
+        /// build with `--features synthetic`).
         #[arg(long)]
         synthetic: bool,
         /// Articles to generate with --synthetic.
@@ -117,6 +118,36 @@ fn password_or_prompt(given: Option<String>, email: &str) -> std::io::Result<Str
 }
 
 /// The roles `--role` accepts, listed in `--help` and in the error for another value.
+/// `seed --synthetic`: the benchmark's generator, built only with the `synthetic` feature.
+#[cfg(feature = "synthetic")]
+fn seed_synthetic(
+    db: &headline::db::Db,
+    articles: u64,
+    seed: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let report = headline::synthetic::generate(db, headline::synthetic::Plan::new(articles, seed))?;
+    println!(
+        "generated {} articles in {:.1} s ({:.0} articles/s)",
+        report.articles,
+        report.seconds,
+        report.rate()
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "synthetic"))]
+fn seed_synthetic(
+    _db: &headline::db::Db,
+    _articles: u64,
+    _seed: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    Err(
+        "this binary has no synthetic generator: build it with `cargo build --release \
+         --features synthetic` (bench/run.sh does)"
+            .into(),
+    )
+}
+
 fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
     use clap::builder::TypedValueParser as _;
     clap::builder::PossibleValuesParser::new(["admin", "editor", "author", "contributor"])
@@ -160,15 +191,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             seed,
         }) => {
             let db = database(db)?;
-            let report =
-                headline::synthetic::generate(&db, headline::synthetic::Plan::new(articles, seed))?;
-            println!(
-                "generated {} articles in {:.1} s ({:.0} articles/s)",
-                report.articles,
-                report.seconds,
-                report.rate()
-            );
-            Ok(())
+            seed_synthetic(&db, articles, seed)
         }
         Some(Command::Search {
             command: SearchCommand::Rebuild { db, search_dir },

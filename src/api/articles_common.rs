@@ -348,24 +348,34 @@ pub fn snippets(
         return Ok(HashMap::new());
     };
     let mut highlighter = state.search.highlighter(plan);
-    // A lead is missing only until start-up renders it (an article bulk-loaded just now).
-    let rows: Vec<(i64, String, Option<String>)> = articles::table
-        .left_join(article_leads::table)
-        .filter(crate::db::in_ids(articles::id, ids))
-        .select((
-            articles::id,
-            articles::excerpt,
-            article_leads::lead.nullable(),
-        ))
+    let leads: Vec<(i64, String)> = article_leads::table
+        .filter(crate::db::in_ids(article_leads::article_id, ids))
+        .select((article_leads::article_id, article_leads::lead))
         .load(conn)?;
-    Ok(rows
+    let mut found: HashMap<i64, String> = leads
         .into_iter()
-        .filter_map(|(id, excerpt, lead)| {
-            lead.and_then(|lead| highlighter.snippet(&lead))
-                .or_else(|| highlighter.snippet(&excerpt))
-                .map(|s| (id, s))
-        })
-        .collect())
+        .filter_map(|(id, lead)| highlighter.snippet(&lead).map(|s| (id, s)))
+        .collect();
+    // The excerpt when the lead has none of the words (or is missing, until start-up renders
+    // the lead of an article bulk-loaded just now): read only then, as an article's row is
+    // large.
+    let rest: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !found.contains_key(id))
+        .collect();
+    if !rest.is_empty() {
+        let excerpts: Vec<(i64, String)> = articles::table
+            .filter(crate::db::in_ids(articles::id, &rest))
+            .select((articles::id, articles::excerpt))
+            .load(conn)?;
+        found.extend(
+            excerpts
+                .into_iter()
+                .filter_map(|(id, excerpt)| highlighter.snippet(&excerpt).map(|s| (id, s))),
+        );
+    }
+    Ok(found)
 }
 
 /// Query-parameter schemas that say exactly what the handlers accept, for the OpenAPI document

@@ -6,6 +6,7 @@
 //! stem share their first two letters (but for "dying" → "die" and its like, covered below).
 //! Words are cut as the index cuts them: runs of letters and digits.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use tantivy::tokenizer::TextAnalyzer;
@@ -24,6 +25,8 @@ pub struct Highlighter {
     /// case, for its stem to be one of `terms`.
     starts: Vec<String>,
     analyzer: TextAnalyzer,
+    /// Words analysed so far, and which term each is: a page's leads repeat their words.
+    seen: HashMap<String, Option<usize>>,
 }
 
 impl Highlighter {
@@ -42,6 +45,7 @@ impl Highlighter {
             terms,
             starts,
             analyzer,
+            seen: HashMap::new(),
         }
     }
 
@@ -74,10 +78,18 @@ impl Highlighter {
             if !self.may_match(word) {
                 continue;
             }
-            let mut stream = self.analyzer.token_stream(word);
-            if let Some(token) = stream.next()
-                && let Some(term) = self.terms.iter().position(|t| *t == token.text)
-            {
+            let term = match self.seen.get(word) {
+                Some(term) => *term,
+                None => {
+                    let mut stream = self.analyzer.token_stream(word);
+                    let term = stream
+                        .next()
+                        .and_then(|token| self.terms.iter().position(|t| *t == token.text));
+                    self.seen.insert(word.to_owned(), term);
+                    term
+                }
+            };
+            if let Some(term) = term {
                 found.push(Found { range, term });
             }
         }

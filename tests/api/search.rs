@@ -58,6 +58,13 @@ async fn title_matches_rank_above_excerpt_matches_above_body_matches(app: TestAp
             "body-mention"
         ]
     );
+    // A snippet comes from the body's lead, else from the excerpt.
+    assert_eq!(
+        found["data"][1]["snippet"],
+        "What <mark>Nokia</mark> wants next."
+    );
+    let body = found["data"][2]["snippet"].as_str().unwrap_or_default();
+    assert!(body.contains("the <mark>Nokia</mark> patents"), "{body}");
     // Every word must match, in any form of the word (stemming).
     let found = get_json(&app, "/api/v1/articles?q=Nokia%27s+PATENTS").await;
     assert_eq!(slugs(&found), ["nokia-signs-a-patent-deal", "body-mention"]);

@@ -17,37 +17,40 @@
 //!
 //! Concurrent misses on one key are coalesced: the first request makes the response and the
 //! others wait for it, so a burst after a write (or at start) costs the database one query per
-//! URL, not one per request.
+//! URL, not one per request. (moka's `get_with` coalesces only values it keeps; a response
+//! that is not kept, an error or a stale one, must still reach each waiter, who then makes
+//! its own, so the in-flight map here stays.)
 //!
-//! Memory is bounded by `HEADLINE_CACHE_MAX_MB`: when full, the least recently used responses
-//! are dropped (down to three quarters of the budget).
+//! Memory is bounded by `HEADLINE_CACHE_MAX_MB`: the store is a `moka` cache weighed in bytes
+//! (keys, bodies and codings), which admits and evicts by TinyLFU, so that a scan of the long
+//! tail does not push the hot stories out.
 //!
 //! This layer also answers `If-None-Match` and compresses every public response (cached or
 //! not, as [`super::encoding`] explains); an entry keeps each coding's bytes beside its body,
 //! counted in the budget.
 
+mod layer;
+
+pub use layer::layer;
+
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::{Method, StatusCode};
-use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::HeaderValue;
+use actix_web::web;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use moka::notification::RemovalCause;
+use moka::ops::compute::Op;
 use tokio::sync::watch;
 
 use crate::api::encoding::Coding;
-use crate::api::respond::none_match_hits;
 use crate::db::Db;
 use crate::db::schema::{articles, content_version};
 use crate::error::AppError;
 use crate::models::articles::ArticleStatus;
-use crate::startup::AppState;
 
 /// Largest single body worth keeping.
 const MAX_ENTRY: usize = 1024 * 1024;
@@ -59,8 +62,6 @@ struct Entry {
     /// Each compressed coding's body and ETag ([`Coding::COMPRESSED`] order), made the first
     /// time a request asks for that coding.
     encoded: [OnceLock<(web::Bytes, HeaderValue)>; 4],
-    /// The cache's tick at the last hit (or the insert): eviction takes the oldest first.
-    last_used: AtomicU64,
 }
 
 impl Entry {
@@ -70,7 +71,6 @@ impl Entry {
             etag,
             cache_control,
             encoded: Default::default(),
-            last_used: AtomicU64::new(0),
         }
     }
 
@@ -115,60 +115,12 @@ impl Entry {
             return (self.body.clone(), self.etag.clone());
         };
         let made = (body, etag);
-        match cached {
-            // Set under the store's lock, so that eviction's weights and the count agree.
-            Some((cache, key)) => {
-                let mut store = cache.store.write().unwrap_or_else(|e| e.into_inner());
-                let held = store.map.get(key).is_some_and(|e| std::ptr::eq(&**e, self));
-                if self.encoded[i].set(made.clone()).is_ok() && held {
-                    store.bytes += made.0.len();
-                }
-            }
-            None => {
-                let _ = self.encoded[i].set(made.clone());
-            }
+        if self.encoded[i].set(made.clone()).is_ok()
+            && let Some((cache, key)) = cached
+        {
+            cache.reweigh(key, self);
         }
         made
-    }
-}
-
-/// The entries and the bytes they hold (bodies and keys), changed together under one lock.
-#[derive(Default)]
-struct Store {
-    map: HashMap<String, Arc<Entry>>,
-    bytes: usize,
-}
-
-impl Store {
-    fn clear(&mut self) {
-        self.map.clear();
-        self.bytes = 0;
-    }
-
-    /// Drops least recently used entries until `bytes <= target`. An approximate LRU: ticks
-    /// are stamped without a lock and eviction sorts the whole map, which is cheap because it
-    /// frees a quarter of the budget each time and so runs rarely.
-    fn evict_to(&mut self, target: usize) {
-        let mut by_age: Vec<(u64, usize, String)> = self
-            .map
-            .iter()
-            .map(|(k, e)| {
-                (
-                    e.last_used.load(Ordering::Relaxed),
-                    k.len() + e.weight(),
-                    k.clone(),
-                )
-            })
-            .collect();
-        by_age.sort_unstable_by_key(|(tick, _, _)| *tick);
-        for (_, size, key) in by_age {
-            if self.bytes <= target {
-                break;
-            }
-            self.map.remove(&key);
-            self.bytes -= size;
-            metrics::counter!("headline_cache_evictions_total").increment(1);
-        }
     }
 }
 
@@ -184,10 +136,9 @@ struct Sync {
 }
 
 pub struct ResponseCache {
-    store: RwLock<Store>,
+    /// Responses by key, weighed in bytes.
+    store: moka::sync::Cache<String, Arc<Entry>>,
     max_bytes: usize,
-    /// A logical clock of hits, for least-recently-used eviction.
-    ticks: AtomicU64,
     /// Set while one request checks the database for the interval's sync; the others go on
     /// with the state they have instead of all asking at once.
     syncing: AtomicBool,
@@ -227,10 +178,20 @@ impl ResponseCache {
     /// A cache that syncs with the database every `interval` and keeps at most `max_bytes` of
     /// bodies and keys.
     pub fn new(interval: Duration, max_bytes: usize) -> Self {
+        let store = moka::sync::Cache::builder()
+            .max_capacity(u64::try_from(max_bytes).unwrap_or(u64::MAX))
+            .weigher(|key: &String, entry: &Arc<Entry>| {
+                u32::try_from(key.len() + entry.weight()).unwrap_or(u32::MAX)
+            })
+            .eviction_listener(|_, _, cause| {
+                if cause == RemovalCause::Size {
+                    metrics::counter!("headline_cache_evictions_total").increment(1);
+                }
+            })
+            .build();
         ResponseCache {
-            store: RwLock::new(Store::default()),
+            store,
             max_bytes,
-            ticks: AtomicU64::new(0),
             syncing: AtomicBool::new(false),
             sync: Mutex::new(Sync {
                 generation: -1,
@@ -273,15 +234,15 @@ impl ResponseCache {
 
     /// Bytes held and entries, for `/metrics`.
     pub fn size(&self) -> (usize, usize) {
-        let store = self.store.read().unwrap_or_else(|e| e.into_inner());
-        (store.bytes, store.map.len())
+        // Counts lag behind inserts until moka's housekeeping runs: run it now (a scrape is rare).
+        self.store.run_pending_tasks();
+        let bytes = usize::try_from(self.store.weighted_size()).unwrap_or(usize::MAX);
+        let entries = usize::try_from(self.store.entry_count()).unwrap_or(usize::MAX);
+        (bytes, entries)
     }
 
     fn clear(&self) {
-        self.store
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.store.invalidate_all();
     }
 
     /// Brings the cache up to date (emptying it when content changed) and returns the token
@@ -369,230 +330,35 @@ impl ResponseCache {
     }
 
     fn get(&self, key: &str) -> Option<Arc<Entry>> {
-        let entry = self
-            .store
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .map
-            .get(key)
-            .cloned()?;
-        let tick = self.ticks.fetch_add(1, Ordering::Relaxed);
-        entry.last_used.store(tick, Ordering::Relaxed);
-        Some(entry)
+        self.store.get(key)
     }
 
     /// Keeps a response made at `token`, unless content changed while it was being made
-    /// (`local_writes` is this instance's count of content writes now). When the budget is
-    /// full, the least recently used entries make room down to three quarters of it.
+    /// (`local_writes` is this instance's count of content writes now).
     fn put(&self, key: String, entry: Arc<Entry>, token: (i64, u64), local_writes: u64) {
-        let size = entry.weight() + key.len();
-        if size > MAX_ENTRY.min(self.max_bytes) {
+        if entry.weight() + key.len() > MAX_ENTRY.min(self.max_bytes) {
             return;
         }
         // Held while inserting, so a sync cannot empty the cache between the check and the
-        // insert and leave this (then stale) response behind. Lock order: sync, then store.
+        // insert and leave this (then stale) response behind.
         let sync = self.sync.lock().unwrap_or_else(|e| e.into_inner());
         if (sync.generation, sync.local_writes) != token || local_writes != token.1 {
             return;
         }
-        let mut store = self.store.write().unwrap_or_else(|e| e.into_inner());
-        if store.bytes + size > self.max_bytes {
-            store.evict_to((self.max_bytes / 4 * 3).saturating_sub(size));
-        }
-        entry.last_used.store(
-            self.ticks.fetch_add(1, Ordering::Relaxed),
-            Ordering::Relaxed,
-        );
-        let key_len = key.len();
-        if let Some(old) = store.map.insert(key, entry) {
-            store.bytes -= key_len + old.weight();
-        }
-        store.bytes += size;
-        drop(store);
+        self.store.insert(key, entry);
         drop(sync);
     }
-}
 
-const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
-
-/// A public response in the client's coding, or a 304 when `If-None-Match` names any
-/// representation of its body. `x_cache` is set when the cache is on.
-fn represent(
-    entry: &Entry,
-    coding: Coding,
-    not_modified: bool,
-    x_cache: Option<&'static str>,
-    cached: Option<(&ResponseCache, &str)>,
-) -> HttpResponse {
-    let mut res = if not_modified {
-        let mut res = HttpResponse::NotModified().finish();
-        if let Some(etag) = entry.etag_of(coding) {
-            res.headers_mut().insert(header::ETAG, etag);
-        }
-        res
-    } else {
-        let (body, etag) = entry.encoded(coding, cached);
-        let mut res = HttpResponse::Ok();
-        res.content_type("application/json")
-            .insert_header((header::ETAG, etag));
-        if coding != Coding::Identity {
-            res.insert_header((header::CONTENT_ENCODING, coding.token()));
-        }
-        res.body(body)
-    };
-    let headers = res.headers_mut();
-    headers.insert(header::CACHE_CONTROL, entry.cache_control.clone());
-    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if let Some(status) = x_cache {
-        headers.insert(X_CACHE, HeaderValue::from_static(status));
+    /// Weighs `key`'s entry again after it gained a coding, if `entry` is still the one held
+    /// (not replaced, evicted or emptied out since it was read).
+    fn reweigh(&self, key: &str, entry: &Entry) {
+        self.store
+            .entry_by_ref(key)
+            .and_compute_with(|held| match held {
+                Some(held) if std::ptr::eq(&**held.value(), entry) => Op::Put(held.into_value()),
+                _ => Op::Nop,
+            });
     }
-    res
-}
-
-/// The hit or miss counter, registered once: looking a series up by its labels on every
-/// request showed in the profile of a cached read.
-fn cache_counter(hit: bool) -> &'static metrics::Counter {
-    static HIT: OnceLock<metrics::Counter> = OnceLock::new();
-    static MISS: OnceLock<metrics::Counter> = OnceLock::new();
-    if hit {
-        HIT.get_or_init(|| metrics::counter!("headline_cache_requests_total", "result" => "hit"))
-    } else {
-        MISS.get_or_init(|| metrics::counter!("headline_cache_requests_total", "result" => "miss"))
-    }
-}
-
-/// A cache hit.
-fn hit(
-    req: ServiceRequest,
-    entry: &Entry,
-    cache: &ResponseCache,
-    key: &str,
-) -> ServiceResponse<BoxBody> {
-    cache_counter(true).increment(1);
-    let not_modified = entry
-        .etag
-        .to_str()
-        .is_ok_and(|etag| none_match_hits(req.headers().get_all(header::IF_NONE_MATCH), etag));
-    let res = represent(
-        entry,
-        Coding::negotiate(&req),
-        not_modified,
-        Some("hit"),
-        Some((cache, key)),
-    );
-    req.into_response(res)
-}
-
-/// Middleware (wrap the app with `from_fn`): for Content API reads, serves cached responses,
-/// caches new ones, answers `If-None-Match` and compresses.
-pub async fn layer(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let path = req.path();
-    let content_api = super::is_content_api(path)
-        // Draft previews are private: never kept, never served from the cache.
-        && !path.starts_with("/api/v1/preview/");
-    let Some(state) = state.filter(|_| content_api && req.method() == Method::GET) else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    let coding = Coding::negotiate(&req);
-    let key = match req.query_string() {
-        "" => req.path().to_owned(),
-        q => format!("{}?{q}", req.path()),
-    };
-    let cache = &state.cache;
-    let mut token = None;
-    let mut flight = None;
-    if state.settings.cache {
-        match cache.refresh(&state.db, state.clock.now()).await {
-            Ok(t) => token = Some(t),
-            // Without a known generation nothing may be served from the cache.
-            Err(e) => tracing::warn!(error = %e, "response cache could not sync; bypassing it"),
-        }
-    }
-    if token.is_some() {
-        if let Some(entry) = cache.get(&key) {
-            return Ok(hit(req, &entry, cache, &key));
-        }
-        match cache.turn(&key) {
-            Turn::Lead(lead) => flight = Some(lead),
-            Turn::Follow(mut done) => {
-                // Wakes when the leader's claim drops; its response is cached by then, unless
-                // it was not cacheable (an error) or content changed meanwhile: then make our
-                // own.
-                let _ = done.changed().await;
-                if let Some(entry) = cache.get(&key) {
-                    return Ok(hit(req, &entry, cache, &key));
-                }
-            }
-        }
-    }
-    let x_cache = state.settings.cache.then_some("miss");
-    if x_cache.is_some() {
-        cache_counter(false).increment(1);
-    }
-
-    // The handler makes the full response even for a revalidation, so that it can be kept and
-    // compressed; the condition is answered here. (A 304 from the handler could not be cached,
-    // and a URL that clients only ever revalidate would never be cached again once evicted.)
-    let mut req = req;
-    let conditions: Vec<HeaderValue> = req
-        .headers()
-        .get_all(header::IF_NONE_MATCH)
-        .cloned()
-        .collect();
-    req.headers_mut().remove(header::IF_NONE_MATCH);
-    let res = next.call(req).await?;
-    let public = res.status() == StatusCode::OK
-        && res.headers().contains_key(header::ETAG)
-        && res
-            .headers()
-            .get(header::CACHE_CONTROL)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("public"));
-    if !public {
-        // Errors: actix's Compress encodes them on the way out.
-        let mut res = res.map_into_boxed_body();
-        if let Some(status) = x_cache {
-            res.headers_mut()
-                .insert(X_CACHE, HeaderValue::from_static(status));
-        }
-        return Ok(res);
-    }
-    let (http_req, http_res) = res.into_parts();
-    let (head, body) = http_res.into_parts();
-    let body = actix_web::body::to_bytes(body).await.map_err(|e| {
-        AppError::internal(format!("response body could not be read: {}", e.into()))
-    })?;
-    let (Some(etag), Some(cache_control)) = (
-        head.headers().get(header::ETAG).cloned(),
-        head.headers().get(header::CACHE_CONTROL).cloned(),
-    ) else {
-        return Ok(ServiceResponse::new(
-            http_req,
-            head.set_body(BoxBody::new(body)),
-        ));
-    };
-    let not_modified = etag
-        .to_str()
-        .is_ok_and(|etag| none_match_hits(&conditions, etag));
-    let entry = Arc::new(Entry::new(body, etag, cache_control));
-    let cached = if let Some(token) = token {
-        cache.put(
-            key.clone(),
-            entry.clone(),
-            token,
-            state.db.local_content_writes(),
-        );
-        Some((cache, key.as_str()))
-    } else {
-        None
-    };
-    let res = represent(&entry, coding, not_modified, x_cache, cached);
-    drop(flight);
-    Ok(ServiceResponse::new(http_req, res))
 }
 
 #[cfg(test)]
@@ -610,22 +376,20 @@ mod tests {
     /// The state a fresh cache accepts entries at.
     const FRESH: (i64, u64) = (-1, 0);
 
+    /// The bytes the cache holds once moka has applied what is pending.
+    fn bytes(cache: &ResponseCache) -> usize {
+        cache.size().0
+    }
+
     #[test]
-    fn a_full_cache_drops_the_least_recently_used_first() {
-        // Keys are 1 byte: each entry weighs 100 bytes against a budget of 300.
-        let cache = ResponseCache::new(Duration::ZERO, 300);
-        for key in ["a", "b", "c"] {
-            cache.put(key.into(), response(99), FRESH, 0);
+    fn a_full_cache_stays_within_its_budget() {
+        // Keys are 2 bytes: each entry weighs 100 bytes against a budget of 1,000.
+        let cache = ResponseCache::new(Duration::ZERO, 1_000);
+        for i in 10..40 {
+            cache.put(i.to_string(), response(98), FRESH, 0);
+            assert!(bytes(&cache) <= 1_000);
         }
-        assert!(cache.get("a").is_some(), "a is now the most recently used");
-        cache.put("d".into(), response(99), FRESH, 0);
-        // Room was made down to 3/4 of the budget: b and c (least recently used) went.
-        assert!(cache.get("b").is_none());
-        assert!(cache.get("c").is_none());
-        assert!(cache.get("a").is_some());
-        assert!(cache.get("d").is_some());
-        let store = cache.store.read().expect("lock");
-        assert_eq!(store.bytes, 200);
+        assert_eq!(cache.size().1, 10);
     }
 
     #[test]
@@ -633,7 +397,7 @@ mod tests {
         let cache = ResponseCache::new(Duration::ZERO, 1000);
         cache.put("a".into(), response(99), FRESH, 0);
         cache.put("a".into(), response(49), FRESH, 0);
-        assert_eq!(cache.store.read().expect("lock").bytes, 50);
+        assert_eq!(bytes(&cache), 50);
     }
 
     #[test]
@@ -654,12 +418,20 @@ mod tests {
         let entry = cache.get("a").expect("cached");
         let (gzip, etag) = entry.encoded(Coding::Gzip, Some((&cache, "a")));
         assert_eq!(etag, "\"e-gzip\"");
-        assert_eq!(cache.store.read().expect("lock").bytes, 1000 + gzip.len());
+        assert_eq!(bytes(&cache), 1000 + gzip.len());
         // Made once: a second request reuses the bytes and counts nothing more.
         entry.encoded(Coding::Gzip, Some((&cache, "a")));
-        assert_eq!(cache.store.read().expect("lock").bytes, 1000 + gzip.len());
-        // Replacing the entry takes its codings out of the count too.
+        assert_eq!(bytes(&cache), 1000 + gzip.len());
+        // Replacing the entry takes its codings out of the count too, and a coding made for
+        // the old entry afterwards does not bring it back.
         cache.put("a".into(), response(99), FRESH, 0);
-        assert_eq!(cache.store.read().expect("lock").bytes, 100);
+        entry.encoded(Coding::Brotli, Some((&cache, "a")));
+        assert_eq!(bytes(&cache), 100);
+        // Nor after the cache is emptied.
+        cache.clear();
+        let new = cache.get("a");
+        assert!(new.is_none());
+        entry.encoded(Coding::Zstd, Some((&cache, "a")));
+        assert_eq!(bytes(&cache), 0);
     }
 }

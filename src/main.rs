@@ -117,7 +117,6 @@ fn password_or_prompt(given: Option<String>, email: &str) -> std::io::Result<Str
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-/// The roles `--role` accepts, listed in `--help` and in the error for another value.
 /// `seed --synthetic`: the benchmark's generator, built only with the `synthetic` feature.
 #[cfg(feature = "synthetic")]
 fn seed_synthetic(
@@ -148,6 +147,7 @@ fn seed_synthetic(
     )
 }
 
+/// The roles `--role` accepts, listed in `--help` and in the error for another value.
 fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
     use clap::builder::TypedValueParser as _;
     clap::builder::PossibleValuesParser::new(["admin", "editor", "author", "contributor"])

@@ -160,8 +160,8 @@ impl AppError {
 
     fn detail(&self) -> String {
         match self {
-            AppError::Validation(errors) if errors.len() == 1 => {
-                format!("{}: {}", errors[0].field, errors[0].message)
+            AppError::Validation(errors) if let [one] = errors.as_slice() => {
+                format!("{}: {}", one.field, one.message)
             }
             AppError::Validation(errors) => format!("{} fields are invalid", errors.len()),
             AppError::MethodNotAllowed { allow } => {

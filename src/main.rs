@@ -214,12 +214,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 bar.set_position(done);
             })?;
             bar.finish_and_clear();
-            let articles = bar.length().unwrap_or(0);
+            let articles = u32::try_from(bar.length().unwrap_or(0)).unwrap_or(u32::MAX);
             let seconds = started.elapsed().as_secs_f64();
             println!(
                 "indexed {articles} articles in {seconds:.1} s ({:.0} articles/s) into {}, \
                  current to change {head}",
-                articles as f64 / seconds.max(1e-9),
+                f64::from(articles) / seconds.max(1e-9),
                 location.describe()
             );
             Ok(())

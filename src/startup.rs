@@ -218,7 +218,9 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         routes: KnownRoutes::from_doc(&doc),
         cache: crate::api::cache::ResponseCache::new(
             std::time::Duration::from_millis(settings.cache_sync_ms),
-            settings.cache_max_mb as usize * 1024 * 1024,
+            usize::try_from(settings.cache_max_mb)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(1024 * 1024),
         ),
         read_model: crate::api::content::read_model::ReadModel::new(),
         content_keys: crate::auth::content_keys::ContentKeys::new(
@@ -293,7 +295,7 @@ pub fn run(listener: TcpListener, state: Arc<AppState>) -> Result<Server, Startu
     let workers = state.settings.worker_count();
     // Each worker runs its queries on its own blocking threads. Together they match the pool:
     // fewer would leave connections idle, more would only queue on the pool's lock.
-    let pool = state.settings.pool_connections() as usize;
+    let pool = usize::try_from(state.settings.pool_connections()).unwrap_or(usize::MAX);
     let blocking = pool.div_ceil(workers).max(2);
     let addr = listener
         .local_addr()

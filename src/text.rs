@@ -113,12 +113,16 @@ fn nesting_depth(html: &str) -> usize {
         match bytes.get(i + 1) {
             Some(b'/') => depth = depth.saturating_sub(1),
             Some(c) if c.is_ascii_alphabetic() => {
-                let rest = &html[i + 1..];
-                let name_end = rest
-                    .find(|c: char| !c.is_ascii_alphanumeric())
-                    .unwrap_or(rest.len());
-                let name = rest[..name_end].to_ascii_lowercase();
-                let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
+                // `<` is one byte: the tag's name starts right after it.
+                let rest = html.get(i + 1..).unwrap_or_default();
+                let name: String = rest
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect();
+                let self_closing = rest
+                    .split_once('>')
+                    .is_some_and(|(tag, _)| tag.ends_with('/'));
                 if !VOID.contains(&name.as_str()) && !self_closing {
                     depth += 1;
                     deepest = deepest.max(depth);
@@ -172,11 +176,11 @@ pub fn plain_text_start(markdown: &str, max_chars: usize) -> String {
             _ => {}
         }
     }
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match text.char_indices().nth(max_chars) {
-        Some((cut, _)) => text[..cut].to_owned(),
-        None => text,
+    let mut text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some((cut, _)) = text.char_indices().nth(max_chars) {
+        text.truncate(cut);
     }
+    text
 }
 
 /// The first ~200 characters of the body's text, cut at a word boundary, with an ellipsis when cut.
@@ -185,11 +189,10 @@ pub fn derive_excerpt(markdown: &str) -> String {
     if text.chars().count() <= EXCERPT_CHARS {
         return text;
     }
-    let cut: String = text.chars().take(EXCERPT_CHARS).collect();
-    let cut = match cut.rfind(' ') {
-        Some(i) if i > EXCERPT_CHARS / 2 => &cut[..i],
-        _ => cut.as_str(),
-    };
+    let mut cut: String = text.chars().take(EXCERPT_CHARS).collect();
+    if let Some(space) = cut.rfind(' ').filter(|&i| i > EXCERPT_CHARS / 2) {
+        cut.truncate(space);
+    }
     format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
 }
 
@@ -197,6 +200,15 @@ pub fn derive_excerpt(markdown: &str) -> String {
 pub fn reading_time_minutes(markdown: &str) -> i32 {
     let words = plain_text(markdown).split_whitespace().count();
     i32::try_from(words.div_ceil(WORDS_PER_MINUTE).max(1)).unwrap_or(i32::MAX)
+}
+
+/// The char boundary of `text` at or before byte `i` (`str::floor_char_boundary`, stable only
+/// since Rust 1.91).
+pub fn floor_char_boundary(text: &str, i: usize) -> usize {
+    (0..=i.min(text.len()))
+        .rev()
+        .find(|&b| text.is_char_boundary(b))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -218,6 +230,14 @@ mod tests {
             let slug = slugify(&title);
             prop_assert!(slug.is_empty() || is_valid_slug(&slug), "{:?} -> {:?}", title, slug);
             prop_assert_eq!(slugify(&slug), slug.clone());
+        }
+
+        /// The boundary found is one, at or before the byte asked for, and the last such.
+        #[test]
+        fn floor_char_boundary_is_the_last_boundary_before(text in "\\PC{0,40}", i in 0usize..200) {
+            let b = floor_char_boundary(&text, i);
+            prop_assert!(text.is_char_boundary(b) && b <= i);
+            prop_assert!((b + 1..=i.min(text.len())).all(|n| !text.is_char_boundary(n)));
         }
 
         /// Any body renders or is refused with a reason; never a panic.

@@ -103,17 +103,16 @@ fn is_json(req: &HttpRequest) -> bool {
 /// Strips serde_json's " at line 1 column 5" suffix.
 fn message_of(err: &serde_json::Error) -> String {
     let text = err.to_string();
-    match text.find(" at line ") {
-        Some(i) => text[..i].to_owned(),
+    match text.split_once(" at line ") {
+        Some((message, _)) => message.to_owned(),
         None => text,
     }
 }
 
 /// The name between the first pair of backticks of a serde message (`missing field `title``).
 fn backticked(message: &str) -> Option<&str> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(&message[start..start + len])
+    let (_, rest) = message.split_once('`')?;
+    rest.split_once('`').map(|(name, _)| name)
 }
 
 /// The field a serde message names, under `path` (which may already end with it).
@@ -171,7 +170,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
 fn has_nul_escape(bytes: &[u8]) -> bool {
     bytes.windows(6).enumerate().any(|(i, w)| {
         // An escape only if the backslash is not itself escaped: an even run of them before.
-        w == b"\\u0000" && bytes[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+        w == b"\\u0000"
+            && bytes
+                .iter()
+                .take(i)
+                .rev()
+                .take_while(|b| **b == b'\\')
+                .count()
+                % 2
+                == 0
     })
 }
 
@@ -207,17 +214,27 @@ fn nul_at(value: &serde_json::Value, path: String) -> Option<String> {
     }
 }
 
+/// `f` as an integer, when it is one that fits an `i64`.
+#[expect(
+    clippy::as_conversions,
+    reason = "float to integer has no `From`; the range is checked first (2^63 is exact)"
+)]
+fn integral(f: f64) -> Option<i64> {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    (f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f)).then_some(f as i64)
+}
+
 /// Rewrites every float with no fractional part that fits an i64 as an integer; says whether
 /// it changed anything.
 fn integral_floats_to_integers(value: &mut serde_json::Value) -> bool {
     use serde_json::Value;
     match value {
-        Value::Number(n) if n.is_f64() => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
-                *value = Value::from(f as i64);
+        Value::Number(n) if n.is_f64() => match n.as_f64().and_then(integral) {
+            Some(i) => {
+                *value = Value::from(i);
                 true
             }
-            _ => false,
+            None => false,
         },
         // Every element is visited (no short circuit): all of them are rewritten.
         Value::Array(items) => {

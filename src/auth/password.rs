@@ -123,12 +123,15 @@ fn verify_with(password: &str, stored: &str, memory: &mut Vec<Block>) -> bool {
     if memory.len() < blocks {
         memory.resize(blocks, Block::default());
     }
+    let Some(memory) = memory.get_mut(..blocks) else {
+        return false;
+    };
     let mut out = vec![0u8; expected.len()];
     let computed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
         password.as_bytes(),
         salt.as_ref(),
         &mut out,
-        &mut memory[..blocks],
+        memory,
     );
     // `Output`'s equality is constant-time.
     computed.is_ok() && Output::new(&out).is_ok_and(|out| out == *expected)

@@ -92,8 +92,8 @@ pub struct Found {
 
 /// A score's bits, ordered as the score is (for the heap's integer keys).
 fn orderable(score: f64) -> i64 {
-    let bits = score.to_bits() as i64;
-    bits ^ (((bits >> 63) as u64) >> 1) as i64
+    let bits = score.to_bits().cast_signed();
+    bits ^ ((bits >> 63).cast_unsigned() >> 1).cast_signed()
 }
 
 /// How much newer stories gain: a story published now counts twice its text score, one a
@@ -102,7 +102,7 @@ fn orderable(score: f64) -> i64 {
 pub const RECENCY_HALF_LIFE_DAYS: f64 = 180.0;
 
 /// Ages with a precomputed boost, in days: twenty years (after that the boost is 1.0000).
-const TABULATED_DAYS: usize = 7_305;
+const TABULATED_DAYS: u16 = 7_305;
 
 fn recency(now: i64, published_at: i64) -> f64 {
     const DAY: i64 = 86_400_000_000;
@@ -113,11 +113,12 @@ fn recency(now: i64, published_at: i64) -> f64 {
     }
     let days = (now.div_euclid(DAY) - published_at.div_euclid(DAY)).max(0);
     let boost = |days: f64| 1.0 + (-days / RECENCY_HALF_LIFE_DAYS * std::f64::consts::LN_2).exp();
-    let table = TABLE.get_or_init(|| (0..TABULATED_DAYS).map(|d| boost(d as f64)).collect());
+    let table = TABLE.get_or_init(|| (0..TABULATED_DAYS).map(|d| boost(f64::from(d))).collect());
     usize::try_from(days)
         .ok()
         .and_then(|d| table.get(d).copied())
-        .unwrap_or_else(|| boost(days as f64))
+        // Older than any date can be: no boost.
+        .unwrap_or_else(|| i32::try_from(days).map_or(1.0, |d| boost(f64::from(d))))
 }
 
 impl Collector for Wanted {
@@ -198,7 +199,8 @@ fn better_first(order: Order, a: &Hit, b: &Hit) -> std::cmp::Ordering {
 /// In `column`'s dictionary, the first ordinal of a title greater than `title`, and the
 /// ordinal of `title` itself if present.
 fn ordinal_bounds(column: &StrColumn, title: &str) -> tantivy::Result<(u64, Option<u64>)> {
-    let (mut lo, mut hi) = (0u64, column.num_terms() as u64);
+    let terms = u64::try_from(column.num_terms()).unwrap_or(u64::MAX);
+    let (mut lo, mut hi) = (0u64, terms);
     let mut term = String::new();
     // The first ordinal whose title is >= `title`.
     while lo < hi {
@@ -212,8 +214,7 @@ fn ordinal_bounds(column: &StrColumn, title: &str) -> tantivy::Result<(u64, Opti
         }
     }
     term.clear();
-    let equal =
-        lo < column.num_terms() as u64 && column.ord_to_str(lo, &mut term)? && term == title;
+    let equal = lo < terms && column.ord_to_str(lo, &mut term)? && term == title;
     Ok(if equal {
         (lo + 1, Some(lo))
     } else {
@@ -264,6 +265,14 @@ impl SegmentWanted {
         }
     }
 
+    /// The article id of `doc` (stored as the `u64` of a positive `i64`).
+    fn id_of(&self, doc: DocId) -> i64 {
+        self.id
+            .first(doc)
+            .and_then(|id| i64::try_from(id).ok())
+            .unwrap_or(0)
+    }
+
     fn visible(&self, doc: DocId, published_at: i64) -> bool {
         let status = self.status.first(doc).unwrap_or(u64::MAX);
         let seen = match self.wanted.seen {
@@ -302,7 +311,7 @@ impl SegmentWanted {
                         return None;
                     }
                 }
-                -(ord as i64)
+                -i64::try_from(ord).unwrap_or(i64::MAX)
             }
         };
         let past_cursor = match &w.after {
@@ -345,7 +354,7 @@ impl SegmentCollector for SegmentWanted {
                 *self.facets.entry(topic).or_default() += 1;
             }
         }
-        let id = self.id.first(doc).unwrap_or(0) as i64;
+        let id = self.id_of(doc);
         let score = match self.wanted.order {
             Order::Relevance { now } => f64::from(score) * recency(now, published_at),
             _ => 0.0,
@@ -362,10 +371,10 @@ impl SegmentCollector for SegmentWanted {
         }
     }
 
-    fn harvest(self) -> Found {
+    fn harvest(mut self) -> Found {
         let mut hits = Vec::with_capacity(self.heap.len());
         let mut title = String::new();
-        for Reverse((_, doc, score)) in self.heap {
+        for Reverse((_, doc, score)) in std::mem::take(&mut self.heap) {
             title.clear();
             if let Some(column) = &self.title
                 && let Some(ord) = column.ords().first(doc)
@@ -374,7 +383,7 @@ impl SegmentCollector for SegmentWanted {
                 let _ = column.ord_to_str(ord, &mut title);
             }
             hits.push(Hit {
-                id: self.id.first(doc).unwrap_or(0) as i64,
+                id: self.id_of(doc),
                 score: f64::from_bits(score),
                 published_at: self.published_at.first(doc).unwrap_or(NEVER),
                 updated_at: self.updated_at.first(doc).unwrap_or(NEVER),

@@ -22,7 +22,7 @@ use crate::models::changes::{self, Change, Entity};
 use crate::models::{authors, topics};
 
 /// Articles read from the database at a time.
-const BATCH: i64 = 500;
+const BATCH: u16 = 500;
 
 /// Changes applied per commit at most.
 const CHANGES_PER_COMMIT: i64 = 5_000;
@@ -139,14 +139,14 @@ impl SearchIndex {
                 let ids: Vec<i64> = articles::table
                     .filter(articles::id.gt(last))
                     .order(articles::id.asc())
-                    .limit(BATCH)
+                    .limit(i64::from(BATCH))
                     .select(articles::id)
                     .load(&mut **conn)?;
                 let Some(&max) = ids.last() else { break };
                 last = max;
                 documents(&mut conn, &self.fields, &ids)?
             };
-            done += docs.len() as u64;
+            done += u64::try_from(docs.len()).unwrap_or(u64::MAX);
             for doc in docs {
                 writer.add_document(doc)?;
             }
@@ -223,7 +223,7 @@ impl SearchIndex {
             }
         }
         let ids: Vec<i64> = ids.into_iter().collect();
-        for chunk in ids.chunks(BATCH as usize) {
+        for chunk in ids.chunks(usize::from(BATCH)) {
             let docs = {
                 let mut conn = db.get()?;
                 documents(&mut conn, f, chunk)?

@@ -129,7 +129,7 @@ impl Completions {
         let mut stream = range.into_stream()?;
         let mut lists = Vec::new();
         let mut size = 0;
-        while lists.len() < MAX_EXPANSIONS as usize && stream.advance() {
+        while lists.len() < usize::from(MAX_EXPANSIONS) && stream.advance() {
             size += u64::from(stream.value().doc_freq);
             lists
                 .push(index.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?);
@@ -257,14 +257,14 @@ pub fn search(
         .collect::<tantivy::Result<Vec<_>>>()?;
 
     let mut found = Found::default();
-    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+    for (ord, reader) in (0..).zip(searcher.segment_readers()) {
         // The worst hit of the page so far, over the segments done.
         let floor = if found.hits.len() >= wanted.hits {
             found.hits.last().map(|h| h.score)
         } else {
             None
         };
-        let mut segment = wanted.for_segment(ord as u32, reader)?;
+        let mut segment = wanted.for_segment(ord, reader)?;
         run_segment(
             reader,
             &weights,
@@ -279,6 +279,11 @@ pub fn search(
     Ok(found)
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "the hot loop: `by_max`, `below`, `lists_of` and `sizes` are made from `members` \
+              and `weights` here, so every position in them is in bounds"
+)]
 fn run_segment(
     reader: &SegmentReader,
     weights: &[GroupWeights],
@@ -292,9 +297,10 @@ fn run_segment(
     // prefix.
     let mut members = Vec::new();
     // Each group's articles, counted once per list: which group is rarest.
-    let mut sizes = vec![0u64; weights.len()];
+    let mut sizes = Vec::with_capacity(weights.len());
     for (group, weight) in weights.iter().enumerate() {
         let first = members.len();
+        let mut size = 0;
         for (term, bm25) in &weight.terms {
             let index = reader.inverted_index(term.field())?;
             let Some(block) = index.read_block_postings(term, IndexRecordOption::WithFreqs)? else {
@@ -303,7 +309,7 @@ fn run_segment(
             let Some(norms) = reader.fieldnorms_readers().get_field(term.field())? else {
                 continue;
             };
-            sizes[group] += u64::from(block.doc_freq());
+            size += u64::from(block.doc_freq());
             members.push(Member {
                 max: bm25.max_score(),
                 list: List::Word(Box::new(Postings::new(block, norms, bm25.clone()))),
@@ -313,7 +319,7 @@ fn run_segment(
         if let Some(prefix) = &weight.prefix
             && let Some(union) = Completions::open(reader, prefix)?
         {
-            sizes[group] += union.size;
+            size += union.size;
             members.push(Member {
                 list: List::Prefix(Box::new(union)),
                 group,
@@ -321,9 +327,10 @@ fn run_segment(
             });
         }
         // A group absent from the segment: nothing here matches.
-        if members[first..].iter().all(|m| m.doc() == TERMINATED) {
+        if members.iter().skip(first).all(|m| m.doc() == TERMINATED) {
             return Ok(());
         }
+        sizes.push(size);
     }
     // Lists by their highest score, lowest first: the non-essential ones are a prefix.
     let mut by_max: Vec<usize> = (0..members.len()).collect();

@@ -31,7 +31,7 @@ pub const MAX_CLAUSES: usize = 16;
 const MIN_PREFIX: usize = 2;
 
 /// Index terms a prefix expands to at most (the first in order), bounding its cost.
-pub const MAX_EXPANSIONS: u32 = 64;
+pub const MAX_EXPANSIONS: u16 = 64;
 
 /// Why a query cannot be run: a message for the reader.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -219,7 +219,7 @@ fn group_query(f: &Fields, group: &Group) -> Box<dyn Query> {
 /// The words a prefix may complete to, scoring [`PREFIX_SCORE`].
 fn prefix_query(f: &Fields, prefix: &str) -> Box<dyn Query> {
     let mut query = PhrasePrefixQuery::new(vec![Term::from_field_text(f.words, prefix)]);
-    query.set_max_expansions(MAX_EXPANSIONS);
+    query.set_max_expansions(u32::from(MAX_EXPANSIONS));
     Box::new(ConstScoreQuery::new(Box::new(query), PREFIX_SCORE))
 }
 

@@ -11,6 +11,8 @@ use std::ops::Range;
 
 use tantivy::tokenizer::TextAnalyzer;
 
+use crate::text::floor_char_boundary;
+
 /// A snippet's length at most, in bytes of text (characters, in English).
 const SNIPPET_LEN: usize = 200;
 
@@ -74,7 +76,7 @@ impl Highlighter {
     fn find(&mut self, text: &str) -> Vec<Found> {
         let mut found = Vec::new();
         for range in words(text) {
-            let word = &text[range.clone()];
+            let word = part(text, range.clone());
             if !self.may_match(word) {
                 continue;
             }
@@ -101,14 +103,14 @@ impl Highlighter {
     fn may_match(&self, word: &str) -> bool {
         let mut start = [0_u8; 2];
         let mut len = 0;
-        for c in word.chars().take(2) {
-            if !c.is_ascii() {
-                return true;
+        for (byte, c) in start.iter_mut().zip(word.chars()) {
+            match u8::try_from(c) {
+                Ok(b) if b.is_ascii() => *byte = b.to_ascii_lowercase(),
+                _ => return true,
             }
-            start[len] = c.to_ascii_lowercase() as u8;
             len += 1;
         }
-        let start = &start[..len];
+        let start = start.get(..len).unwrap_or_default();
         self.starts.iter().any(|s| s.as_bytes() == start)
     }
 }
@@ -139,36 +141,32 @@ fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
 /// The passage shown for a word at `at`: from the start of its sentence when that is near,
 /// else from a word shortly before; at most [`SNIPPET_LEN`] bytes, ending after a whole word.
 fn window(text: &str, at: usize) -> Range<usize> {
-    let earliest = floor_char(text, at.saturating_sub(CONTEXT));
-    let before = &text[earliest..at];
+    let earliest = floor_char_boundary(text, at.saturating_sub(CONTEXT));
+    let before = part(text, earliest..at);
     let start = if earliest == 0 {
         0
-    } else if let Some(i) = before.rfind(['.', '!', '?']) {
+    } else if let Some((_, after)) = before.rsplit_once(['.', '!', '?']) {
         // The sentence that holds the word.
-        let after = &before[i + 1..];
         at - after.trim_start().len()
     } else {
         // A whole word: after the first space past `earliest`, if the word is not the first.
         before.find(' ').map_or(at, |i| earliest + i + 1)
     };
-    let mut end = floor_char(text, (start + SNIPPET_LEN).min(text.len()));
+    let mut end = floor_char_boundary(text, start + SNIPPET_LEN);
     if end < text.len() {
         // Back to the end of the last whole word, keeping at least the found word.
-        let cut = text[start..end]
+        let cut = part(text, start..end)
             .rfind(|c: char| !c.is_alphanumeric())
             .map_or(end, |i| start + i);
-        end = cut.max(at + 1).min(end);
-        end = floor_char(text, end);
+        end = floor_char_boundary(text, cut.max(at + 1).min(end));
     }
     start..end
 }
 
-/// The char boundary at or before `i`.
-fn floor_char(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
+/// `text[range]`. The ranges here come from `char_indices` and char boundaries; one that
+/// were not would give an empty passage rather than a panic.
+fn part(text: &str, range: Range<usize>) -> &str {
+    text.get(range).unwrap_or_default()
 }
 
 fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
@@ -179,7 +177,7 @@ fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
 /// it cuts a sentence.
 fn render(text: &str, window: &Range<usize>, found: &[Found]) -> String {
     let mut out = String::with_capacity(window.len() + 64);
-    let opens_sentence = text[..window.start]
+    let opens_sentence = part(text, 0..window.start)
         .trim_end()
         .chars()
         .next_back()
@@ -189,13 +187,13 @@ fn render(text: &str, window: &Range<usize>, found: &[Found]) -> String {
     }
     let mut at = window.start;
     for m in found.iter().filter(|m| contains(window, &m.range)) {
-        escape_into(&mut out, &text[at..m.range.start]);
+        escape_into(&mut out, part(text, at..m.range.start));
         out.push_str("<mark>");
-        escape_into(&mut out, &text[m.range.clone()]);
+        escape_into(&mut out, part(text, m.range.clone()));
         out.push_str("</mark>");
         at = m.range.end;
     }
-    escape_into(&mut out, text[at..window.end].trim_end());
+    escape_into(&mut out, part(text, at..window.end).trim_end());
     if window.end < text.len() {
         out.push('…');
     }
@@ -289,11 +287,11 @@ mod tests {
             let marked: Vec<String> = h
                 .find(text)
                 .iter()
-                .map(|m| text[m.range.clone()].to_owned())
+                .map(|m| part(text, m.range.clone()).to_owned())
                 .collect();
             let expected = words(text)
-                .filter(|r| schema::tokens(&mut english, &text[r.clone()]) == [word.clone()])
-                .map(|r| text[r].to_owned())
+                .filter(|r| schema::tokens(&mut english, part(text, r.clone())) == [word.clone()])
+                .map(|r| part(text, r).to_owned())
                 .collect::<Vec<_>>();
             assert_eq!(marked, expected, "{word}");
         }

@@ -63,11 +63,16 @@ pub struct Report {
 
 impl Report {
     pub fn rate(&self) -> f64 {
-        self.articles as f64 / self.seconds.max(1e-9)
+        f64::from(u32::try_from(self.articles).unwrap_or(u32::MAX)) / self.seconds.max(1e-9)
     }
 }
 
-const BATCH: usize = 1_000;
+const BATCH: u16 = 1_000;
+
+/// The id `n` places after `first`.
+fn nth_id(first: i64, n: impl TryInto<i64>) -> i64 {
+    first.saturating_add(n.try_into().unwrap_or(i64::MAX))
+}
 
 fn next_id(conn: &mut AnyConnection, table: &str) -> Result<i64, AppError> {
     #[derive(QueryableByName)]
@@ -105,7 +110,7 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
         let first_topic = next_id(conn, "topics")?;
         let author_rows: Vec<_> = (0..plan.authors)
             .map(|i| {
-                let id = first_author + i as i64;
+                let id = nth_id(first_author, i);
                 (
                     authors::id.eq(id),
                     authors::slug.eq(format!("writer-{id}")),
@@ -120,7 +125,7 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
             .collect();
         let topic_names: Vec<(i64, String)> = (0..plan.topics)
             .map(|i| {
-                let id = first_topic + i as i64;
+                let id = nth_id(first_topic, i);
                 if i < 18 && first_topic == 1 {
                     (id, topic_name(i))
                 } else {
@@ -146,18 +151,18 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
                 )
             })
             .collect();
-        for chunk in author_rows.chunks(BATCH) {
+        for chunk in author_rows.chunks(usize::from(BATCH)) {
             on_backend!(conn, |c| diesel::insert_into(authors::table)
                 .values(chunk)
                 .execute(c))?;
         }
-        for chunk in topic_rows.chunks(BATCH) {
+        for chunk in topic_rows.chunks(usize::from(BATCH)) {
             on_backend!(conn, |c| diesel::insert_into(topics::table)
                 .values(chunk)
                 .execute(c))?;
         }
         let author_slugs: Vec<(i64, String)> = (0..plan.authors)
-            .map(|i| first_author + i as i64)
+            .map(|i| nth_id(first_author, i))
             .map(|id| (id, format!("writer-{id}")))
             .collect();
         for (entity, slugs) in [
@@ -189,11 +194,11 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
 
     let mut done = 0_u64;
     while done < plan.articles {
-        let n = (plan.articles - done).min(BATCH as u64);
-        let mut drafts = Vec::with_capacity(n as usize);
+        let n = (plan.articles - done).min(u64::from(BATCH));
+        let mut drafts = Vec::with_capacity(usize::from(BATCH));
         let mut lists_to_write = Vec::new();
         for i in 0..n {
-            let id = first_article + (done + i) as i64;
+            let id = nth_id(first_article, done + i);
             let roll: u32 = rng.random_range(0..1000);
             let (status, published_at) = match roll {
                 0..=19 => (ArticleStatus::Draft, None),
@@ -212,22 +217,24 @@ pub fn generate(db: &Db, plan: Plan) -> Result<Report, AppError> {
             };
             let mut topic_ids: Vec<i64> = Vec::new();
             for _ in 0..rng.random_range(1..=5) {
-                let t = first_topic + sample_cdf(&mut rng, &cdf) as i64;
+                let t = nth_id(first_topic, sample_cdf(&mut rng, &cdf));
                 if !topic_ids.contains(&t) {
                     topic_ids.push(t);
                 }
             }
             let mut author_ids: Vec<i64> = Vec::new();
             for _ in 0..rng.random_range(1..=3) {
-                let a = first_author + rng.random_range(0..plan.authors) as i64;
+                let a = nth_id(first_author, rng.random_range(0..plan.authors));
                 if !author_ids.contains(&a) {
                     author_ids.push(a);
                 }
             }
+            // One topic at least was drawn above.
+            let main_topic = topic_ids.first().copied().unwrap_or(first_topic);
             let topic = if first_topic == 1 {
-                topic_name((topic_ids[0] - first_topic) as usize)
+                topic_name(usize::try_from(main_topic - first_topic).unwrap_or(0))
             } else {
-                format!("Topic {}", topic_ids[0])
+                format!("Topic {main_topic}")
             };
             let related_list_id = if id > first_article + 10 && rng.random_ratio(1, 50) {
                 let list_id = next_list;

@@ -124,7 +124,10 @@ pub(super) const VERBS: &[&str] = &[
 ];
 
 pub(super) fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
-    items[rng.random_range(0..items.len())]
+    items
+        .get(rng.random_range(0..items.len()))
+        .copied()
+        .unwrap_or_default()
 }
 
 pub(super) fn topic_name(i: usize) -> String {
@@ -143,7 +146,7 @@ pub(super) fn zipf_cdf(n: usize) -> Vec<f64> {
     let mut acc = 0.0;
     let mut cdf: Vec<f64> = (1..=n)
         .map(|k| {
-            acc += 1.0 / k as f64;
+            acc += 1.0 / f64::from(u32::try_from(k).unwrap_or(u32::MAX));
             acc
         })
         .collect();

@@ -223,16 +223,26 @@ pub async fn scrape(
     ::metrics::gauge!("headline_db_pool_in_use").set(f64::from(connections - idle));
     ::metrics::gauge!("headline_db_pool_max").set(f64::from(max));
     let (bytes, entries) = state.cache.size();
-    ::metrics::gauge!("headline_cache_bytes").set(bytes as f64);
-    ::metrics::gauge!("headline_cache_entries").set(entries as f64);
+    ::metrics::gauge!("headline_cache_bytes").set(gauge(bytes));
+    ::metrics::gauge!("headline_cache_entries").set(gauge(entries));
     let now = state.clock.now();
     let pending = state
         .db
         .run(move |conn| Ok(crate::models::articles::scheduled_count(conn, now)?))
         .await?;
-    ::metrics::gauge!("headline_scheduled_articles_pending").set(pending as f64);
+    ::metrics::gauge!("headline_scheduled_articles_pending")
+        .set(gauge(u64::try_from(pending).unwrap_or(0)));
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(handle().render()))
+}
+
+/// A count as a gauge's value (Prometheus values are floats).
+#[expect(
+    clippy::as_conversions,
+    reason = "u64 to f64 has no `From`; a gauge above 2^53 may round, which is fine for a gauge"
+)]
+fn gauge(n: u64) -> f64 {
+    n as f64
 }

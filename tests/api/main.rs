@@ -3,7 +3,9 @@
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    reason = "test code may panic"
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "test code may panic: a panic is a failed test, with its line"
 )]
 
 mod helpers;

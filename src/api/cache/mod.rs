@@ -104,10 +104,10 @@ impl Entry {
         coding: Coding,
         cached: Option<(&ResponseCache, &str)>,
     ) -> (web::Bytes, HeaderValue) {
-        let Some(i) = coding.index() else {
+        let Some(slot) = coding.index().and_then(|i| self.encoded.get(i)) else {
             return (self.body.clone(), self.etag.clone());
         };
-        if let Some(made) = self.encoded[i].get() {
+        if let Some(made) = slot.get() {
             return made.clone();
         }
         let (Ok(body), Some(etag)) = (coding.encode(&self.body), self.etag_of(coding)) else {
@@ -115,7 +115,7 @@ impl Entry {
             return (self.body.clone(), self.etag.clone());
         };
         let made = (body, etag);
-        if self.encoded[i].set(made.clone()).is_ok()
+        if slot.set(made.clone()).is_ok()
             && let Some((cache, key)) = cached
         {
             cache.reweigh(key, self);
@@ -233,12 +233,10 @@ impl ResponseCache {
     }
 
     /// Bytes held and entries, for `/metrics`.
-    pub fn size(&self) -> (usize, usize) {
+    pub fn size(&self) -> (u64, u64) {
         // Counts lag behind inserts until moka's housekeeping runs: run it now (a scrape is rare).
         self.store.run_pending_tasks();
-        let bytes = usize::try_from(self.store.weighted_size()).unwrap_or(usize::MAX);
-        let entries = usize::try_from(self.store.entry_count()).unwrap_or(usize::MAX);
-        (bytes, entries)
+        (self.store.weighted_size(), self.store.entry_count())
     }
 
     fn clear(&self) {
@@ -378,7 +376,7 @@ mod tests {
 
     /// The bytes the cache holds once moka has applied what is pending.
     fn bytes(cache: &ResponseCache) -> usize {
-        cache.size().0
+        usize::try_from(cache.size().0).unwrap_or(usize::MAX)
     }
 
     #[test]

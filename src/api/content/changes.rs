@@ -159,10 +159,11 @@ pub async fn feed(
             }
         })
         .await?;
-    let has_more = rows.len() as i64 > limit;
+    let shown = usize::try_from(limit).unwrap_or(usize::MAX);
+    let has_more = rows.len() > shown;
     let data: Vec<ChangeView> = rows
         .into_iter()
-        .take(limit as usize)
+        .take(shown)
         .filter_map(ChangeView::build)
         .collect();
     let next = data.last().map_or(next, |c| c.seq);

@@ -105,8 +105,9 @@ pub fn unique_slug(conn: &mut AnyConnection, base: &str) -> Result<String, Model
             return Ok(candidate);
         }
         let suffix = format!("-{n}");
-        let keep = base.len().min(crate::validate::MAX_SLUG - suffix.len());
-        candidate = format!("{}{suffix}", base[..keep].trim_end_matches('-'));
+        let keep = crate::text::floor_char_boundary(base, crate::validate::MAX_SLUG - suffix.len());
+        let stem = base.get(..keep).unwrap_or_default();
+        candidate = format!("{}{suffix}", stem.trim_end_matches('-'));
     }
     Err(ModelError::conflict(
         "already_exists",

@@ -3377,7 +3377,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Key id */
+                /** @description Content key id */
                 id: number;
             };
             cookie?: never;
@@ -3409,7 +3409,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description Key id */
+                /** @description Content key id */
                 id: number;
             };
             cookie?: never;
@@ -3440,7 +3440,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description Key id */
+                /** @description Content key id */
                 id: number;
             };
             cookie?: never;

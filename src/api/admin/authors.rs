@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::versioned::{self, Delete, Edit, Precondition, Removable, Resource};
-use super::{AdminPageQuery, IdPath};
+use super::{AdminPageQuery, Id};
 use crate::api::extract::{SmallJson, patch_field};
 use crate::api::respond::{Collection, Data, created, private};
 use crate::api::views::{social_map, utc};
@@ -319,13 +319,13 @@ impl Removable for Author {
 
 /// One author profile.
 #[utoipa::path(
-    operation_id = "adminGetAuthor",tag = "Admin: authors", params(("id" = i64, Path, description = "Author id")),
+    operation_id = "adminGetAuthor",tag = "Admin: authors", params(Id<Author>),
     responses((status = 200, description = "The author", body = Data<AdminAuthor>, headers(("ETag" = String)))))]
 #[get("/authors/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     _user: CurrentUser,
-    id: IdPath,
+    id: Id<Author>,
 ) -> Result<HttpResponse, AppError> {
     versioned::show::<Author>(&state, id.into_inner()).await
 }
@@ -333,14 +333,14 @@ pub async fn get(
 /// Edits an author profile (editors, admins, or the user linked to it).
 #[utoipa::path(
     operation_id = "adminUpdateAuthor",tag = "Admin: authors",
-    params(("id" = i64, Path, description = "Author id"), Precondition),
+    params(Id<Author>, Precondition),
     request_body = UpdateAuthor,
     responses((status = 200, description = "The updated author", body = Data<AdminAuthor>, headers(("ETag" = String)))))]
 #[patch("/authors/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Author>,
     precondition: Precondition,
     body: SmallJson<UpdateAuthor>,
 ) -> Result<HttpResponse, AppError> {
@@ -352,13 +352,13 @@ pub async fn update(
 /// Deletes an author profile that is on no byline (409 otherwise).
 #[utoipa::path(
     operation_id = "adminDeleteAuthor",tag = "Admin: authors",
-    params(("id" = i64, Path, description = "Author id"), Precondition),
+    params(Id<Author>, Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/authors/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Author>,
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;

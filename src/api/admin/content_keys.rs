@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::versioned::{self, Delete, Edit, Patch, Precondition, Removable, Resource};
-use super::{AdminPageQuery, IdPath};
+use super::{AdminPageQuery, Id};
 use crate::api::extract::{SmallJson, patch_field};
 use crate::api::respond::{Collection, Data, created};
 use crate::api::views::utc;
@@ -219,13 +219,13 @@ impl Removable for ContentKey {
 
 /// One key (without the key itself).
 #[utoipa::path(
-    operation_id = "adminGetContentKey", tag = "Admin: content keys", params(("id" = i64, Path, description = "Key id")),
+    operation_id = "adminGetContentKey", tag = "Admin: content keys", params(Id<ContentKey>),
     responses((status = 200, description = "The key", body = Data<ContentKeyView>, headers(("ETag" = String)))))]
 #[get("/content-keys/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<ContentKey>,
 ) -> Result<HttpResponse, AppError> {
     policy::admin_only(&user, "manage content API keys")?;
     versioned::show::<ContentKey>(&state, id.into_inner()).await
@@ -234,14 +234,14 @@ pub async fn get(
 /// Relabels a key or changes its rate.
 #[utoipa::path(
     operation_id = "adminUpdateContentKey", tag = "Admin: content keys",
-    params(("id" = i64, Path, description = "Key id"), Precondition),
+    params(Id<ContentKey>, Precondition),
     request_body = UpdateContentKey,
     responses((status = 200, description = "The updated key", body = Data<ContentKeyView>, headers(("ETag" = String)))))]
 #[patch("/content-keys/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<ContentKey>,
     precondition: Precondition,
     body: SmallJson<UpdateContentKey>,
 ) -> Result<HttpResponse, AppError> {
@@ -264,13 +264,13 @@ pub async fn update(
 /// `HEADLINE_CACHE_SYNC_MS` on others.
 #[utoipa::path(
     operation_id = "adminDeleteContentKey", tag = "Admin: content keys",
-    params(("id" = i64, Path, description = "Key id"), Precondition),
+    params(Id<ContentKey>, Precondition),
     responses((status = 204, description = "Revoked")))]
 #[delete("/content-keys/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<ContentKey>,
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::admin_only(&user, "manage content API keys")?;

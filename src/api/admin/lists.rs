@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::versioned::{self, Delete, Edit, Precondition, Removable, Resource};
-use super::{AdminPageQuery, IdPath};
+use super::{AdminPageQuery, Id};
 use crate::api::extract::{JsonBody, patch_field};
 use crate::api::respond::{Collection, Data, created, private};
 use crate::api::views::utc;
@@ -353,13 +353,13 @@ impl Removable for List {
 
 /// One list with its items.
 #[utoipa::path(
-    operation_id = "adminGetList",tag = "Admin: lists", params(("id" = i64, Path, description = "List id")),
+    operation_id = "adminGetList",tag = "Admin: lists", params(Id<List>),
     responses((status = 200, description = "The list", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[get("/lists/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     _user: CurrentUser,
-    id: IdPath,
+    id: Id<List>,
 ) -> Result<HttpResponse, AppError> {
     versioned::show::<List>(&state, id.into_inner()).await
 }
@@ -367,14 +367,14 @@ pub async fn get(
 /// Edits a list's title, slug or description.
 #[utoipa::path(
     operation_id = "adminUpdateList",tag = "Admin: lists",
-    params(("id" = i64, Path, description = "List id"), Precondition),
+    params(Id<List>, Precondition),
     request_body = UpdateList,
     responses((status = 200, description = "The updated list", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[patch("/lists/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<List>,
     precondition: Precondition,
     body: JsonBody<UpdateList>,
 ) -> Result<HttpResponse, AppError> {
@@ -385,14 +385,14 @@ pub async fn update(
 /// Replaces a list's items, in order, in one transaction: all or nothing.
 #[utoipa::path(
     operation_id = "adminReplaceListItems",tag = "Admin: lists",
-    params(("id" = i64, Path, description = "List id"), Precondition),
+    params(Id<List>, Precondition),
     request_body = PutItems,
     responses((status = 200, description = "The list with its new items", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[put("/lists/{id}/items")]
 pub async fn put_items(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<List>,
     precondition: Precondition,
     body: JsonBody<PutItems>,
 ) -> Result<HttpResponse, AppError> {
@@ -408,13 +408,13 @@ pub async fn put_items(
 /// Deletes a list; articles that used it as their related list lose it.
 #[utoipa::path(
     operation_id = "adminDeleteList",tag = "Admin: lists",
-    params(("id" = i64, Path, description = "List id"), Precondition),
+    params(Id<List>, Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/lists/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<List>,
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;

@@ -13,6 +13,8 @@ pub mod users;
 pub mod versioned;
 pub mod webhooks;
 
+pub use versioned::Id;
+
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -107,6 +109,3 @@ pub fn by_id<R, V: serde::Serialize>(
         page, limit, "id", view,
     ))
 }
-
-/// A path of the form `/{id}`.
-pub type IdPath = actix_web::web::Path<i64>;

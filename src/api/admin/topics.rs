@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::versioned::{self, Delete, Edit, Precondition, Removable, Resource};
-use super::{AdminPageQuery, IdPath};
+use super::{AdminPageQuery, Id};
 use crate::api::extract::{SmallJson, patch_field};
 use crate::api::respond::{Collection, Data, created, private};
 use crate::api::views::utc;
@@ -232,13 +232,13 @@ impl Removable for Topic {
 
 /// One topic.
 #[utoipa::path(
-    operation_id = "adminGetTopic",tag = "Admin: topics", params(("id" = i64, Path, description = "Topic id")),
+    operation_id = "adminGetTopic",tag = "Admin: topics", params(Id<Topic>),
     responses((status = 200, description = "The topic", body = Data<AdminTopic>, headers(("ETag" = String)))))]
 #[get("/topics/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     _user: CurrentUser,
-    id: IdPath,
+    id: Id<Topic>,
 ) -> Result<HttpResponse, AppError> {
     versioned::show::<Topic>(&state, id.into_inner()).await
 }
@@ -246,14 +246,14 @@ pub async fn get(
 /// Edits a topic (editors and admins).
 #[utoipa::path(
     operation_id = "adminUpdateTopic",tag = "Admin: topics",
-    params(("id" = i64, Path, description = "Topic id"), Precondition),
+    params(Id<Topic>, Precondition),
     request_body = UpdateTopic,
     responses((status = 200, description = "The updated topic", body = Data<AdminTopic>, headers(("ETag" = String)))))]
 #[patch("/topics/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Topic>,
     precondition: Precondition,
     body: SmallJson<UpdateTopic>,
 ) -> Result<HttpResponse, AppError> {
@@ -264,13 +264,13 @@ pub async fn update(
 /// Deletes a topic: articles lose the tag, child topics lose their parent.
 #[utoipa::path(
     operation_id = "adminDeleteTopic",tag = "Admin: topics",
-    params(("id" = i64, Path, description = "Topic id"), Precondition),
+    params(Id<Topic>, Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/topics/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Topic>,
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::versioned::{self, Delete, Edit, Patch, Precondition, Removable, Resource};
-use super::{AdminPageQuery, IdPath};
+use super::{AdminPageQuery, Id};
 use crate::api::extract::{SmallJson, patch_field};
 use crate::api::respond::{Collection, Data, created};
 use crate::api::views::utc;
@@ -210,13 +210,13 @@ impl Removable for User {
 
 /// One staff account.
 #[utoipa::path(
-    operation_id = "adminGetUser",tag = "Admin: users", params(("id" = i64, Path, description = "User id")),
+    operation_id = "adminGetUser",tag = "Admin: users", params(Id<User>),
     responses((status = 200, description = "The user", body = Data<UserView>, headers(("ETag" = String)))))]
 #[get("/users/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<User>,
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
     versioned::show::<User>(&state, id.into_inner()).await
@@ -225,14 +225,14 @@ pub async fn get(
 /// Edits a staff account.
 #[utoipa::path(
     operation_id = "adminUpdateUser",tag = "Admin: users",
-    params(("id" = i64, Path, description = "User id"), Precondition),
+    params(Id<User>, Precondition),
     request_body = UpdateUser,
     responses((status = 200, description = "The updated user", body = Data<UserView>, headers(("ETag" = String)))))]
 #[patch("/users/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<User>,
     precondition: Precondition,
     body: SmallJson<UpdateUser>,
 ) -> Result<HttpResponse, AppError> {
@@ -281,13 +281,13 @@ async fn checked(state: &AppState, patch: UpdateUser) -> Result<Patch<UserChange
 /// Deletes a staff account. The last active admin cannot be deleted.
 #[utoipa::path(
     operation_id = "adminDeleteUser",tag = "Admin: users",
-    params(("id" = i64, Path, description = "User id"), Precondition),
+    params(Id<User>, Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/users/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<User>,
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;

@@ -11,15 +11,16 @@
 //! a new resource implements two traits and copies no handler.
 
 use std::future::{Ready, ready};
+use std::marker::PhantomData;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, EntityTag, Header};
-use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::{ObjectBuilder, Required, Type};
+use utoipa::openapi::{KnownFormat, ObjectBuilder, Required, SchemaFormat, Type};
 
 use crate::api::respond::{Data, versioned};
 use crate::db::AnyConnection;
@@ -98,6 +99,50 @@ impl<R: Removable> Edit<R> for Delete {
         _now: NaiveDateTime,
     ) -> Result<(), AppError> {
         R::remove(conn, current)
+    }
+}
+
+/// The `{id}` of an admin path, typed by the resource it names. It extracts like
+/// `web::Path<i64>` (the same 400 for a malformed id) and describes itself once for every
+/// operation: `params(Id<Topic>)` reads "Topic id".
+pub struct Id<R>(i64, PhantomData<fn() -> R>);
+
+impl<R> Id<R> {
+    pub fn into_inner(self) -> i64 {
+        self.0
+    }
+}
+
+impl<R: Resource> FromRequest for Id<R> {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let id = web::Path::<i64>::from_request(req, payload).into_inner();
+        ready(id.map(|id| Id(id.into_inner(), PhantomData)))
+    }
+}
+
+impl<R: Resource> utoipa::IntoParams for Id<R> {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut name = R::NAME.chars();
+        let what: String = name
+            .next()
+            .map(|first| first.to_uppercase().chain(name).collect())
+            .unwrap_or_default();
+        vec![
+            ParameterBuilder::new()
+                .name("id")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some(format!("{what} id")))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+                ))
+                .build(),
+        ]
     }
 }
 

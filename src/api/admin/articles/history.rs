@@ -2,10 +2,11 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{AdminArticle, Stored};
+use crate::api::admin::Id;
 use crate::api::admin::versioned::{self, Edit, Precondition};
 use crate::api::respond::{Data, private};
 use crate::api::views::utc;
@@ -33,14 +34,14 @@ pub struct RevisionView {
 #[utoipa::path(
     operation_id = "adminListArticleRevisions",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id")),
+    params(Id<Stored>),
     responses((status = 200, description = "Revisions, newest first", body = Data<Vec<RevisionView>>))
 )]
 #[get("/articles/{id}/revisions")]
 pub async fn revisions(
     state: web::Data<AppState>,
     _user: CurrentUser,
-    id: web::Path<i64>,
+    id: Id<Stored>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let rows = state
@@ -96,11 +97,21 @@ impl Edit<Stored> for Restore {
     }
 }
 
+/// The path of one revision of an article.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RevisionPath {
+    /// Article id
+    id: i64,
+    /// The version to restore
+    version: i64,
+}
+
 /// Restores the content of an old version as a new version (status is unchanged).
 #[utoipa::path(
     operation_id = "adminRestoreArticleRevision",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), ("version" = i64, Path, description = "The version to restore"), Precondition),
+    params(RevisionPath, Precondition),
     responses(
         (status = 200, description = "The article at its new version", body = Data<AdminArticle>, headers(("ETag" = String))),
         (status = 422, description = "The revision names an author, topic or list deleted since", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -110,9 +121,9 @@ impl Edit<Stored> for Restore {
 pub async fn restore(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<RevisionPath>,
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
-    let (id, version) = path.into_inner();
+    let RevisionPath { id, version } = path.into_inner();
     versioned::save(&state, id, precondition, Restore { user, version }).await
 }

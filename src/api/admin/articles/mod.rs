@@ -23,7 +23,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::IdPath;
+use super::Id;
 use super::versioned::Resource;
 use crate::api::articles_common::{
     Paging, SearchPage, comma_list, list_page, param_schemas, parse_query, relations, snippets,
@@ -402,14 +402,14 @@ fn topic_facets(conn: &mut AnyConnection, facets: Vec<(i64, u64)>) -> Result<Fac
 #[utoipa::path(
     operation_id = "adminGetArticle",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id")),
+    params(Id<Stored>),
     responses((status = 200, description = "The article", body = Data<AdminArticle>, headers(("ETag" = String, description = "The version, as \"v<version>\""))))
 )]
 #[get("/articles/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     _user: CurrentUser,
-    id: IdPath,
+    id: Id<Stored>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let now = state.clock.now();

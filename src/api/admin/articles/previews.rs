@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::admin::IdPath;
+use super::Stored;
+use crate::api::admin::Id;
 use crate::api::extract::MaybeJsonBody;
 use crate::api::respond::{Data, private};
 use crate::api::views::utc;
@@ -62,7 +63,7 @@ fn check(conn: &mut AnyConnection, user: &CurrentUser, id: i64) -> Result<(), Ap
 #[utoipa::path(
     operation_id = "adminCreateArticlePreview",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id")),
+    params(Id<Stored>),
     request_body(content = Option<PreviewRequest>, description = "Optional"),
     responses((status = 201, description = "The link, shown once", body = Data<Preview>))
 )]
@@ -70,7 +71,7 @@ fn check(conn: &mut AnyConnection, user: &CurrentUser, id: i64) -> Result<(), Ap
 pub async fn create_preview(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Stored>,
     body: MaybeJsonBody<PreviewRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
@@ -113,14 +114,14 @@ pub async fn create_preview(
 #[utoipa::path(
     operation_id = "adminRevokeArticlePreviews",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id")),
+    params(Id<Stored>),
     responses((status = 204, description = "Revoked"))
 )]
 #[delete("/articles/{id}/preview")]
 pub async fn revoke_previews(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Stored>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     state

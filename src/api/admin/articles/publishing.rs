@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{AdminArticle, Stored};
-use crate::api::admin::IdPath;
+use crate::api::admin::Id;
 use crate::api::admin::versioned::{self, Edit, Precondition};
 use crate::api::extract::MaybeJsonBody;
 use crate::api::respond::Data;
@@ -138,7 +138,7 @@ impl Edit<Stored> for Unpublish {
 #[utoipa::path(
     operation_id = "adminPublishArticle",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), Precondition),
+    params(Id<Stored>, Precondition),
     request_body(content = Option<PublishRequest>, description = "Optional"),
     responses((status = 200, description = "Published or scheduled", body = Data<AdminArticle>, headers(("ETag" = String))))
 )]
@@ -146,7 +146,7 @@ impl Edit<Stored> for Unpublish {
 pub async fn publish(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Stored>,
     precondition: Precondition,
     body: MaybeJsonBody<PublishRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -168,7 +168,7 @@ pub async fn publish(
 #[utoipa::path(
     operation_id = "adminUnpublishArticle",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), Precondition),
+    params(Id<Stored>, Precondition),
     request_body(content = Option<UnpublishRequest>, description = "Optional"),
     responses((status = 200, description = "Unpublished", body = Data<AdminArticle>, headers(("ETag" = String))))
 )]
@@ -176,7 +176,7 @@ pub async fn publish(
 pub async fn unpublish(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Stored>,
     precondition: Precondition,
     body: MaybeJsonBody<UnpublishRequest>,
 ) -> Result<HttpResponse, AppError> {

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 
 use super::input::{CreateArticle, UpdateArticle, apply_seo, check_published_at, image_of};
 use super::{AdminArticle, Stored, admin_view};
-use crate::api::admin::IdPath;
+use crate::api::admin::Id;
 use crate::api::admin::versioned::{self, Edit, Precondition};
 use crate::api::extract::JsonBody;
 use crate::api::respond::{Data, created};
@@ -272,7 +272,7 @@ impl Edit<Stored> for DeleteArticle {
 #[utoipa::path(
     operation_id = "adminUpdateArticle",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), Precondition),
+    params(Id<Stored>, Precondition),
     request_body = UpdateArticle,
     responses((status = 200, description = "The updated article", body = Data<AdminArticle>, headers(("ETag" = String))))
 )]
@@ -280,7 +280,7 @@ impl Edit<Stored> for DeleteArticle {
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Stored>,
     precondition: Precondition,
     body: JsonBody<UpdateArticle>,
 ) -> Result<HttpResponse, AppError> {
@@ -303,14 +303,14 @@ pub async fn update(
 #[utoipa::path(
     operation_id = "adminDeleteArticle",
     tag = "Admin: articles",
-    params(("id" = i64, Path, description = "Article id"), Precondition),
+    params(Id<Stored>, Precondition),
     responses((status = 204, description = "Deleted"))
 )]
 #[delete("/articles/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Stored>,
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     let edit = DeleteArticle { user };

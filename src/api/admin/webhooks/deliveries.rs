@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::admin::{AdminPageQuery, IdPath};
+use crate::api::admin::{AdminPageQuery, Id};
 use crate::api::respond::{Collection, Data, private};
 use crate::api::views::utc;
 use crate::auth::{CurrentUser, policy};
 use crate::error::AppError;
 use crate::models::OrMissing;
-use crate::models::webhooks::{self as hooks, Delivery};
+use crate::models::webhooks::{self as hooks, Delivery, Webhook};
 use crate::pagination::Cursor;
 use crate::startup::AppState;
 
@@ -100,13 +100,13 @@ pub struct DeliveryQuery {
 /// Queues a `webhook.ping` delivery to the webhook, sent at once: a test of the receiver
 /// and its signature check. Its outcome is in the delivery log.
 #[utoipa::path(
-    operation_id = "adminPingWebhook", tag = "Admin: webhooks", params(("id" = i64, Path, description = "Webhook id")),
+    operation_id = "adminPingWebhook", tag = "Admin: webhooks", params(Id<Webhook>),
     responses((status = 202, description = "Queued", body = Data<DeliveryView>)))]
 #[post("/webhooks/{id}/ping")]
 pub async fn ping(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Webhook>,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
     let id = id.into_inner();
@@ -133,13 +133,13 @@ fn accepted(delivery: Delivery) -> HttpResponse {
 /// The webhook's deliveries, newest first: state, attempts, the last answer and the next try.
 #[utoipa::path(
     operation_id = "adminListWebhookDeliveries", tag = "Admin: webhooks",
-    params(("id" = i64, Path, description = "Webhook id"), DeliveryQuery),
+    params(Id<Webhook>, DeliveryQuery),
     responses((status = 200, description = "A page of deliveries", body = Collection<DeliveryView>)))]
 #[get("/webhooks/{id}/deliveries")]
 pub async fn deliveries(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Webhook>,
     query: web::Query<DeliveryQuery>,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
@@ -181,19 +181,29 @@ pub async fn deliveries(
     ))
 }
 
+/// The path of one delivery of a webhook.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct DeliveryPath {
+    /// Webhook id
+    id: i64,
+    /// Delivery id
+    delivery_id: i64,
+}
+
 /// Sends a delivery again now, with a new round of retries (a failed one included).
 #[utoipa::path(
     operation_id = "adminRedeliverWebhookDelivery", tag = "Admin: webhooks",
-    params(("id" = i64, Path, description = "Webhook id"), ("delivery_id" = i64, Path, description = "Delivery id")),
+    params(DeliveryPath),
     responses((status = 202, description = "Queued", body = Data<DeliveryView>)))]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
 pub async fn redeliver(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<DeliveryPath>,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
-    let (id, delivery_id) = path.into_inner();
+    let DeliveryPath { id, delivery_id } = path.into_inner();
     let now = state.clock.now();
     let delivery = state
         .db

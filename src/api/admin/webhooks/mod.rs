@@ -11,7 +11,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::versioned::{self, Delete, Edit, Patch, Precondition, Removable, Resource};
-use super::{AdminPageQuery, IdPath};
+use super::{AdminPageQuery, Id};
 use crate::api::extract::SmallJson;
 use crate::api::respond::{Collection, Data, created, versioned};
 use crate::api::views::utc;
@@ -172,9 +172,8 @@ pub struct UpdateWebhook {
 async fn checked_url(state: &AppState, url: String) -> Result<String, AppError> {
     let url = validate::trimmed("url", url, MAX_URL)?;
     let allow_private = state.settings.webhook_allow_private;
-    let url = web::block(move || guard::check_url(&url, allow_private).map(|u| u.to_string()))
-        .await
-        .map_err(AppError::internal)?;
+    let url =
+        web::block(move || guard::check_url(&url, allow_private).map(|u| u.to_string())).await?;
     url.map_err(|why| AppError::invalid("url", why))
 }
 
@@ -319,13 +318,13 @@ impl Removable for Webhook {
 
 /// One webhook.
 #[utoipa::path(
-    operation_id = "adminGetWebhook", tag = "Admin: webhooks", params(("id" = i64, Path, description = "Webhook id")),
+    operation_id = "adminGetWebhook", tag = "Admin: webhooks", params(Id<Webhook>),
     responses((status = 200, description = "The webhook", body = Data<WebhookView>, headers(("ETag" = String)))))]
 #[get("/webhooks/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Webhook>,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
     versioned::show::<Webhook>(&state, id.into_inner()).await
@@ -334,14 +333,14 @@ pub async fn get(
 /// Edits a webhook: its URL, events, description, or whether it is active.
 #[utoipa::path(
     operation_id = "adminUpdateWebhook", tag = "Admin: webhooks",
-    params(("id" = i64, Path, description = "Webhook id"), Precondition),
+    params(Id<Webhook>, Precondition),
     request_body = UpdateWebhook,
     responses((status = 200, description = "The updated webhook", body = Data<WebhookView>, headers(("ETag" = String)))))]
 #[patch("/webhooks/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Webhook>,
     precondition: Precondition,
     body: SmallJson<UpdateWebhook>,
 ) -> Result<HttpResponse, AppError> {
@@ -367,13 +366,13 @@ pub async fn update(
 /// Deletes a webhook and its delivery log; queued deliveries are dropped.
 #[utoipa::path(
     operation_id = "adminDeleteWebhook", tag = "Admin: webhooks",
-    params(("id" = i64, Path, description = "Webhook id"), Precondition),
+    params(Id<Webhook>, Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/webhooks/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Webhook>,
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
@@ -383,13 +382,13 @@ pub async fn delete(
 /// Replaces the signing secret; the answer holds the new one, shown this once. Deliveries
 /// sent from now on are signed with it.
 #[utoipa::path(
-    operation_id = "adminRotateWebhookSecret", tag = "Admin: webhooks", params(("id" = i64, Path, description = "Webhook id")),
+    operation_id = "adminRotateWebhookSecret", tag = "Admin: webhooks", params(Id<Webhook>),
     responses((status = 200, description = "The webhook with its new secret", body = Data<WebhookWithSecret>, headers(("ETag" = String)))))]
 #[post("/webhooks/{id}/secret")]
 pub async fn rotate_secret(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: IdPath,
+    id: Id<Webhook>,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
     let id = id.into_inner();

@@ -106,9 +106,10 @@ pub enum AppError {
     /// 503: the database is unreachable or the pool is exhausted.
     #[error("{0}")]
     Unavailable(String),
-    /// 500: a bug or an unexpected failure. The cause is logged, never sent.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// 500: a bug or an unexpected failure. The cause, with what was being done and the
+    /// errors beneath it, is logged (`anyhow` context chain), never sent.
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
 }
 
 impl AppError {
@@ -136,8 +137,13 @@ impl AppError {
         AppError::Validation(vec![FieldError::new(field, message)])
     }
 
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        AppError::Internal(cause.to_string())
+    /// A 500 for a broken invariant, said in words. A failed call keeps its error instead:
+    /// `.context("what was being done")?` (anyhow's `Context`) converts through `From`.
+    pub fn internal<M>(message: M) -> Self
+    where
+        M: std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+    {
+        AppError::Internal(anyhow::Error::msg(message))
     }
 
     /// The stable code clients match on.
@@ -220,7 +226,10 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            AppError::Internal(cause) => tracing::error!(%cause, "internal error"),
+            // `{:#}`: each context and source on one line, "searching: opening segment: …".
+            AppError::Internal(cause) => {
+                tracing::error!(cause = format!("{cause:#}"), "internal error")
+            }
             AppError::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
             _ => {}
         }
@@ -273,7 +282,7 @@ impl From<diesel::result::Error> for AppError {
                     None,
                 )
             }
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Internal(anyhow::Error::new(other).context("database")),
         }
     }
 }
@@ -327,13 +336,20 @@ impl From<diesel::r2d2::PoolError> for AppError {
 
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(err: actix_web::error::BlockingError) -> Self {
-        AppError::Internal(err.to_string())
+        AppError::Internal(anyhow::Error::new(err).context("blocking task"))
     }
 }
 
 impl From<serde_json::Error> for AppError {
     fn from(err: serde_json::Error) -> Self {
-        AppError::Internal(format!("json: {err}"))
+        AppError::Internal(anyhow::Error::new(err).context("json"))
+    }
+}
+
+/// A failure with its context (`.context("…")?`): a 500.
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        AppError::Internal(err)
     }
 }
 
@@ -350,6 +366,47 @@ mod tests {
         assert_eq!(
             unique_violation_field("duplicate key", Some("users_email_key")),
             "email"
+        );
+    }
+
+    /// A writer the test's subscriber logs into.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_500_logs_its_whole_context_chain() {
+        use anyhow::Context;
+
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let disk = std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left");
+        let failed: Result<(), _> = Err(disk);
+        let err = AppError::from(
+            failed
+                .context("writing segment 7")
+                .context("committing the index")
+                .unwrap_err(),
+        );
+        let response = tracing::subscriber::with_default(subscriber, || err.error_response());
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            log.contains("committing the index: writing segment 7: no space left"),
+            "{log}"
         );
     }
 

@@ -6,6 +6,7 @@ use crate::error::{AppError, FieldError};
 use std::collections::HashMap;
 use std::time::Duration;
 
+use anyhow::Context;
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -305,7 +306,7 @@ fn search_page(
             filter.author_ids.as_deref(),
             &wanted,
         )
-        .map_err(|e| AppError::internal(format!("search: {e}")))?;
+        .context("searching the index")?;
     let keys = found
         .hits
         .into_iter()

@@ -3,6 +3,8 @@
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 
+use anyhow::Context;
+
 use crate::error::AppError;
 
 pub const ISSUER: &str = "headline";
@@ -58,7 +60,9 @@ impl JwtKeys {
             exp: now.saturating_add(i64::try_from(self.ttl_seconds).unwrap_or(i64::MAX)),
             generation,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .context("signing an access token")?;
+        Ok(token)
     }
 
     /// Verifies a token and returns the user id and session generation it was issued for.

@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use anyhow::Context;
 use argon2::password_hash::phc::Output;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
@@ -88,10 +89,10 @@ impl PasswordGate {
 }
 
 pub fn hash(password: &str) -> Result<String, AppError> {
-    Argon2::default()
+    let hash = Argon2::default()
         .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(AppError::internal)
+        .context("hashing a password")?;
+    Ok(hash.to_string())
 }
 
 /// Whether `password` matches the stored PHC string. A malformed stored hash never matches.

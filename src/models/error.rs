@@ -26,9 +26,10 @@ pub enum ModelError {
     /// An argument the model cannot use (a cursor of another order).
     #[error("{detail}")]
     Malformed { code: &'static str, detail: String },
-    /// What cannot happen unless stored data or code is wrong; the cause is logged, not sent.
-    #[error("{0}")]
-    Internal(String),
+    /// What cannot happen unless stored data or code is wrong; the cause (with its context
+    /// chain) is logged, not sent.
+    #[error("{0:#}")]
+    Internal(anyhow::Error),
 }
 
 impl ModelError {
@@ -51,8 +52,12 @@ impl ModelError {
         }
     }
 
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        ModelError::Internal(cause.to_string())
+    /// A broken invariant, said in words.
+    pub fn internal<M>(message: M) -> Self
+    where
+        M: std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+    {
+        ModelError::Internal(anyhow::Error::msg(message))
     }
 }
 
@@ -60,7 +65,7 @@ impl ModelError {
 /// (de)serialise: a bug or damaged data, not the caller's fault.
 impl From<serde_json::Error> for ModelError {
     fn from(err: serde_json::Error) -> Self {
-        ModelError::Internal(format!("json: {err}"))
+        ModelError::Internal(anyhow::Error::new(err).context("json"))
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use anyhow::Context;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use tantivy::collector::DocSetCollector;
@@ -244,7 +245,8 @@ impl SearchIndex {
             version: schema::VERSION,
             seq,
         })
-        .map_err(|e| AppError::internal(e.to_string()))?;
+        .context("the index's commit payload")
+        .map_err(AppError::from)?;
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;

@@ -5,8 +5,8 @@
 //! resource's version as their `ETag` (for `If-Match`) and are never cached.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::http::header::{self, Header, HeaderValue};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -93,16 +93,22 @@ fn etag_of(bytes: &[u8]) -> String {
     format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(bytes))
 }
 
-/// Whether the `If-None-Match` values list `etag` (or `*`), or the tag of one of its compressed
+/// The request's `If-None-Match`, by actix's typed header; a malformed one is no condition.
+pub fn none_match(req: &impl HttpMessage) -> Option<header::IfNoneMatch> {
+    header::IfNoneMatch::parse(req).ok()
+}
+
+/// Whether `condition` is `*` or names `etag`, or the tag of one of its compressed
 /// representations (`crate::api::encoding`); weak tags compare by value, as RFC 9110 asks for
 /// `If-None-Match`.
-pub fn none_match_hits<'a>(values: impl IntoIterator<Item = &'a HeaderValue>, etag: &str) -> bool {
-    values
-        .into_iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || crate::api::encoding::names_body(t, etag))
+pub fn none_match_hits(condition: Option<&header::IfNoneMatch>, etag: &str) -> bool {
+    match condition {
+        Some(header::IfNoneMatch::Any) => true,
+        Some(header::IfNoneMatch::Items(tags)) => tags
+            .iter()
+            .any(|t| crate::api::encoding::names_body(t.tag(), etag)),
+        None => false,
+    }
 }
 
 /// A cacheable Content API response, or a 304 when the client's copy is current.
@@ -122,7 +128,7 @@ pub fn public_json(
 ) -> Result<HttpResponse, AppError> {
     let etag = etag_of(&bytes);
     let cache_control = format!("public, max-age={max_age}");
-    if none_match_hits(req.headers().get_all(header::IF_NONE_MATCH), &etag) {
+    if none_match_hits(none_match(req).as_ref(), &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, cache_control))

@@ -11,7 +11,7 @@ use actix_web::{HttpResponse, web};
 
 use super::{Entry, ResponseCache, Turn};
 use crate::api::encoding::Coding;
-use crate::api::respond::none_match_hits;
+use crate::api::respond::{none_match, none_match_hits};
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -74,7 +74,7 @@ fn hit(
     let not_modified = entry
         .etag
         .to_str()
-        .is_ok_and(|etag| none_match_hits(req.headers().get_all(header::IF_NONE_MATCH), etag));
+        .is_ok_and(|etag| none_match_hits(none_match(&req).as_ref(), etag));
     let res = represent(
         entry,
         Coding::negotiate(&req),
@@ -140,11 +140,7 @@ pub async fn layer(
     // compressed; the condition is answered here. (A 304 from the handler could not be cached,
     // and a URL that clients only ever revalidate would never be cached again once evicted.)
     let mut req = req;
-    let conditions: Vec<HeaderValue> = req
-        .headers()
-        .get_all(header::IF_NONE_MATCH)
-        .cloned()
-        .collect();
+    let condition = none_match(&req);
     req.headers_mut().remove(header::IF_NONE_MATCH);
     let res = next.call(req).await?;
     let public = res.status() == StatusCode::OK
@@ -179,7 +175,7 @@ pub async fn layer(
     };
     let not_modified = etag
         .to_str()
-        .is_ok_and(|etag| none_match_hits(&conditions, etag));
+        .is_ok_and(|etag| none_match_hits(condition.as_ref(), etag));
     let entry = Arc::new(Entry::new(body, etag, cache_control));
     let cached = if let Some(token) = token {
         cache.put(

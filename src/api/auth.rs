@@ -88,6 +88,7 @@ fn bad_credentials() -> AppError {
     )
 )]
 #[post("/login")]
+#[tracing::instrument(name = "auth::login", skip_all)]
 pub async fn login(
     state: web::Data<AppState>,
     body: SmallJson<LoginRequest>,
@@ -160,6 +161,7 @@ async fn authenticate(
     )
 )]
 #[post("/refresh")]
+#[tracing::instrument(name = "auth::refresh", skip_all)]
 pub async fn refresh(
     state: web::Data<AppState>,
     body: SmallJson<RefreshRequest>,
@@ -216,6 +218,7 @@ fn rotate(
     responses((status = 204, description = "Logged out (also when the token was already invalid)"))
 )]
 #[post("/logout")]
+#[tracing::instrument(name = "auth::logout", skip_all)]
 pub async fn logout(
     state: web::Data<AppState>,
     body: SmallJson<RefreshRequest>,
@@ -261,6 +264,7 @@ pub struct MeView {
     responses((status = 200, description = "The caller", body = Data<MeView>))
 )]
 #[get("/me")]
+#[tracing::instrument(name = "auth::me", skip_all)]
 pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
     let (row, author) = state
         .db

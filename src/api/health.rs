@@ -21,6 +21,7 @@ pub struct Health {
 #[utoipa::path(
     operation_id = "getHealth",tag = "Operations", responses((status = 200, description = "Up", body = Health)))]
 #[get("/healthz")]
+#[tracing::instrument(name = "health::healthz", skip_all)]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -37,6 +38,7 @@ pub async fn healthz() -> HttpResponse {
     (status = 503, description = "The database is unreachable", body = crate::error::Problem, content_type = "application/problem+json"),
 ))]
 #[get("/readyz")]
+#[tracing::instrument(name = "health::readyz", skip_all)]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let backend = state.db.backend();
     state

@@ -213,6 +213,7 @@ fn allowed(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
     )
 )]
 #[get("/metrics")]
+#[tracing::instrument(name = "telemetry::metrics::scrape", skip_all)]
 pub async fn scrape(
     req: HttpRequest,
     state: web::Data<AppState>,

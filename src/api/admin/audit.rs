@@ -108,6 +108,7 @@ pub struct AuditQuery {
     operation_id = "adminListAuditLog", tag = "Admin: audit log", params(AuditQuery),
     responses((status = 200, description = "A page of records", body = Collection<AuditView>)))]
 #[get("/audit-log")]
+#[tracing::instrument(name = "admin::audit::list", skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -195,6 +195,7 @@ fn view(conn: &mut AnyConnection, row: Author) -> Result<AdminAuthor, AppError> 
     operation_id = "adminListAuthors",tag = "Admin: authors", params(AdminPageQuery),
     responses((status = 200, description = "A page of authors", body = Collection<AdminAuthor>)))]
 #[get("/authors")]
+#[tracing::instrument(name = "admin::authors::list", skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -218,6 +219,7 @@ pub async fn list(
     operation_id = "adminCreateAuthor",tag = "Admin: authors", request_body = CreateAuthor,
     responses((status = 201, description = "Created", body = Data<AdminAuthor>, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/authors")]
+#[tracing::instrument(name = "admin::authors::create", skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -322,6 +324,7 @@ impl Removable for Author {
     operation_id = "adminGetAuthor",tag = "Admin: authors", params(Id<Author>),
     responses((status = 200, description = "The author", body = Data<AdminAuthor>, headers(("ETag" = String)))))]
 #[get("/authors/{id}")]
+#[tracing::instrument(name = "admin::authors::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -337,6 +340,7 @@ pub async fn get(
     request_body = UpdateAuthor,
     responses((status = 200, description = "The updated author", body = Data<AdminAuthor>, headers(("ETag" = String)))))]
 #[patch("/authors/{id}")]
+#[tracing::instrument(name = "admin::authors::update", skip_all)]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -355,6 +359,7 @@ pub async fn update(
     params(Id<Author>, Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/authors/{id}")]
+#[tracing::instrument(name = "admin::authors::delete", skip_all)]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -115,6 +115,7 @@ fn checked_label(label: String) -> Result<String, AppError> {
     operation_id = "adminListContentKeys", tag = "Admin: content keys", params(AdminPageQuery),
     responses((status = 200, description = "A page of keys", body = Collection<ContentKeyView>)))]
 #[get("/content-keys")]
+#[tracing::instrument(name = "admin::content_keys::list", skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -140,6 +141,7 @@ pub async fn list(
     operation_id = "adminCreateContentKey", tag = "Admin: content keys", request_body = CreateContentKey,
     responses((status = 201, description = "Created, with the key", body = Data<ContentKeyWithSecret>, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/content-keys")]
+#[tracing::instrument(name = "admin::content_keys::create", skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -222,6 +224,7 @@ impl Removable for ContentKey {
     operation_id = "adminGetContentKey", tag = "Admin: content keys", params(Id<ContentKey>),
     responses((status = 200, description = "The key", body = Data<ContentKeyView>, headers(("ETag" = String)))))]
 #[get("/content-keys/{id}")]
+#[tracing::instrument(name = "admin::content_keys::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -238,6 +241,7 @@ pub async fn get(
     request_body = UpdateContentKey,
     responses((status = 200, description = "The updated key", body = Data<ContentKeyView>, headers(("ETag" = String)))))]
 #[patch("/content-keys/{id}")]
+#[tracing::instrument(name = "admin::content_keys::update", skip_all)]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -267,6 +271,7 @@ pub async fn update(
     params(Id<ContentKey>, Precondition),
     responses((status = 204, description = "Revoked")))]
 #[delete("/content-keys/{id}")]
+#[tracing::instrument(name = "admin::content_keys::delete", skip_all)]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -223,6 +223,7 @@ fn validate(fields: &ListFields) -> Result<(), AppError> {
     operation_id = "adminListLists",tag = "Admin: lists", params(AdminPageQuery),
     responses((status = 200, description = "A page of lists (items not included)", body = Collection<AdminList>)))]
 #[get("/lists")]
+#[tracing::instrument(name = "admin::lists::list", skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -243,6 +244,7 @@ pub async fn list(
     operation_id = "adminCreateList",tag = "Admin: lists", request_body = CreateList,
     responses((status = 201, description = "Created", body = Data<AdminList>, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/lists")]
+#[tracing::instrument(name = "admin::lists::create", skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -356,6 +358,7 @@ impl Removable for List {
     operation_id = "adminGetList",tag = "Admin: lists", params(Id<List>),
     responses((status = 200, description = "The list", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[get("/lists/{id}")]
+#[tracing::instrument(name = "admin::lists::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -371,6 +374,7 @@ pub async fn get(
     request_body = UpdateList,
     responses((status = 200, description = "The updated list", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[patch("/lists/{id}")]
+#[tracing::instrument(name = "admin::lists::update", skip_all)]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -389,6 +393,7 @@ pub async fn update(
     request_body = PutItems,
     responses((status = 200, description = "The list with its new items", body = Data<AdminList>, headers(("ETag" = String)))))]
 #[put("/lists/{id}/items")]
+#[tracing::instrument(name = "admin::lists::put_items", skip_all)]
 pub async fn put_items(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -411,6 +416,7 @@ pub async fn put_items(
     params(Id<List>, Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/lists/{id}")]
+#[tracing::instrument(name = "admin::lists::delete", skip_all)]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -122,6 +122,7 @@ fn check_parent(
     operation_id = "adminListTopics",tag = "Admin: topics", params(AdminPageQuery),
     responses((status = 200, description = "A page of topics", body = Collection<AdminTopic>)))]
 #[get("/topics")]
+#[tracing::instrument(name = "admin::topics::list", skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -145,6 +146,7 @@ pub async fn list(
     operation_id = "adminCreateTopic",tag = "Admin: topics", request_body = CreateTopic,
     responses((status = 201, description = "Created", body = Data<AdminTopic>, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/topics")]
+#[tracing::instrument(name = "admin::topics::create", skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -235,6 +237,7 @@ impl Removable for Topic {
     operation_id = "adminGetTopic",tag = "Admin: topics", params(Id<Topic>),
     responses((status = 200, description = "The topic", body = Data<AdminTopic>, headers(("ETag" = String)))))]
 #[get("/topics/{id}")]
+#[tracing::instrument(name = "admin::topics::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -250,6 +253,7 @@ pub async fn get(
     request_body = UpdateTopic,
     responses((status = 200, description = "The updated topic", body = Data<AdminTopic>, headers(("ETag" = String)))))]
 #[patch("/topics/{id}")]
+#[tracing::instrument(name = "admin::topics::update", skip_all)]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -267,6 +271,7 @@ pub async fn update(
     params(Id<Topic>, Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/topics/{id}")]
+#[tracing::instrument(name = "admin::topics::delete", skip_all)]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -101,6 +101,7 @@ fn keep_an_admin(
     operation_id = "adminListUsers",tag = "Admin: users", params(AdminPageQuery),
     responses((status = 200, description = "A page of users", body = Collection<UserView>)))]
 #[get("/users")]
+#[tracing::instrument(name = "admin::users::list", skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -121,6 +122,7 @@ pub async fn list(
     operation_id = "adminCreateUser",tag = "Admin: users", request_body = CreateUser,
     responses((status = 201, description = "Created", body = Data<UserView>, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/users")]
+#[tracing::instrument(name = "admin::users::create", skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -213,6 +215,7 @@ impl Removable for User {
     operation_id = "adminGetUser",tag = "Admin: users", params(Id<User>),
     responses((status = 200, description = "The user", body = Data<UserView>, headers(("ETag" = String)))))]
 #[get("/users/{id}")]
+#[tracing::instrument(name = "admin::users::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -229,6 +232,7 @@ pub async fn get(
     request_body = UpdateUser,
     responses((status = 200, description = "The updated user", body = Data<UserView>, headers(("ETag" = String)))))]
 #[patch("/users/{id}")]
+#[tracing::instrument(name = "admin::users::update", skip_all)]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -284,6 +288,7 @@ async fn checked(state: &AppState, patch: UpdateUser) -> Result<Patch<UserChange
     params(Id<User>, Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/users/{id}")]
+#[tracing::instrument(name = "admin::users::delete", skip_all)]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -50,6 +50,7 @@ impl PageQuery {
     )
 )]
 #[get("/authors")]
+#[tracing::instrument(name = "content::authors::list", skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
@@ -84,6 +85,7 @@ pub async fn list(
     )
 )]
 #[get("/authors/{slug}")]
+#[tracing::instrument(name = "content::authors::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     slug: web::Path<String>,

@@ -143,6 +143,7 @@ impl FeedQuery {
     )
 )]
 #[get("/changes")]
+#[tracing::instrument(name = "content::changes::feed", skip_all)]
 pub async fn feed(
     state: web::Data<AppState>,
     query: web::Query<FeedQuery>,

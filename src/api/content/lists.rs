@@ -41,6 +41,7 @@ pub struct ListView {
     )
 )]
 #[get("/lists/{slug}")]
+#[tracing::instrument(name = "content::lists::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     slug: web::Path<String>,

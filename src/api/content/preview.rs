@@ -23,6 +23,7 @@ use crate::startup::AppState;
     )
 )]
 #[get("/preview/{token}")]
+#[tracing::instrument(name = "content::preview::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     token: web::Path<String>,

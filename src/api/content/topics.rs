@@ -25,6 +25,7 @@ use crate::startup::AppState;
     )
 )]
 #[get("/topics")]
+#[tracing::instrument(name = "content::topics::list", skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
@@ -61,6 +62,7 @@ pub async fn list(
     )
 )]
 #[get("/topics/{slug}")]
+#[tracing::instrument(name = "content::topics::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     slug: web::Path<String>,

@@ -38,6 +38,7 @@ pub struct RevisionView {
     responses((status = 200, description = "Revisions, newest first", body = Data<Vec<RevisionView>>))
 )]
 #[get("/articles/{id}/revisions")]
+#[tracing::instrument(name = "admin::articles::history::revisions", skip_all)]
 pub async fn revisions(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -118,6 +119,7 @@ pub struct RevisionPath {
     )
 )]
 #[post("/articles/{id}/revisions/{version}/restore")]
+#[tracing::instrument(name = "admin::articles::history::restore", skip_all)]
 pub async fn restore(
     state: web::Data<AppState>,
     user: CurrentUser,

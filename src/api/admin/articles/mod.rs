@@ -268,6 +268,7 @@ fn parse_status(raw: &str) -> Result<StatusFilter, AppError> {
     responses((status = 200, description = "A page of articles", body = Collection<AdminArticleSummary>))
 )]
 #[get("/articles")]
+#[tracing::instrument(name = "admin::articles::list", skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
     _user: CurrentUser,
@@ -406,6 +407,7 @@ fn topic_facets(conn: &mut AnyConnection, facets: Vec<(i64, u64)>) -> Result<Fac
     responses((status = 200, description = "The article", body = Data<AdminArticle>, headers(("ETag" = String, description = "The version, as \"v<version>\""))))
 )]
 #[get("/articles/{id}")]
+#[tracing::instrument(name = "admin::articles::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     _user: CurrentUser,

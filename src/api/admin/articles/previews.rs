@@ -68,6 +68,7 @@ fn check(conn: &mut AnyConnection, user: &CurrentUser, id: i64) -> Result<(), Ap
     responses((status = 201, description = "The link, shown once", body = Data<Preview>))
 )]
 #[post("/articles/{id}/preview")]
+#[tracing::instrument(name = "admin::articles::previews::create_preview", skip_all)]
 pub async fn create_preview(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -118,6 +119,7 @@ pub async fn create_preview(
     responses((status = 204, description = "Revoked"))
 )]
 #[delete("/articles/{id}/preview")]
+#[tracing::instrument(name = "admin::articles::previews::revoke_previews", skip_all)]
 pub async fn revoke_previews(
     state: web::Data<AppState>,
     user: CurrentUser,

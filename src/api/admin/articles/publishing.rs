@@ -143,6 +143,7 @@ impl Edit<Stored> for Unpublish {
     responses((status = 200, description = "Published or scheduled", body = Data<AdminArticle>, headers(("ETag" = String))))
 )]
 #[post("/articles/{id}/publish")]
+#[tracing::instrument(name = "admin::articles::publishing::publish", skip_all)]
 pub async fn publish(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -173,6 +174,7 @@ pub async fn publish(
     responses((status = 200, description = "Unpublished", body = Data<AdminArticle>, headers(("ETag" = String))))
 )]
 #[post("/articles/{id}/unpublish")]
+#[tracing::instrument(name = "admin::articles::publishing::unpublish", skip_all)]
 pub async fn unpublish(
     state: web::Data<AppState>,
     user: CurrentUser,

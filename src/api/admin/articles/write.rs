@@ -180,6 +180,7 @@ impl CreateArticle {
                headers(("Location" = String), ("ETag" = String))))
 )]
 #[post("/articles")]
+#[tracing::instrument(name = "admin::articles::write::create", skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -277,6 +278,7 @@ impl Edit<Stored> for DeleteArticle {
     responses((status = 200, description = "The updated article", body = Data<AdminArticle>, headers(("ETag" = String))))
 )]
 #[patch("/articles/{id}")]
+#[tracing::instrument(name = "admin::articles::write::update", skip_all)]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -307,6 +309,7 @@ pub async fn update(
     responses((status = 204, description = "Deleted"))
 )]
 #[delete("/articles/{id}")]
+#[tracing::instrument(name = "admin::articles::write::delete", skip_all)]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -103,6 +103,7 @@ pub struct DeliveryQuery {
     operation_id = "adminPingWebhook", tag = "Admin: webhooks", params(Id<Webhook>),
     responses((status = 202, description = "Queued", body = Data<DeliveryView>)))]
 #[post("/webhooks/{id}/ping")]
+#[tracing::instrument(name = "admin::webhooks::deliveries::ping", skip_all)]
 pub async fn ping(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -136,6 +137,7 @@ fn accepted(delivery: Delivery) -> HttpResponse {
     params(Id<Webhook>, DeliveryQuery),
     responses((status = 200, description = "A page of deliveries", body = Collection<DeliveryView>)))]
 #[get("/webhooks/{id}/deliveries")]
+#[tracing::instrument(name = "admin::webhooks::deliveries::deliveries", skip_all)]
 pub async fn deliveries(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -197,6 +199,7 @@ pub struct DeliveryPath {
     params(DeliveryPath),
     responses((status = 202, description = "Queued", body = Data<DeliveryView>)))]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
+#[tracing::instrument(name = "admin::webhooks::deliveries::redeliver", skip_all)]
 pub async fn redeliver(
     state: web::Data<AppState>,
     user: CurrentUser,

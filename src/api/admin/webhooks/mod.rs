@@ -204,6 +204,7 @@ fn description(value: Option<String>) -> Result<Option<String>, AppError> {
     operation_id = "adminListWebhooks", tag = "Admin: webhooks", params(AdminPageQuery),
     responses((status = 200, description = "A page of webhooks", body = Collection<WebhookView>)))]
 #[get("/webhooks")]
+#[tracing::instrument(name = "admin::webhooks::list", skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -229,6 +230,7 @@ pub async fn list(
     operation_id = "adminCreateWebhook", tag = "Admin: webhooks", request_body = CreateWebhook,
     responses((status = 201, description = "Created, with its secret", body = Data<WebhookWithSecret>, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/webhooks")]
+#[tracing::instrument(name = "admin::webhooks::create", skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -321,6 +323,7 @@ impl Removable for Webhook {
     operation_id = "adminGetWebhook", tag = "Admin: webhooks", params(Id<Webhook>),
     responses((status = 200, description = "The webhook", body = Data<WebhookView>, headers(("ETag" = String)))))]
 #[get("/webhooks/{id}")]
+#[tracing::instrument(name = "admin::webhooks::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -337,6 +340,7 @@ pub async fn get(
     request_body = UpdateWebhook,
     responses((status = 200, description = "The updated webhook", body = Data<WebhookView>, headers(("ETag" = String)))))]
 #[patch("/webhooks/{id}")]
+#[tracing::instrument(name = "admin::webhooks::update", skip_all)]
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -369,6 +373,7 @@ pub async fn update(
     params(Id<Webhook>, Precondition),
     responses((status = 204, description = "Deleted")))]
 #[delete("/webhooks/{id}")]
+#[tracing::instrument(name = "admin::webhooks::delete", skip_all)]
 pub async fn delete(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -385,6 +390,7 @@ pub async fn delete(
     operation_id = "adminRotateWebhookSecret", tag = "Admin: webhooks", params(Id<Webhook>),
     responses((status = 200, description = "The webhook with its new secret", body = Data<WebhookWithSecret>, headers(("ETag" = String)))))]
 #[post("/webhooks/{id}/secret")]
+#[tracing::instrument(name = "admin::webhooks::rotate_secret", skip_all)]
 pub async fn rotate_secret(
     state: web::Data<AppState>,
     user: CurrentUser,

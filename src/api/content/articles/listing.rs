@@ -33,6 +33,7 @@ use crate::startup::AppState;
     )
 )]
 #[get("/articles")]
+#[tracing::instrument(name = "content::articles::listing::list", skip_all)]
 pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,

@@ -114,6 +114,7 @@ fn related_json(
     )
 )]
 #[get("/articles/{slug}")]
+#[tracing::instrument(name = "content::articles::page::get", skip_all)]
 pub async fn get(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -263,6 +264,7 @@ pub struct RelatedQuery {
     )
 )]
 #[get("/articles/{slug}/related")]
+#[tracing::instrument(name = "content::articles::page::related", skip_all)]
 pub async fn related(
     state: web::Data<AppState>,
     slug: web::Path<String>,

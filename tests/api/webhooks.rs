@@ -311,6 +311,16 @@ async fn failures_are_retried_then_dead_lettered(app: TestApp) {
         .await;
     let failed = json_of(res, StatusCode::OK).await;
     assert_eq!(failed["data"].as_array().unwrap().len(), 1);
+    let res = app
+        .get_auth(
+            &format!("/api/v1/admin/webhooks/{id}/deliveries?state=lost"),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        problem(res, StatusCode::BAD_REQUEST).await["code"],
+        "invalid_state"
+    );
 
     // Redelivered by hand to a receiver that is back: delivered.
     let back = Receiver::start(0);

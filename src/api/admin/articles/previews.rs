@@ -32,6 +32,20 @@ pub struct PreviewRequest {
     pub expires_in: Option<i64>,
 }
 
+impl PreviewRequest {
+    /// How long the link works, checked.
+    fn lifetime(&self) -> Result<Duration, AppError> {
+        let seconds = self.expires_in.unwrap_or(DEFAULT_SECONDS);
+        if !(60..=MAX_SECONDS).contains(&seconds) {
+            return Err(AppError::invalid(
+                "expires_in",
+                format!("must be between 60 and {MAX_SECONDS} seconds"),
+            ));
+        }
+        Ok(Duration::seconds(seconds))
+    }
+}
+
 /// A preview link. The token is shown only here.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Preview {
@@ -76,21 +90,11 @@ pub async fn create_preview(
     body: MaybeJsonBody<PreviewRequest>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let seconds = body
-        .0
-        .unwrap_or_default()
-        .expires_in
-        .unwrap_or(DEFAULT_SECONDS);
-    if !(60..=MAX_SECONDS).contains(&seconds) {
-        return Err(AppError::invalid(
-            "expires_in",
-            format!("must be between 60 and {MAX_SECONDS} seconds"),
-        ));
-    }
+    let lifetime = body.0.unwrap_or_default().lifetime()?;
     let token = random_token();
     let digest = token_digest(&token);
     let now = state.clock.now();
-    let expires_at = now + Duration::seconds(seconds);
+    let expires_at = now + lifetime;
     state
         .db
         .write(move |conn| {

@@ -97,6 +97,30 @@ pub struct DeliveryQuery {
     pub state: Option<String>,
 }
 
+impl DeliveryQuery {
+    /// The page asked for: its size and the id it starts before.
+    fn page(&self) -> Result<(i64, Option<i64>), AppError> {
+        let page = AdminPageQuery {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        };
+        let (limit, cursor) = page.parse("id")?;
+        Ok((limit, cursor.map(|Cursor { id, .. }| id)))
+    }
+
+    /// The state asked for, if any.
+    fn wanted(&self) -> Result<Option<String>, AppError> {
+        match self.state.as_deref() {
+            None => Ok(None),
+            Some(s @ (hooks::PENDING | hooks::DELIVERED | hooks::FAILED)) => Ok(Some(s.to_owned())),
+            Some(_) => Err(AppError::bad_request(
+                "invalid_state",
+                "state must be pending, delivered or failed",
+            )),
+        }
+    }
+}
+
 /// Queues a `webhook.ping` delivery to the webhook, sent at once: a test of the receiver
 /// and its signature check. Its outcome is in the delivery log.
 #[utoipa::path(
@@ -146,22 +170,8 @@ pub async fn deliveries(
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
     let id = id.into_inner();
-    let page_query = AdminPageQuery {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    };
-    let (limit, cursor) = page_query.parse("id")?;
-    let before = cursor.map(|Cursor { id, .. }| id);
-    let wanted = match query.state.as_deref() {
-        None => None,
-        Some(s @ (hooks::PENDING | hooks::DELIVERED | hooks::FAILED)) => Some(s.to_owned()),
-        Some(_) => {
-            return Err(AppError::bad_request(
-                "invalid_state",
-                "state must be pending, delivered or failed",
-            ));
-        }
-    };
+    let (limit, before) = query.page()?;
+    let wanted = query.wanted()?;
     let rows = state
         .db
         .run(move |conn| {

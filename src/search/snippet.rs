@@ -23,9 +23,9 @@ const CONTEXT: usize = 60;
 pub struct Highlighter {
     /// The searched words, analysed.
     terms: Vec<String>,
-    /// The first two letters (fewer for a shorter word) a text's word must start with, lower
-    /// case, for its stem to be one of `terms`.
-    starts: Vec<String>,
+    /// The first two letters (a 0 byte for a one-letter word) a text's word must start with,
+    /// lower case, for its stem to be one of `terms`: see [`ascii_start`].
+    starts: Vec<[u8; 2]>,
     analyzer: TextAnalyzer,
     /// Words analysed so far, and which term each is: a page's leads repeat their words.
     seen: HashMap<String, Option<usize>>,
@@ -35,11 +35,14 @@ impl Highlighter {
     /// A highlighter of `terms` (analysed by `analyzer`, the index's English analyzer).
     pub fn new(terms: Vec<String>, analyzer: TextAnalyzer) -> Self {
         let mut starts = Vec::new();
-        for term in &terms {
-            let start: String = term.chars().take(2).collect();
+        // A term that starts with other than ASCII letters can only be a word's stem when the
+        // word does too, and such words are always analysed.
+        for start in terms.iter().filter_map(|t| ascii_start(t)) {
             // The stemmer's -ying exceptions: "dying" → "die", "lying" → "lie".
-            if let Some(y) = start.strip_suffix('i') {
-                starts.push(format!("{y}y"));
+            match start {
+                [b'i', 0] => starts.push([b'y', 0]),
+                [first, b'i'] => starts.push([first, b'y']),
+                _ => {}
             }
             starts.push(start);
         }
@@ -99,20 +102,24 @@ impl Highlighter {
     }
 
     /// Whether `word` starts as one of the searched words' stems does: its first two letters
-    /// lower-cased, compared only when ASCII (folding may turn any other into one).
+    /// lower-cased, compared only when ASCII (folding may turn any other into one). Two bytes
+    /// compare as one integer: this runs for every word of every lead on a page.
     fn may_match(&self, word: &str) -> bool {
-        let mut start = [0_u8; 2];
-        let mut len = 0;
-        for (byte, c) in start.iter_mut().zip(word.chars()) {
-            match u8::try_from(c) {
-                Ok(b) if b.is_ascii() => *byte = b.to_ascii_lowercase(),
-                _ => return true,
-            }
-            len += 1;
-        }
-        let start = start.get(..len).unwrap_or_default();
-        self.starts.iter().any(|s| s.as_bytes() == start)
+        ascii_start(word).is_none_or(|start| self.starts.contains(&start))
     }
+}
+
+/// The first two characters of `word`, lower case, when both are ASCII (the second is 0 for a
+/// one-letter word).
+fn ascii_start(word: &str) -> Option<[u8; 2]> {
+    let mut start = [0_u8; 2];
+    for (byte, c) in start.iter_mut().zip(word.chars()) {
+        *byte = u8::try_from(c)
+            .ok()
+            .filter(u8::is_ascii)?
+            .to_ascii_lowercase();
+    }
+    Some(start)
 }
 
 /// A searched word found in a text: where, and which.

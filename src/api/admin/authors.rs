@@ -330,7 +330,7 @@ pub async fn get(
     _user: CurrentUser,
     id: Id<Author>,
 ) -> Result<HttpResponse, AppError> {
-    versioned::show::<Author>(&state, id.into_inner()).await
+    versioned::show(&state, id).await
 }
 
 /// Edits an author profile (editors, admins, or the user linked to it).
@@ -348,8 +348,7 @@ pub async fn update(
     precondition: Precondition,
     body: SmallJson<UpdateAuthor>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    policy::author_profile_update(&user, id)?;
+    policy::author_profile_update(&user, id.get())?;
     versioned::save(&state, id, precondition, body.0).await
 }
 
@@ -367,5 +366,5 @@ pub async fn delete(
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
-    versioned::remove::<Author, _>(&state, id.into_inner(), precondition, Delete).await
+    versioned::remove(&state, id, precondition, Delete).await
 }

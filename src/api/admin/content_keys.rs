@@ -231,7 +231,7 @@ pub async fn get(
     id: Id<ContentKey>,
 ) -> Result<HttpResponse, AppError> {
     policy::admin_only(&user, "manage content API keys")?;
-    versioned::show::<ContentKey>(&state, id.into_inner()).await
+    versioned::show(&state, id).await
 }
 
 /// Relabels a key or changes its rate.
@@ -259,7 +259,7 @@ pub async fn update(
         changes,
         version: patch.version,
     };
-    let response = versioned::save(&state, id.into_inner(), precondition, edit).await?;
+    let response = versioned::save(&state, id, precondition, edit).await?;
     state.content_keys.invalidate();
     Ok(response)
 }
@@ -279,8 +279,7 @@ pub async fn delete(
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::admin_only(&user, "manage content API keys")?;
-    let response =
-        versioned::remove::<ContentKey, _>(&state, id.into_inner(), precondition, Delete).await?;
+    let response = versioned::remove(&state, id, precondition, Delete).await?;
     state.content_keys.invalidate();
     Ok(response)
 }

@@ -364,7 +364,7 @@ pub async fn get(
     _user: CurrentUser,
     id: Id<List>,
 ) -> Result<HttpResponse, AppError> {
-    versioned::show::<List>(&state, id.into_inner()).await
+    versioned::show(&state, id).await
 }
 
 /// Edits a list's title, slug or description.
@@ -383,7 +383,7 @@ pub async fn update(
     body: JsonBody<UpdateList>,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
-    versioned::save(&state, id.into_inner(), precondition, body.0).await
+    versioned::save(&state, id, precondition, body.0).await
 }
 
 /// Replaces a list's items, in order, in one transaction: all or nothing.
@@ -407,7 +407,7 @@ pub async fn put_items(
         items: to_items(items)?,
         version,
     };
-    versioned::save(&state, id.into_inner(), precondition, edit).await
+    versioned::save(&state, id, precondition, edit).await
 }
 
 /// Deletes a list; articles that used it as their related list lose it.
@@ -424,5 +424,5 @@ pub async fn delete(
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
-    versioned::remove::<List, _>(&state, id.into_inner(), precondition, Delete).await
+    versioned::remove(&state, id, precondition, Delete).await
 }

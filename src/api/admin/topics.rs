@@ -243,7 +243,7 @@ pub async fn get(
     _user: CurrentUser,
     id: Id<Topic>,
 ) -> Result<HttpResponse, AppError> {
-    versioned::show::<Topic>(&state, id.into_inner()).await
+    versioned::show(&state, id).await
 }
 
 /// Edits a topic (editors and admins).
@@ -262,7 +262,7 @@ pub async fn update(
     body: SmallJson<UpdateTopic>,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
-    versioned::save(&state, id.into_inner(), precondition, body.0).await
+    versioned::save(&state, id, precondition, body.0).await
 }
 
 /// Deletes a topic: articles lose the tag, child topics lose their parent.
@@ -279,5 +279,5 @@ pub async fn delete(
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::taxonomy_write(&user)?;
-    versioned::remove::<Topic, _>(&state, id.into_inner(), precondition, Delete).await
+    versioned::remove(&state, id, precondition, Delete).await
 }

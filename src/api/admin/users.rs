@@ -222,7 +222,7 @@ pub async fn get(
     id: Id<User>,
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
-    versioned::show::<User>(&state, id.into_inner()).await
+    versioned::show(&state, id).await
 }
 
 /// Edits a staff account.
@@ -242,7 +242,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
     let edit = checked(&state, body.0).await?;
-    versioned::save(&state, id.into_inner(), precondition, edit).await
+    versioned::save(&state, id, precondition, edit).await
 }
 
 /// An account's changes, validated, with the new password hashed.
@@ -296,5 +296,5 @@ pub async fn delete(
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::users(&user)?;
-    versioned::remove::<User, _>(&state, id.into_inner(), precondition, Delete).await
+    versioned::remove(&state, id, precondition, Delete).await
 }

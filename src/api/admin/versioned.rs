@@ -108,7 +108,12 @@ impl<R: Removable> Edit<R> for Delete {
 pub struct Id<R>(i64, PhantomData<fn() -> R>);
 
 impl<R> Id<R> {
-    pub fn into_inner(self) -> i64 {
+    /// The id of an `R` read another way (a path with a second segment).
+    pub fn new(id: i64) -> Self {
+        Id(id, PhantomData)
+    }
+
+    pub fn get(&self) -> i64 {
         self.0
     }
 }
@@ -119,7 +124,7 @@ impl<R: Resource> FromRequest for Id<R> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let id = web::Path::<i64>::from_request(req, payload).into_inner();
-        ready(id.map(|id| Id(id.into_inner(), PhantomData)))
+        ready(id.map(|id| Id::new(id.into_inner())))
     }
 }
 
@@ -152,7 +157,8 @@ fn current<R: Resource>(conn: &mut AnyConnection, id: i64) -> Result<R, AppError
 }
 
 /// `GET`: the resource with its ETag.
-pub async fn show<R: Resource>(state: &AppState, id: i64) -> Result<HttpResponse, AppError> {
+pub async fn show<R: Resource>(state: &AppState, id: Id<R>) -> Result<HttpResponse, AppError> {
+    let id = id.get();
     let now = state.clock.now();
     let (version, view) = state
         .db
@@ -168,7 +174,7 @@ pub async fn show<R: Resource>(state: &AppState, id: i64) -> Result<HttpResponse
 /// its new ETag.
 pub async fn save<R, E>(
     state: &AppState,
-    id: i64,
+    id: Id<R>,
     precondition: Precondition,
     edit: E,
 ) -> Result<HttpResponse, AppError>
@@ -176,6 +182,7 @@ where
     R: Resource,
     E: Edit<R, Output = R>,
 {
+    let id = id.get();
     let now = state.clock.now();
     let (version, view) = transaction::<R, _, _>(state, move |conn| {
         let saved = step(conn, id, precondition, edit, now)?;
@@ -188,7 +195,7 @@ where
 /// Deletes resource `id` with `edit` under `precondition`: 204.
 pub async fn remove<R, E>(
     state: &AppState,
-    id: i64,
+    id: Id<R>,
     precondition: Precondition,
     edit: E,
 ) -> Result<HttpResponse, AppError>
@@ -196,6 +203,7 @@ where
     R: Resource,
     E: Edit<R, Output = ()>,
 {
+    let id = id.get();
     let now = state.clock.now();
     transaction::<R, _, _>(state, move |conn| step(conn, id, precondition, edit, now)).await?;
     Ok(HttpResponse::NoContent().finish())

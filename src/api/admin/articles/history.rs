@@ -44,7 +44,7 @@ pub async fn revisions(
     _user: CurrentUser,
     id: Id<Stored>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let id = id.get();
     let rows = state
         .db
         .run(move |conn| {
@@ -127,5 +127,5 @@ pub async fn restore(
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     let RevisionPath { id, version } = path.into_inner();
-    versioned::save(&state, id, precondition, Restore { user, version }).await
+    versioned::save(&state, Id::new(id), precondition, Restore { user, version }).await
 }

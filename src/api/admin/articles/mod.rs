@@ -413,7 +413,7 @@ pub async fn get(
     _user: CurrentUser,
     id: Id<Stored>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let id = id.get();
     let now = state.clock.now();
     let view = state
         .db

@@ -89,7 +89,7 @@ pub async fn create_preview(
     id: Id<Stored>,
     body: MaybeJsonBody<PreviewRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let id = id.get();
     let lifetime = body.0.unwrap_or_default().lifetime()?;
     let token = random_token();
     let digest = token_digest(&token);
@@ -129,7 +129,7 @@ pub async fn revoke_previews(
     user: CurrentUser,
     id: Id<Stored>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let id = id.get();
     state
         .db
         .write(move |conn| {

@@ -162,7 +162,7 @@ pub async fn publish(
         ));
     }
     let edit = Publish { user, input };
-    versioned::save(&state, id.into_inner(), precondition, edit).await
+    versioned::save(&state, id, precondition, edit).await
 }
 
 /// Takes an article off the Content API: back to `draft`, or `archived`. The body is optional.
@@ -193,5 +193,5 @@ pub async fn unpublish(
         status,
         version: input.version,
     };
-    versioned::save(&state, id.into_inner(), precondition, edit).await
+    versioned::save(&state, id, precondition, edit).await
 }

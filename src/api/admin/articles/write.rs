@@ -298,7 +298,7 @@ pub async fn update(
         patch,
         rendered,
     };
-    versioned::save(&state, id.into_inner(), precondition, edit).await
+    versioned::save(&state, id, precondition, edit).await
 }
 
 /// Deletes an article with its history. Honors `If-Match`.
@@ -317,5 +317,5 @@ pub async fn delete(
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     let edit = DeleteArticle { user };
-    versioned::remove(&state, id.into_inner(), precondition, edit).await
+    versioned::remove(&state, id, precondition, edit).await
 }

@@ -134,7 +134,7 @@ pub async fn ping(
     id: Id<Webhook>,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
-    let id = id.into_inner();
+    let id = id.get();
     let now = state.clock.now();
     let delivery = state
         .db
@@ -169,7 +169,7 @@ pub async fn deliveries(
     query: web::Query<DeliveryQuery>,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
-    let id = id.into_inner();
+    let id = id.get();
     let (limit, before) = query.page()?;
     let wanted = query.wanted()?;
     let rows = state

@@ -330,7 +330,7 @@ pub async fn get(
     id: Id<Webhook>,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
-    versioned::show::<Webhook>(&state, id.into_inner()).await
+    versioned::show(&state, id).await
 }
 
 /// Edits a webhook: its URL, events, description, or whether it is active.
@@ -364,7 +364,7 @@ pub async fn update(
         changes,
         version: patch.version,
     };
-    versioned::save(&state, id.into_inner(), precondition, edit).await
+    versioned::save(&state, id, precondition, edit).await
 }
 
 /// Deletes a webhook and its delivery log; queued deliveries are dropped.
@@ -381,7 +381,7 @@ pub async fn delete(
     precondition: Precondition,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
-    versioned::remove::<Webhook, _>(&state, id.into_inner(), precondition, Delete).await
+    versioned::remove(&state, id, precondition, Delete).await
 }
 
 /// Replaces the signing secret; the answer holds the new one, shown this once. Deliveries
@@ -397,7 +397,7 @@ pub async fn rotate_secret(
     id: Id<Webhook>,
 ) -> Result<HttpResponse, AppError> {
     policy::webhooks(&user)?;
-    let id = id.into_inner();
+    let id = id.get();
     let secret = sign::new_secret();
     let kept = secret.clone();
     let now = state.clock.now();

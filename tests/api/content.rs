@@ -324,6 +324,22 @@ async fn etags_revalidate_with_304_and_change_with_the_content(app: TestApp) {
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
         assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
         assert!(again.bytes().await.unwrap().is_empty());
+        // If-None-Match compares weakly, takes a list, and `*` matches any representation.
+        for (condition, status) in [
+            (format!("W/{etag}"), StatusCode::NOT_MODIFIED),
+            (format!("\"other\", {etag}"), StatusCode::NOT_MODIFIED),
+            ("*".to_owned(), StatusCode::NOT_MODIFIED),
+            ("\"other\", W/\"stale\"".to_owned(), StatusCode::OK),
+        ] {
+            let res = app
+                .client
+                .get(app.url(path))
+                .header("If-None-Match", &condition)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), status, "{path} If-None-Match: {condition}");
+        }
     }
     let before = app.get("/api/v1/articles/alpha").await.headers()["etag"].clone();
     let id = get_json(&app, "/api/v1/articles/alpha").await["data"]["id"]

@@ -249,20 +249,53 @@ impl SegmentWanted {
         self.heap.peek().map(|w| f64::from_bits(w.0.2))
     }
 
-    /// The largest boost of an article of the segment: that of its newest story.
-    pub fn most_boost(&self) -> f64 {
-        match self.wanted.order {
-            Order::Relevance { now } => recency(now, self.published_at.max_value()),
-            _ => 1.0,
-        }
-    }
-
     /// What the order multiplies `doc`'s text score by (its recency boost).
     pub fn boost_of(&self, doc: DocId) -> f64 {
         match self.wanted.order {
             Order::Relevance { now } => recency(now, self.published_at.first(doc).unwrap_or(NEVER)),
             _ => 1.0,
         }
+    }
+
+    /// The docs whose publication times the visibility and the date filters allow: a segment
+    /// holds its stories newest first, so they are one run of it, found by two binary
+    /// searches (scheduled stories are at its head, never-published ones at its tail).
+    pub fn doc_range(&self, max_doc: DocId) -> std::ops::Range<DocId> {
+        let w = &self.wanted;
+        // The times allowed, both ends included.
+        let (mut lo, mut hi) = match w.seen {
+            Seen::Public { now } => (NEVER.saturating_add(1), now),
+            Seen::Scheduled { now } => (now.saturating_add(1), i64::MAX),
+            Seen::Any | Seen::Status(_) => (NEVER, i64::MAX),
+        };
+        if let Some(t) = w.published_after {
+            lo = lo.max(t.saturating_add(1));
+        }
+        if let Some(t) = w.published_before {
+            hi = hi.min(t.saturating_sub(1));
+        }
+        if lo > hi {
+            return 0..0;
+        }
+        // The first doc published at `t` or before.
+        let first_at_or_before = |t: i64| {
+            let (mut a, mut b) = (0, max_doc);
+            while a < b {
+                let mid = a + (b - a) / 2;
+                if self.published_at.first(mid).unwrap_or(NEVER) > t {
+                    a = mid + 1;
+                } else {
+                    b = mid;
+                }
+            }
+            a
+        };
+        let start = first_at_or_before(hi);
+        let end = match lo.checked_sub(1) {
+            Some(before) => first_at_or_before(before),
+            None => max_doc,
+        };
+        start..end.max(start)
     }
 
     /// The article id of `doc` (stored as the `u64` of a positive `i64`).
@@ -276,7 +309,10 @@ impl SegmentWanted {
     fn visible(&self, doc: DocId, published_at: i64) -> bool {
         let status = self.status.first(doc).unwrap_or(u64::MAX);
         let seen = match self.wanted.seen {
-            Seen::Public { now } => status == PUBLISHED && published_at <= now,
+            // As in the database, a published story without a time is not public.
+            Seen::Public { now } => {
+                status == PUBLISHED && published_at != NEVER && published_at <= now
+            }
             Seen::Any => true,
             Seen::Status(s) => status == s,
             Seen::Scheduled { now } => status == PUBLISHED && published_at > now,

@@ -15,9 +15,11 @@
 //! - [`query`]: the query syntax;
 //! - [`collect`]: filters, orders, cursors, counts and facets;
 //! - `pruned`: relevance pages that skip the matches that cannot reach them;
+//! - `bounds`: the exact highest score of each word's list, which that skipping needs;
 //! - [`snippet`]: the passages of results where the words are;
 //! - [`indexer`]: following the change log, and rebuilding.
 
+mod bounds;
 pub mod collect;
 pub mod indexer;
 mod pruned;
@@ -104,6 +106,7 @@ pub struct SearchIndex {
     advanced: Condvar,
     indexing: AtomicBool,
     location: Location,
+    bounds: bounds::ListBounds,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -225,6 +228,7 @@ impl SearchIndex {
             advanced: Condvar::new(),
             indexing: AtomicBool::new(false),
             location: location.clone(),
+            bounds: bounds::ListBounds::default(),
         }))
     }
 
@@ -295,7 +299,14 @@ impl SearchIndex {
             && let Some(groups) = plan.word_groups(f)
         {
             let excluded = plan.exclusions(f);
-            return pruned::search(&searcher, groups, excluded.as_deref(), &filters, wanted);
+            return pruned::search(
+                &searcher,
+                &self.bounds,
+                groups,
+                excluded.as_deref(),
+                &filters,
+                wanted,
+            );
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, plan.query(f))];
         clauses.extend(filters.into_iter().map(|q| (Occur::Must, q)));

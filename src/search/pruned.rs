@@ -10,14 +10,22 @@
 //! (Turtle and Flood) does, the lists whose highest scores add up, boosted, to less than the
 //! worst hit are *non-essential*: an article found only in them cannot reach the page, so
 //! candidates come from the other lists alone, and the non-essential ones are only looked up
-//! for the candidates. As the page improves, more lists become non-essential.
+//! for the candidates. As the page improves, more lists become non-essential. Which ones: the
+//! long lists of low-scoring words first (most articles per unit of score), so that
+//! candidates come from the short lists, whatever their scores. A candidate's bound then
+//! falls as each non-essential list, highest first, turns out not to have it: with three
+//! words in titles, an article having one of them is dropped after one look-up. The highest
+//! scores are exact ([`bounds`](super::bounds)): tantivy's own bound is about twice a title
+//! word's real best.
 //!
 //! Every group is required, so a candidate that one group lacks is skipped to that group's
 //! next article (the rarest group is asked first), as a conjunction leapfrogs: a search whose
 //! words rarely meet costs what its rarest word costs, not what its commonest does. And a
 //! segment holds its stories newest first, so the recency boost only falls as the pass goes
 //! on: the bound it multiplies is refreshed every few articles, and the pass ends once no
-//! article left could reach the page.
+//! article left could reach the page. The order also makes the stories a search may see by
+//! their dates (public ones, date filters) one run of a segment: the pass walks only that run
+//! (scheduled stories, at the head, and drafts, at the tail, are never candidates).
 //!
 //! It serves every relevance search of plain words and a prefix, with the full pass's filters,
 //! ties and cursors (a test compares the pages). Its scores are the pages' keys, so it computes
@@ -32,12 +40,9 @@ use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
+use super::bounds::{ListBounds, Split, reaches};
 use super::collect::{Found, SegmentWanted, Wanted};
 use super::query::{MAX_EXPANSIONS, PREFIX_SCORE, WordGroup};
-
-/// Scores are summed in `f32` in another order than the bounds: a list is non-essential only
-/// when the bounds fall short by more than this factor.
-const BOUND_MARGIN: f32 = 1.001;
 
 /// The weights of one required group: its word in each field, and its prefix.
 struct GroupWeights {
@@ -190,11 +195,12 @@ enum List {
     Prefix(Box<Completions>),
 }
 
-/// A list, the group it belongs to, and the most it adds to a score.
+/// A list, the group it belongs to, the most it adds to a score, and its articles.
 struct Member {
     list: List,
     group: usize,
     max: Score,
+    size: u32,
 }
 
 impl Member {
@@ -232,6 +238,7 @@ impl Member {
 /// of `excluded`, and every one of `filters`.
 pub fn search(
     searcher: &Searcher,
+    bounds: &ListBounds,
     groups: Vec<WordGroup>,
     excluded: Option<&dyn Query>,
     filters: &[Box<dyn Query>],
@@ -250,11 +257,15 @@ pub fn search(
             prefix: group.prefix,
         });
     }
-    let excluded = excluded.map(|q| q.weight(unscored)).transpose()?;
-    let filters = filters
-        .iter()
-        .map(|q| q.weight(unscored))
-        .collect::<tantivy::Result<Vec<_>>>()?;
+    let prepared = Prepared {
+        groups: weights,
+        excluded: excluded.map(|q| q.weight(unscored)).transpose()?,
+        filters: filters
+            .iter()
+            .map(|q| q.weight(unscored))
+            .collect::<tantivy::Result<Vec<_>>>()?,
+        bounds,
+    };
 
     let mut found = Found::default();
     for (ord, reader) in (0..).zip(searcher.segment_readers()) {
@@ -265,34 +276,33 @@ pub fn search(
             None
         };
         let mut segment = wanted.for_segment(ord, reader)?;
-        run_segment(
-            reader,
-            &weights,
-            excluded.as_deref(),
-            &filters,
-            floor,
-            wanted,
-            &mut segment,
-        )?;
+        run_segment(reader, &prepared, floor, wanted, &mut segment)?;
         found = wanted.merge_fruits(vec![found, segment.harvest()])?;
     }
     Ok(found)
 }
 
+/// A search made ready for every segment: its groups' weights, its exclusions and filters.
+struct Prepared<'a> {
+    groups: Vec<GroupWeights>,
+    excluded: Option<Box<dyn Weight>>,
+    filters: Vec<Box<dyn Weight>>,
+    bounds: &'a ListBounds,
+}
+
 #[expect(
     clippy::indexing_slicing,
-    reason = "the hot loop: `by_max`, `below`, `lists_of` and `sizes` are made from `members` \
+    reason = "the hot loop: `split`'s lists, `lists_of` and `sizes` are made from `members` \
               and `weights` here, so every position in them is in bounds"
 )]
 fn run_segment(
     reader: &SegmentReader,
-    weights: &[GroupWeights],
-    excluded: Option<&dyn Weight>,
-    filters: &[Box<dyn Weight>],
+    prepared: &Prepared,
     floor: Option<f64>,
     wanted: &Wanted,
     out: &mut SegmentWanted,
 ) -> tantivy::Result<()> {
+    let weights = &prepared.groups;
     // Each group's lists in the order of the full pass's sum: fields as weighted, then the
     // prefix.
     let mut members = Vec::new();
@@ -310,8 +320,16 @@ fn run_segment(
                 continue;
             };
             size += u64::from(block.doc_freq());
+            let max = prepared.bounds.max_score(
+                reader.segment_id(),
+                term,
+                || block.clone(),
+                &norms,
+                bm25,
+            );
             members.push(Member {
-                max: bm25.max_score(),
+                max,
+                size: block.doc_freq(),
                 list: List::Word(Box::new(Postings::new(block, norms, bm25.clone()))),
                 group,
             });
@@ -321,6 +339,7 @@ fn run_segment(
         {
             size += union.size;
             members.push(Member {
+                size: u32::try_from(union.size).unwrap_or(u32::MAX),
                 list: List::Prefix(Box::new(union)),
                 group,
                 max: PREFIX_SCORE,
@@ -332,17 +351,8 @@ fn run_segment(
         }
         sizes.push(size);
     }
-    // Lists by their highest score, lowest first: the non-essential ones are a prefix.
-    let mut by_max: Vec<usize> = (0..members.len()).collect();
-    by_max.sort_by(|&a, &b| members[a].max.total_cmp(&members[b].max));
-    // `below[i]`: the highest scores of the `i` lowest lists, added.
-    let below: Vec<Score> = std::iter::once(0.0)
-        .chain(by_max.iter().scan(0.0, |sum, &i| {
-            *sum += members[i].max;
-            Some(*sum)
-        }))
-        .collect();
-    let most = below.last().copied().unwrap_or(0.0);
+    let mut split = Split::new(members.iter().map(|m| (m.max, m.size)).collect());
+    let most: Score = members.iter().map(|m| m.max).sum();
     // Each group's lists, the rarest group first: it says soonest where the next match can be.
     let mut rarest: Vec<usize> = (0..weights.len()).collect();
     rarest.sort_by_key(|&g| sizes[g]);
@@ -355,19 +365,27 @@ fn run_segment(
         })
         .collect();
 
-    let mut excluded = excluded.map(|w| w.scorer(reader, 1.0)).transpose()?;
-    let mut filters = filters
+    let mut excluded = prepared
+        .excluded
+        .as_ref()
+        .map(|w| w.scorer(reader, 1.0))
+        .transpose()?;
+    let mut filters = prepared
+        .filters
         .iter()
         .map(|w| w.scorer(reader, 1.0))
         .collect::<tantivy::Result<Vec<_>>>()?;
     let alive = reader.alive_bitset();
     let mut present: Vec<Option<Score>> = vec![None; weights.len()];
-    let mut essential = 0;
+    let range = out.doc_range(reader.max_doc());
+    if range.is_empty() {
+        return Ok(());
+    }
     // The largest recency boost of the articles from `target` on. A segment holds its stories
     // newest first, so it only falls: refreshed every few articles, it bounds them all.
-    let mut boost = out.most_boost();
-    let mut boost_from: DocId = 0;
-    let mut target: DocId = 0;
+    let mut boost = out.boost_of(range.start);
+    let mut boost_from = range.start;
+    let mut target = range.start;
     loop {
         // Counts and facets need every match.
         let worst = match (out.worst_score(), floor) {
@@ -376,40 +394,47 @@ fn run_segment(
             (a, b) => a.or(b),
         };
         if let Some(worst) = worst {
-            if target >= boost_from + BOOST_STEP && target < reader.max_doc() {
+            if target >= boost_from + BOOST_STEP && target < range.end {
                 boost = out.boost_of(target);
                 boost_from = target;
             }
-            // Not worth a candidate: at most this, boosted.
-            let reach = |bound: Score| f64::from(bound * BOUND_MARGIN) * boost;
             // Nothing left can reach the page.
-            if reach(most) < worst {
+            if !reaches(most, boost, worst) {
                 break;
             }
-            while essential < by_max.len() && reach(below[essential + 1]) < worst {
-                essential += 1;
-            }
+            split.update(boost, worst);
         }
         // The first article from `target` on in an essential list.
         let mut candidate = TERMINATED;
-        for &i in &by_max[essential..] {
+        for &i in &split.essential {
             members[i].seek(target);
             candidate = candidate.min(members[i].doc());
         }
-        if candidate == TERMINATED {
+        if candidate >= range.end {
             break;
         }
         target = candidate + 1;
         // What the essential lists on it give, plus the most the others could, times the
-        // recency bound (a few articles back, the same day or a day newer than its own).
+        // recency bound (a few articles back, the same day or a day newer than its own); then
+        // less, as each other list turns out not to have it.
         if let Some(worst) = worst {
-            let mut bound = below[essential];
-            for &i in &by_max[essential..] {
+            let mut bound = split.rest_max;
+            for &i in &split.essential {
                 if members[i].doc() == candidate {
                     bound += members[i].score();
                 }
             }
-            if f64::from(bound * BOUND_MARGIN) * boost < worst {
+            let mut rest = split.rest.iter();
+            while reaches(bound, boost, worst)
+                && let Some(&i) = rest.next()
+            {
+                members[i].seek(candidate);
+                bound -= members[i].max;
+                if members[i].doc() == candidate {
+                    bound += members[i].score();
+                }
+            }
+            if !reaches(bound, boost, worst) {
                 continue;
             }
         }

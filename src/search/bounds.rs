@@ -1,0 +1,243 @@
+//! The highest score each posting list can give, exactly.
+//!
+//! tantivy bounds a word's BM25 score by its limit for an endless term frequency
+//! (`Bm25Weight::max_score`): about twice what a word in a title really scores (once, in a
+//! short field). Relevance pages skip what cannot beat their worst hit (`pruned`), and a bound
+//! twice too high lets nearly every candidate through. The real highest score of a list is
+//! that of its best (field length, frequency) pair, which only a pass over the list finds:
+//! it is made once per segment and word, as segments never change, and kept.
+//!
+//! What is kept does not depend on the index's statistics (which change as articles come
+//! and go): for each field length, the highest frequency, reduced to the pairs that can be the
+//! best under any weight (a longer field must have a higher frequency to count). A search
+//! scores those few pairs with its own weight.
+//!
+//! [`Split`] then says, from those scores, which lists a relevance page takes its candidates
+//! from.
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::index::SegmentId;
+use tantivy::postings::BlockSegmentPostings;
+use tantivy::query::Bm25Weight;
+use tantivy::{Score, Term};
+
+/// Lists whose shapes are kept at most (a few hundred bytes each at worst; the words of one
+/// newsroom's searches are far fewer).
+const KEPT: u64 = 50_000;
+
+/// The (field length id, frequency) pairs that can give a list's highest score: field length
+/// ids increasing, frequencies increasing.
+type Shape = std::sync::Arc<[(u8, u32)]>;
+
+/// Each list's [`Shape`], by segment and word.
+pub struct ListBounds {
+    shapes: moka::sync::Cache<(SegmentId, Term), Shape>,
+}
+
+impl std::fmt::Debug for ListBounds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListBounds")
+            .field("lists", &self.shapes.entry_count())
+            .finish()
+    }
+}
+
+impl Default for ListBounds {
+    fn default() -> Self {
+        ListBounds {
+            shapes: moka::sync::Cache::new(KEPT),
+        }
+    }
+}
+
+impl ListBounds {
+    /// The highest score `bm25` gives an article of `term`'s list in `segment`, read with
+    /// `postings` (a fresh copy of the list, consumed only the first time) and `norms`.
+    pub fn max_score(
+        &self,
+        segment: SegmentId,
+        term: &Term,
+        postings: impl FnOnce() -> BlockSegmentPostings,
+        norms: &FieldNormReader,
+        bm25: &Bm25Weight,
+    ) -> Score {
+        let shape = self
+            .shapes
+            .get_with((segment, term.clone()), || shape_of(postings(), norms));
+        shape
+            .iter()
+            .map(|&(norm, freq)| bm25.score(norm, freq))
+            .fold(0.0, Score::max)
+    }
+}
+
+/// Scores are summed in `f32` in another order than the bounds: a list is non-essential only
+/// when the bounds fall short by more than this factor.
+const BOUND_MARGIN: f32 = 1.001;
+
+/// Whether an article whose text scores at most `bound`, boosted at most by `boost`, could
+/// beat `worst`.
+pub fn reaches(bound: Score, boost: f64, worst: f64) -> bool {
+    f64::from(bound * BOUND_MARGIN) * boost >= worst
+}
+
+/// Which lists candidates come from (the essential ones), and which are only looked up for
+/// them (the rest), for a page's worst hit and a recency bound.
+pub struct Split {
+    /// Each list's highest score and articles.
+    lists: Vec<(Score, u32)>,
+    /// Lists by articles per unit of highest score, most first: the order in which they are
+    /// made non-essential, so that candidates come from short lists.
+    by_ratio: Vec<usize>,
+    /// Lists by highest score, highest first: the order a candidate is looked up in the rest.
+    by_max: Vec<usize>,
+    pub essential: Vec<usize>,
+    /// The non-essential lists, highest score first, and their highest scores added.
+    pub rest: Vec<usize>,
+    pub rest_max: Score,
+    /// Which lists are in `rest` (kept to be refilled).
+    is_rest: Vec<bool>,
+    /// The recency bound and worst hit it was made for.
+    made_for: Option<(f64, f64)>,
+}
+
+impl Split {
+    /// Every list essential: the page is not full yet.
+    pub fn new(lists: Vec<(Score, u32)>) -> Self {
+        let ratio =
+            |&(max, size): &(Score, u32)| f64::from(size) / f64::from(max.max(Score::MIN_POSITIVE));
+        let mut by_ratio: Vec<usize> = (0..lists.len()).collect();
+        by_ratio.sort_by(|&a, &b| {
+            let [a, b] = [a, b].map(|i| lists.get(i).map_or(0.0, ratio));
+            b.total_cmp(&a)
+        });
+        let mut by_max: Vec<usize> = (0..lists.len()).collect();
+        by_max.sort_by(|&a, &b| {
+            let [a, b] = [a, b].map(|i| lists.get(i).map_or(0.0, |l| l.0));
+            b.total_cmp(&a)
+        });
+        Split {
+            is_rest: vec![false; lists.len()],
+            lists,
+            essential: by_ratio.clone(),
+            by_ratio,
+            by_max,
+            rest: Vec::new(),
+            rest_max: 0.0,
+            made_for: None,
+        }
+    }
+
+    /// Makes non-essential every list it can, in `by_ratio`'s order, for `worst` and `boost`.
+    pub fn update(&mut self, boost: f64, worst: f64) {
+        if self.made_for == Some((boost, worst)) {
+            return;
+        }
+        self.made_for = Some((boost, worst));
+        let lists = &self.lists;
+        let max = |i: usize| lists.get(i).map_or(0.0, |l| l.0);
+        self.is_rest.fill(false);
+        self.essential.clear();
+        self.rest_max = 0.0;
+        for &i in &self.by_ratio {
+            if reaches(self.rest_max + max(i), boost, worst) {
+                self.essential.push(i);
+            } else {
+                self.rest_max += max(i);
+                if let Some(flag) = self.is_rest.get_mut(i) {
+                    *flag = true;
+                }
+            }
+        }
+        self.rest.clear();
+        let is_rest = &self.is_rest;
+        self.rest.extend(
+            self.by_max
+                .iter()
+                .copied()
+                .filter(|&i| is_rest.get(i).copied().unwrap_or(false)),
+        );
+    }
+}
+
+/// Full postings blocks hold this many articles; a shorter one is the last.
+const FULL_BLOCK: usize = 128;
+
+fn shape_of(mut postings: BlockSegmentPostings, norms: &FieldNormReader) -> Shape {
+    // The highest frequency at each field length id.
+    let mut highest = [0u32; 256];
+    loop {
+        let docs = postings.docs();
+        for (&doc, &freq) in docs.iter().zip(postings.freqs()) {
+            if let Some(slot) = highest.get_mut(usize::from(norms.fieldnorm_id(doc))) {
+                *slot = (*slot).max(freq);
+            }
+        }
+        if docs.len() < FULL_BLOCK {
+            break;
+        }
+        postings.advance();
+    }
+    frontier(&highest).into()
+}
+
+/// The pairs of `highest` (the highest frequency at each field length id) that no shorter
+/// field with as high a frequency beats.
+fn frontier(highest: &[u32; 256]) -> Vec<(u8, u32)> {
+    let mut shape = Vec::new();
+    let mut best = 0;
+    for (norm, &freq) in (0..=u8::MAX).zip(highest) {
+        if freq > best {
+            best = freq;
+            shape.push((norm, freq));
+        }
+    }
+    shape
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_frontier_keeps_only_pairs_that_can_be_the_best() {
+        // (9, 1) and (30, 2) are beaten by a shorter field with at least their frequency.
+        let mut highest = [0u32; 256];
+        for (norm, freq) in [(3usize, 1u32), (9, 1), (20, 4), (30, 2)] {
+            if let Some(slot) = highest.get_mut(norm) {
+                *slot = freq;
+            }
+        }
+        assert_eq!(frontier(&highest), vec![(3, 1), (20, 4)]);
+        assert!(frontier(&[0; 256]).is_empty());
+    }
+
+    #[test]
+    fn long_low_scoring_lists_leave_the_candidates_first() {
+        // A word in titles (short, high), in excerpts, in bodies (long, low), a prefix.
+        let mut split = Split::new(vec![
+            (15.0, 2_600),
+            (4.3, 19_700),
+            (0.07, 96_000),
+            (0.5, 96_000),
+        ]);
+        assert_eq!(
+            split.essential.len(),
+            4,
+            "a page not yet full takes every list"
+        );
+        // Worst hit 10 at boost 2: bodies, prefix and excerpts (4.87) can not reach it alone.
+        split.update(2.0, 10.0);
+        assert_eq!(split.essential, [0]);
+        assert_eq!(split.rest, [1, 3, 2], "looked up highest first");
+        assert!((split.rest_max - 4.87).abs() < 1e-4);
+        // Worst hit 4 at boost 1: the excerpts could reach it.
+        split.update(1.0, 4.0);
+        assert_eq!(split.essential, [1, 0]);
+        assert_eq!(split.rest, [3, 2]);
+        // Nothing can be left out of a page whose worst hit is low.
+        split.update(2.0, 0.1);
+        assert_eq!(split.essential, [2, 3, 1, 0]);
+        assert!(split.rest.is_empty());
+    }
+}

@@ -251,8 +251,13 @@ impl SegmentWanted {
 
     /// What the order multiplies `doc`'s text score by (its recency boost).
     pub fn boost_of(&self, doc: DocId) -> f64 {
+        self.boost_at(self.published_at.first(doc).unwrap_or(NEVER))
+    }
+
+    /// What the order multiplies the text score of a story published at `published_at` by.
+    pub fn boost_at(&self, published_at: i64) -> f64 {
         match self.wanted.order {
-            Order::Relevance { now } => recency(now, self.published_at.first(doc).unwrap_or(NEVER)),
+            Order::Relevance { now } => recency(now, published_at),
             _ => 1.0,
         }
     }

@@ -15,7 +15,8 @@
 //! - [`query`]: the query syntax;
 //! - [`collect`]: filters, orders, cursors, counts and facets;
 //! - `pruned`: relevance pages that skip the matches that cannot reach them;
-//! - `bounds`: the exact highest score of each word's list, which that skipping needs;
+//! - `bounds`: the exact bounds of scores (each word's list, each stretch's recency) that
+//!   skipping needs;
 //! - [`snippet`]: the passages of results where the words are;
 //! - [`indexer`]: following the change log, and rebuilding.
 
@@ -106,7 +107,7 @@ pub struct SearchIndex {
     advanced: Condvar,
     indexing: AtomicBool,
     location: Location,
-    bounds: bounds::ListBounds,
+    bounds: bounds::Bounds,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -228,7 +229,7 @@ impl SearchIndex {
             advanced: Condvar::new(),
             indexing: AtomicBool::new(false),
             location: location.clone(),
-            bounds: bounds::ListBounds::default(),
+            bounds: bounds::Bounds::default(),
         }))
     }
 

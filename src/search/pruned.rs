@@ -40,7 +40,7 @@ use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
-use super::bounds::{ListBounds, Split, reaches};
+use super::bounds::{Bounds, STRETCH, Split, reaches};
 use super::collect::{Found, SegmentWanted, Wanted};
 use super::query::{MAX_EXPANSIONS, PREFIX_SCORE, WordGroup};
 
@@ -238,7 +238,7 @@ impl Member {
 /// of `excluded`, and every one of `filters`.
 pub fn search(
     searcher: &Searcher,
-    bounds: &ListBounds,
+    bounds: &Bounds,
     groups: Vec<WordGroup>,
     excluded: Option<&dyn Query>,
     filters: &[Box<dyn Query>],
@@ -287,7 +287,7 @@ struct Prepared<'a> {
     groups: Vec<GroupWeights>,
     excluded: Option<Box<dyn Weight>>,
     filters: Vec<Box<dyn Weight>>,
-    bounds: &'a ListBounds,
+    bounds: &'a Bounds,
 }
 
 #[expect(
@@ -381,10 +381,16 @@ fn run_segment(
     if range.is_empty() {
         return Ok(());
     }
-    // The largest recency boost of the articles from `target` on. A segment holds its stories
-    // newest first, so it only falls: refreshed every few articles, it bounds them all.
-    let mut boost = out.boost_of(range.start);
-    let mut boost_from = range.start;
+    // The largest recency boost of the articles from `target` on: that of the first story of
+    // its stretch (a segment holds its stories newest first).
+    let stretches = prepared.bounds.stretches(reader)?;
+    let boost_of_stretch = |out: &SegmentWanted, stretch: DocId| {
+        let first = usize::try_from(stretch).ok().and_then(|s| stretches.get(s));
+        // Past the last stretch (not reached: `target` stays below `range.end`), no bound.
+        first.map_or(f64::INFINITY, |&t| out.boost_at(t))
+    };
+    let mut stretch = range.start / STRETCH;
+    let mut boost = boost_of_stretch(out, stretch);
     let mut target = range.start;
     loop {
         // Counts and facets need every match.
@@ -394,9 +400,9 @@ fn run_segment(
             (a, b) => a.or(b),
         };
         if let Some(worst) = worst {
-            if target >= boost_from + BOOST_STEP && target < range.end {
-                boost = out.boost_of(target);
-                boost_from = target;
+            if target / STRETCH != stretch {
+                stretch = target / STRETCH;
+                boost = boost_of_stretch(out, stretch);
             }
             // Nothing left can reach the page.
             if !reaches(most, boost, worst) {
@@ -470,11 +476,6 @@ fn run_segment(
     }
     Ok(())
 }
-
-/// How many articles on the recency bound is refreshed: a look-up of a date costs about what
-/// the slightly looser bound lets through (256 articles are ten days of the synthetic 100k
-/// archive, one of the 1M one).
-const BOOST_STEP: DocId = 256;
 
 /// Whether `docs` has `doc`, moving it there if it is before.
 fn lands_on(docs: &mut dyn Scorer, doc: DocId) -> bool {

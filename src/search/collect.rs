@@ -249,12 +249,8 @@ impl SegmentWanted {
         self.heap.peek().map(|w| f64::from_bits(w.0.2))
     }
 
-    /// What the order multiplies `doc`'s text score by (its recency boost).
-    pub fn boost_of(&self, doc: DocId) -> f64 {
-        self.boost_at(self.published_at.first(doc).unwrap_or(NEVER))
-    }
-
-    /// What the order multiplies the text score of a story published at `published_at` by.
+    /// What the order multiplies the text score of a story published at `published_at` by
+    /// (its recency boost).
     pub fn boost_at(&self, published_at: i64) -> f64 {
         match self.wanted.order {
             Order::Relevance { now } => recency(now, published_at),

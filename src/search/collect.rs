@@ -8,6 +8,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::columns::Columns;
 use super::schema::{NEVER, PUBLISHED};
 
 /// The orders a search can have.
@@ -130,33 +131,7 @@ impl Collector for Wanted {
         _segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentWanted> {
-        let fast = reader.fast_fields();
-        let title = match self.order {
-            Order::Title => fast.str("title_sort")?,
-            _ => None,
-        };
-        // The ordinal range of titles after the cursor's, in this segment's dictionary.
-        let title_after = match (&self.after, &title) {
-            (Some(After::Title(t, _)), Some(column)) => Some(ordinal_bounds(column, t)?),
-            _ => None,
-        };
-        Ok(SegmentWanted {
-            wanted: self.clone(),
-            id: fast.u64("id")?,
-            status: fast.u64("status")?,
-            published_at: fast.i64("published_at")?,
-            updated_at: fast.i64("updated_at")?,
-            topics: if self.facets {
-                Some(fast.u64("topic_ids")?)
-            } else {
-                None
-            },
-            title,
-            title_after,
-            heap: BinaryHeap::new(),
-            total: 0,
-            facets: HashMap::new(),
-        })
+        self.for_segment_with(reader, Columns::open(reader)?)
     }
 
     fn requires_scoring(&self) -> bool {
@@ -176,6 +151,43 @@ impl Collector for Wanted {
         out.hits.sort_by(|a, b| better_first(order, a, b));
         out.hits.truncate(self.hits);
         Ok(out)
+    }
+}
+
+impl Wanted {
+    /// What to collect in `reader`'s segment, whose `columns` are open.
+    pub fn for_segment_with(
+        &self,
+        reader: &SegmentReader,
+        columns: Columns,
+    ) -> tantivy::Result<SegmentWanted> {
+        let fast = reader.fast_fields();
+        let title = match self.order {
+            Order::Title => fast.str("title_sort")?,
+            _ => None,
+        };
+        // The ordinal range of titles after the cursor's, in this segment's dictionary.
+        let title_after = match (&self.after, &title) {
+            (Some(After::Title(t, _)), Some(column)) => Some(ordinal_bounds(column, t)?),
+            _ => None,
+        };
+        Ok(SegmentWanted {
+            wanted: self.clone(),
+            id: columns.id,
+            status: columns.status,
+            published_at: columns.published_at,
+            updated_at: columns.updated_at,
+            topics: if self.facets {
+                Some(fast.u64("topic_ids")?)
+            } else {
+                None
+            },
+            title,
+            title_after,
+            heap: BinaryHeap::new(),
+            total: 0,
+            facets: HashMap::new(),
+        })
     }
 }
 

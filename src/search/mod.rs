@@ -15,6 +15,7 @@
 //! - [`query`]: the query syntax;
 //! - [`collect`]: filters, orders, cursors, counts and facets;
 //! - `pruned`: relevance pages that skip the matches that cannot reach them;
+//! - `columns`: the columns every pass reads, opened once per segment;
 //! - `bounds`: the exact bounds of scores (each word's list, each stretch's recency) that
 //!   skipping needs;
 //! - [`snippet`]: the passages of results where the words are;
@@ -22,6 +23,7 @@
 
 mod bounds;
 pub mod collect;
+mod columns;
 pub mod indexer;
 mod pruned;
 pub mod query;
@@ -108,6 +110,7 @@ pub struct SearchIndex {
     indexing: AtomicBool,
     location: Location,
     bounds: bounds::Bounds,
+    columns: columns::OpenColumns,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -230,6 +233,7 @@ impl SearchIndex {
             indexing: AtomicBool::new(false),
             location: location.clone(),
             bounds: bounds::Bounds::default(),
+            columns: columns::OpenColumns::default(),
         }))
     }
 
@@ -303,6 +307,7 @@ impl SearchIndex {
             return pruned::search(
                 &searcher,
                 &self.bounds,
+                &self.columns,
                 groups,
                 excluded.as_deref(),
                 &filters,

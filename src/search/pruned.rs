@@ -22,8 +22,8 @@
 //! next article (the rarest group is asked first), as a conjunction leapfrogs: a search whose
 //! words rarely meet costs what its rarest word costs, not what its commonest does. And a
 //! segment holds its stories newest first, so the recency boost only falls as the pass goes
-//! on: the bound it multiplies is refreshed every few articles, and the pass ends once no
-//! article left could reach the page. The order also makes the stories a search may see by
+//! on: the bound it multiplies is refreshed at each stretch of 64 docs, and the pass ends once
+//! no article left could reach the page. The order also makes the stories a search may see by
 //! their dates (public ones, date filters) one run of a segment: the pass walks only that run
 //! (scheduled stories, at the head, and drafts, at the tail, are never candidates).
 //!
@@ -42,6 +42,7 @@ use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
 use super::bounds::{Bounds, STRETCH, Split, reaches};
 use super::collect::{Found, SegmentWanted, Wanted};
+use super::columns::OpenColumns;
 use super::query::{MAX_EXPANSIONS, PREFIX_SCORE, WordGroup};
 
 /// The weights of one required group: its word in each field, and its prefix.
@@ -239,6 +240,7 @@ impl Member {
 pub fn search(
     searcher: &Searcher,
     bounds: &Bounds,
+    columns: &OpenColumns,
     groups: Vec<WordGroup>,
     excluded: Option<&dyn Query>,
     filters: &[Box<dyn Query>],
@@ -268,14 +270,14 @@ pub fn search(
     };
 
     let mut found = Found::default();
-    for (ord, reader) in (0..).zip(searcher.segment_readers()) {
+    for reader in searcher.segment_readers() {
         // The worst hit of the page so far, over the segments done.
         let floor = if found.hits.len() >= wanted.hits {
             found.hits.last().map(|h| h.score)
         } else {
             None
         };
-        let mut segment = wanted.for_segment(ord, reader)?;
+        let mut segment = wanted.for_segment_with(reader, columns.of(reader)?)?;
         run_segment(reader, &prepared, floor, wanted, &mut segment)?;
         found = wanted.merge_fruits(vec![found, segment.harvest()])?;
     }

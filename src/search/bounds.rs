@@ -1,5 +1,4 @@
-//! What bounds a relevance page's scores: the highest score each posting list can give,
-//! exactly, and the newest story of each stretch of a segment (its recency boost).
+//! The highest score each posting list can give, exactly.
 //!
 //! tantivy bounds a word's BM25 score by its limit for an endless term frequency
 //! (`Bm25Weight::max_score`): about twice what a word in a title really scores (once, in a
@@ -15,19 +14,12 @@
 //!
 //! [`Split`] then says, from those scores, which lists a relevance page takes its candidates
 //! from.
-//!
-//! A segment holds its stories newest first, so the boost of every story from a doc on is at
-//! most that of the first story of the doc's [`STRETCH`]: one time per stretch, read once per
-//! segment, where the pass read a date from the index every few hundred docs (a cache miss
-//! each in a large segment: an eighth of a search's time at 1M articles).
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::SegmentId;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::Bm25Weight;
-use tantivy::{DocId, Score, SegmentReader, Term};
-
-use super::schema::NEVER;
+use tantivy::{Score, Term};
 
 /// Lists whose shapes are kept at most (a few hundred bytes each at worst; the words of one
 /// newsroom's searches are far fewer).
@@ -37,26 +29,15 @@ const KEPT: u64 = 50_000;
 /// ids increasing, frequencies increasing.
 type Shape = std::sync::Arc<[(u8, u32)]>;
 
-/// Docs in a stretch of a segment.
-pub const STRETCH: DocId = 64;
-
-/// Segments whose stretches are kept at most (an index has a few dozen).
-const SEGMENTS_KEPT: u64 = 1_000;
-
-/// Each list's [`Shape`], by segment and word, and each segment's stretches.
+/// Each list's [`Shape`], by segment and word.
 pub struct Bounds {
     shapes: moka::sync::Cache<(SegmentId, Term), Shape>,
-    stretches: moka::sync::Cache<SegmentId, Stretches>,
 }
-
-/// The publication time of the first story of each [`STRETCH`] of a segment.
-pub type Stretches = std::sync::Arc<[i64]>;
 
 impl std::fmt::Debug for Bounds {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bounds")
             .field("lists", &self.shapes.entry_count())
-            .field("segments", &self.stretches.entry_count())
             .finish()
     }
 }
@@ -65,25 +46,11 @@ impl Default for Bounds {
     fn default() -> Self {
         Bounds {
             shapes: moka::sync::Cache::new(KEPT),
-            stretches: moka::sync::Cache::new(SEGMENTS_KEPT),
         }
     }
 }
 
 impl Bounds {
-    /// The publication time of the first story of each stretch of `reader`'s segment.
-    pub fn stretches(&self, reader: &SegmentReader) -> tantivy::Result<Stretches> {
-        self.stretches
-            .try_get_with(reader.segment_id(), || {
-                let times = reader.fast_fields().i64("published_at")?;
-                Ok((0..reader.max_doc())
-                    .step_by(usize::try_from(STRETCH).unwrap_or(1))
-                    .map(|doc| times.first(doc).unwrap_or(NEVER))
-                    .collect())
-            })
-            .map_err(|e: std::sync::Arc<tantivy::TantivyError>| (*e).clone())
-    }
-
     /// The highest score `bm25` gives an article of `term`'s list in `segment`, read with
     /// `postings` (a fresh copy of the list, consumed only the first time) and `norms`.
     pub fn max_score(

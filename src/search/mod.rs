@@ -15,9 +15,8 @@
 //! - [`query`]: the query syntax;
 //! - [`collect`]: filters, orders, cursors, counts and facets;
 //! - `pruned`: relevance pages that skip the matches that cannot reach them;
-//! - `columns`: the columns every pass reads, opened once per segment;
-//! - `bounds`: the exact bounds of scores (each word's list, each stretch's recency) that
-//!   skipping needs;
+//! - `columns`: what that pass reads of each segment (columns, dates), made once;
+//! - `bounds`: the exact highest score of each word's list, which that skipping needs;
 //! - [`snippet`]: the passages of results where the words are;
 //! - [`indexer`]: following the change log, and rebuilding.
 
@@ -110,7 +109,7 @@ pub struct SearchIndex {
     indexing: AtomicBool,
     location: Location,
     bounds: bounds::Bounds,
-    columns: columns::OpenColumns,
+    segments: columns::OpenSegments,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -233,7 +232,7 @@ impl SearchIndex {
             indexing: AtomicBool::new(false),
             location: location.clone(),
             bounds: bounds::Bounds::default(),
-            columns: columns::OpenColumns::default(),
+            segments: columns::OpenSegments::default(),
         }))
     }
 
@@ -307,7 +306,7 @@ impl SearchIndex {
             return pruned::search(
                 &searcher,
                 &self.bounds,
-                &self.columns,
+                &self.segments,
                 groups,
                 excluded.as_deref(),
                 &filters,

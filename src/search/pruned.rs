@@ -40,9 +40,9 @@ use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
-use super::bounds::{Bounds, STRETCH, Split, reaches};
+use super::bounds::{Bounds, Split, reaches};
 use super::collect::{Found, SegmentWanted, Wanted};
-use super::columns::OpenColumns;
+use super::columns::{OpenSegments, STRETCH};
 use super::query::{MAX_EXPANSIONS, PREFIX_SCORE, WordGroup};
 
 /// The weights of one required group: its word in each field, and its prefix.
@@ -240,7 +240,7 @@ impl Member {
 pub fn search(
     searcher: &Searcher,
     bounds: &Bounds,
-    columns: &OpenColumns,
+    segments: &OpenSegments,
     groups: Vec<WordGroup>,
     excluded: Option<&dyn Query>,
     filters: &[Box<dyn Query>],
@@ -277,8 +277,16 @@ pub fn search(
         } else {
             None
         };
-        let mut segment = wanted.for_segment_with(reader, columns.of(reader)?)?;
-        run_segment(reader, &prepared, floor, wanted, &mut segment)?;
+        let opened = segments.of(reader)?;
+        let mut segment = wanted.for_segment_with(reader, opened.columns)?;
+        run_segment(
+            reader,
+            &prepared,
+            &opened.stretches,
+            floor,
+            wanted,
+            &mut segment,
+        )?;
         found = wanted.merge_fruits(vec![found, segment.harvest()])?;
     }
     Ok(found)
@@ -300,6 +308,7 @@ struct Prepared<'a> {
 fn run_segment(
     reader: &SegmentReader,
     prepared: &Prepared,
+    stretches: &[i64],
     floor: Option<f64>,
     wanted: &Wanted,
     out: &mut SegmentWanted,
@@ -385,7 +394,6 @@ fn run_segment(
     }
     // The largest recency boost of the articles from `target` on: that of the first story of
     // its stretch (a segment holds its stories newest first).
-    let stretches = prepared.bounds.stretches(reader)?;
     let boost_of_stretch = |out: &SegmentWanted, stretch: DocId| {
         let first = usize::try_from(stretch).ok().and_then(|s| stretches.get(s));
         // Past the last stretch (not reached: `target` stays below `range.end`), no bound.

@@ -314,18 +314,10 @@ async fn etags_revalidate_with_304_and_change_with_the_content(app: TestApp) {
                 .unwrap()
                 .starts_with("public, max-age=")
         );
-        let again = app
-            .client
-            .get(app.url(path))
-            .header("If-None-Match", &etag)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
-        assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
-        assert!(again.bytes().await.unwrap().is_empty());
-        // If-None-Match compares weakly, takes a list, and `*` matches any representation.
+        // The tag itself; If-None-Match also compares weakly, takes a list, and `*` matches
+        // any representation. Every 304 repeats the tag and has no body.
         for (condition, status) in [
+            (etag.clone(), StatusCode::NOT_MODIFIED),
             (format!("W/{etag}"), StatusCode::NOT_MODIFIED),
             (format!("\"other\", {etag}"), StatusCode::NOT_MODIFIED),
             ("*".to_owned(), StatusCode::NOT_MODIFIED),
@@ -339,6 +331,10 @@ async fn etags_revalidate_with_304_and_change_with_the_content(app: TestApp) {
                 .await
                 .unwrap();
             assert_eq!(res.status(), status, "{path} If-None-Match: {condition}");
+            if status == StatusCode::NOT_MODIFIED {
+                assert_eq!(res.headers()["etag"].to_str().unwrap(), etag);
+                assert!(res.bytes().await.unwrap().is_empty());
+            }
         }
     }
     let before = app.get("/api/v1/articles/alpha").await.headers()["etag"].clone();

@@ -139,6 +139,40 @@ async fn related_follows_publish_unpublish_topic_changes_and_deletes(app: TestAp
     assert!(slugs(&get(&other, related).await).is_empty());
 }
 
+/// A related box shows its picks as they are now (the topics' newest articles are held with
+/// their cards): an edit of a picked article shows at once, on the article's page and at
+/// `/related`.
+async fn related_picks_show_their_edits_at_once(app: TestApp) {
+    let other = reader(&app).await;
+    let (token, _) = editor(&app).await;
+    let x = topic(&app, &token, "Xiaomi", None).await;
+    let in_x = json!({"topic_ids": [x]});
+    published(&app, &token, "Anchor", "2024-01-01T00:00:00Z", in_x.clone()).await;
+    let b = published(&app, &token, "Bee", "2024-01-02T00:00:00Z", in_x).await;
+    let related = "/api/v1/articles/anchor/related";
+    assert_eq!(slugs(&get(&other, related).await), ["bee"]);
+    get(&other, "/api/v1/articles/anchor").await;
+
+    json_of(
+        app.patch(
+            &format!("/api/v1/admin/articles/{}", b["id"]),
+            &token,
+            json!({"title": "Bee, revised", "slug": "bee-revised"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let boxed = get(&other, related).await;
+    assert_eq!(slugs(&boxed), ["bee-revised"]);
+    assert_eq!(boxed["data"][0]["article"]["title"], "Bee, revised");
+    let page = get(&other, "/api/v1/articles/anchor").await;
+    assert_eq!(
+        page["data"]["related"][0]["article"]["title"],
+        "Bee, revised"
+    );
+}
+
 /// A scheduled article joins its topic's related picks when its time comes, with no write:
 /// the reader's copy of the topic's newest articles lasts only until then.
 async fn related_picks_up_a_scheduled_article_when_its_time_comes(app: TestApp) {
@@ -303,6 +337,7 @@ crate::backend_tests!(
     renamed_authors_and_topics_show_at_once_in_every_read_that_embeds_them,
     related_follows_publish_unpublish_topic_changes_and_deletes,
     related_picks_up_a_scheduled_article_when_its_time_comes,
+    related_picks_show_their_edits_at_once,
     curated_list_edits_show_at_once_in_related,
     start_up_renders_missing_and_outdated_cards,
     title_cursors_round_trip_titles_with_newlines,

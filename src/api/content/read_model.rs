@@ -1,7 +1,8 @@
 //! What the Content API keeps in memory to assemble responses from stored cards
 //! (`models::cards`): a copy of every author's and topic's summary (to close cards with their
-//! bylines and topics, and to resolve slugs in filters), and each topic's newest articles (the
-//! candidates of automatic related picks).
+//! bylines and topics, and to resolve slugs in filters), and each topic's newest articles with
+//! their cards (the candidates of automatic related picks, and what a related box shows of
+//! them).
 //!
 //! Both are checked against `content_version`, which every request reads in the same statement
 //! as its first rows:
@@ -25,8 +26,10 @@ use crate::models::cards::{self, Candidate, Card, Versions};
 /// Newest articles kept per topic: the candidates of related picks.
 pub const CANDIDATES_PER_TOPIC: i64 = 50;
 
-/// Topics whose newest articles are kept at most; past it the copies start over.
-const MAX_TOPICS_KEPT: usize = 20_000;
+/// The most the topics' newest articles may hold, in bytes (cards mostly): about 20 MB for the
+/// 500 topics of the benchmark's archives. Past it the least used topics are let go (and
+/// loaded again when asked for).
+const HEADS_MAX_BYTES: u64 = 32 << 20;
 
 /// Every author's and topic's summary as JSON, and their slugs.
 #[derive(Debug, Default)]
@@ -131,13 +134,40 @@ impl Head {
     fn current(&self, v: Versions, now: NaiveDateTime) -> bool {
         self.generation == v.generation && self.until.is_none_or(|t| now < t)
     }
+
+    /// What it holds, in bytes, roughly: its cards' text and its candidates.
+    fn weight(&self) -> u32 {
+        let bytes: usize = self
+            .candidates
+            .iter()
+            .map(|c| {
+                let card = &c.card;
+                size_of::<Candidate>()
+                    + size_of::<Card>()
+                    + c.topic_ids.len() * size_of::<i64>()
+                    + card.card.len()
+                    + card.author_ids.len()
+                    + card.topic_ids.len()
+            })
+            .sum();
+        u32::try_from(bytes).unwrap_or(u32::MAX)
+    }
 }
 
+/// How a related candidate ranks: topics shared, then newest (then the larger id).
+type Rank = (usize, NaiveDateTime, i64);
+
 /// The Content API's in-memory copies; one per process, shared by all workers.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ReadModel {
     taxonomy: RwLock<Arc<Taxonomy>>,
-    heads: RwLock<HashMap<i64, Arc<Head>>>,
+    heads: moka::sync::Cache<i64, Arc<Head>>,
+}
+
+impl Default for ReadModel {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl ReadModel {
@@ -147,7 +177,10 @@ impl ReadModel {
                 version: -1,
                 ..Taxonomy::default()
             })),
-            heads: RwLock::default(),
+            heads: moka::sync::Cache::builder()
+                .max_capacity(HEADS_MAX_BYTES)
+                .weigher(|_, head: &Arc<Head>| head.weight())
+                .build(),
         }
     }
 
@@ -202,13 +235,7 @@ impl ReadModel {
         v: Versions,
         now: NaiveDateTime,
     ) -> Result<Arc<Head>, AppError> {
-        let held = self
-            .heads
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&topic)
-            .cloned();
-        if let Some(head) = held.filter(|h| h.current(v, now)) {
+        if let Some(head) = self.heads.get(&topic).filter(|h| h.current(v, now)) {
             return Ok(head);
         }
         let (candidates, until) = cards::topic_head(conn, topic, now, CANDIDATES_PER_TOPIC)?;
@@ -217,17 +244,14 @@ impl ReadModel {
             until,
             candidates,
         });
-        let mut heads = self.heads.write().unwrap_or_else(|e| e.into_inner());
-        if heads.len() >= MAX_TOPICS_KEPT {
-            heads.clear();
-        }
-        heads.insert(topic, head.clone());
+        self.heads.insert(topic, head.clone());
         Ok(head)
     }
 
     /// Automatic related picks for an article filed under `topics` (existing ones only), best
-    /// first: most topics shared, then newest. Candidates are the newest articles of each of
-    /// its topics; `exclude` (the article itself, its curated picks) never appear.
+    /// first, with their cards: most topics shared, then newest. Candidates are the newest
+    /// articles of each of its topics; `exclude` (the article itself, its curated picks) never
+    /// appear.
     pub fn related_picks(
         &self,
         conn: &mut AnyConnection,
@@ -236,29 +260,30 @@ impl ReadModel {
         limit: usize,
         v: Versions,
         now: NaiveDateTime,
-    ) -> Result<Vec<i64>, AppError> {
-        // The best `limit` of (shared topics, published_at, id), kept sorted best first while
+    ) -> Result<Vec<Arc<Card>>, AppError> {
+        // The best `limit` by (shared topics, published_at, id), kept sorted best first while
         // the candidates (at most 50 per topic) stream past: a handful of comparisons each,
         // where sorting all of them took a tenth of a read's CPU. An article found under
-        // several topics has the same tuple each time, so it is kept once.
-        let mut best: Vec<(usize, NaiveDateTime, i64)> = Vec::with_capacity(limit + 1);
-        for topic in topics {
-            let head = self.head(conn, *topic, v, now)?;
-            for c in &head.candidates {
-                if exclude.contains(&c.id) {
-                    continue;
-                }
-                let shared = c.topic_ids.iter().filter(|t| topics.contains(t)).count();
-                let entry = (shared, c.published_at, c.id);
-                if best.len() == limit && best.last().is_some_and(|last| entry <= *last) {
-                    continue;
-                }
-                if let Err(at) = best.binary_search_by(|probe| entry.cmp(probe)) {
-                    best.insert(at, entry);
-                    best.truncate(limit);
-                }
+        // several topics has the same key each time, so it is kept once.
+        let mut best: Vec<(Rank, &Candidate)> = Vec::with_capacity(limit + 1);
+        let heads = topics
+            .iter()
+            .map(|topic| self.head(conn, *topic, v, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        for c in heads.iter().flat_map(|h| &h.candidates) {
+            if exclude.contains(&c.id) {
+                continue;
+            }
+            let shared = c.topic_ids.iter().filter(|t| topics.contains(t)).count();
+            let key = (shared, c.published_at, c.id);
+            if best.len() == limit && best.last().is_some_and(|last| key <= last.0) {
+                continue;
+            }
+            if let Err(at) = best.binary_search_by(|probe| key.cmp(&probe.0)) {
+                best.insert(at, (key, c));
+                best.truncate(limit);
             }
         }
-        Ok(best.into_iter().map(|(_, _, id)| id).collect())
+        Ok(best.into_iter().map(|(_, c)| c.card.clone()).collect())
     }
 }

@@ -1,6 +1,8 @@
 //! Reading the read model back: pages, cards (with their versions, for ETags), topic heads
 //! for related boxes, and the taxonomy readers copy.
 
+use std::sync::Arc;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -154,16 +156,18 @@ pub fn public_cards_with_versions(
 }
 
 /// A candidate for an article's automatic related picks: one of the newest public articles of
-/// a topic, with its topics (to count those it shares).
+/// a topic, with its topics (to count those it shares) and its card (so that a related box
+/// reads no cards of its own).
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub id: i64,
     pub published_at: NaiveDateTime,
     pub topic_ids: Vec<i64>,
+    pub card: Arc<Card>,
 }
 
 /// The newest `limit` articles of `topic` public at `now`, newest first (one index range scan
-/// of the topic's junction rows, joined to the cards for their topics), and the next moment an
+/// of the topic's junction rows, joined to their cards), and the next moment an
 /// article of the topic is scheduled to go public, after which the list is out of date.
 pub fn topic_head(
     conn: &mut AnyConnection,
@@ -171,7 +175,7 @@ pub fn topic_head(
     now: NaiveDateTime,
     limit: i64,
 ) -> Result<(Vec<Candidate>, Option<NaiveDateTime>), ModelError> {
-    let rows: Vec<(i64, Option<NaiveDateTime>, String)> = article_topics::table
+    let rows: Vec<(i64, Option<NaiveDateTime>, Card)> = article_topics::table
         .inner_join(article_cards::table)
         .filter(article_topics::topic_id.eq(topic))
         .filter(article_topics::status.eq(ArticleStatus::Published))
@@ -184,7 +188,7 @@ pub fn topic_head(
         .select((
             article_topics::article_id,
             article_topics::published_at,
-            article_cards::topic_ids,
+            Card::as_select(),
         ))
         .load(conn)?;
     let next: Option<NaiveDateTime> = article_topics::table
@@ -195,11 +199,12 @@ pub fn topic_head(
         .first(conn)?;
     let head = rows
         .into_iter()
-        .filter_map(|(id, at, topics)| {
+        .filter_map(|(id, at, card)| {
             Some(Candidate {
                 id,
                 published_at: at?,
-                topic_ids: split_ids(&topics).collect(),
+                topic_ids: split_ids(&card.topic_ids).collect(),
+                card: Arc::new(card),
             })
         })
         .collect();

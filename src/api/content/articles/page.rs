@@ -57,8 +57,7 @@ fn related_json(
     let mut exclude = curated.clone();
     exclude.push(card.article_id);
     let picks = model.related_picks(conn, &topics, &exclude, limit, v, now)?;
-    let wanted: Vec<i64> = curated.iter().chain(&picks).copied().collect();
-    let by_id: HashMap<i64, Card> = cards::public_cards(conn, &wanted, now)?
+    let by_id: HashMap<i64, Card> = cards::public_cards(conn, &curated, now)?
         .into_iter()
         .map(|c| (c.article_id, c))
         .collect();
@@ -88,14 +87,12 @@ fn related_json(
             ))?),
         }
     }
-    for id in picks {
+    for c in picks {
         if parts.len() == limit {
             break;
         }
-        if let Some(c) = by_id.get(&id)
-            && seen.insert(id)
-        {
-            parts.push(article(c, "automatic"));
+        if seen.insert(c.article_id) {
+            parts.push(article(&c, "automatic"));
         }
     }
     Ok(format!("[{}]", parts.join(",")))

@@ -248,6 +248,32 @@ impl ReadModel {
         Ok(head)
     }
 
+    /// The newest public articles of `topic` at `now` after `after` (a cursor's time and id;
+    /// newest first), `n` of them or all that are left, from the held head; `None` when the
+    /// head, which keeps only the topic's [`CANDIDATES_PER_TOPIC`] newest, cannot tell.
+    pub fn topic_page(
+        &self,
+        conn: &mut AnyConnection,
+        topic: i64,
+        v: Versions,
+        now: NaiveDateTime,
+        after: Option<(NaiveDateTime, i64)>,
+        n: usize,
+    ) -> Result<Option<Vec<Candidate>>, AppError> {
+        let head = self.head(conn, topic, v, now)?;
+        let from = after.map_or(0, |after| {
+            head.candidates
+                .partition_point(|c| (c.published_at, c.id) >= after)
+        });
+        let rest = head.candidates.get(from..).unwrap_or_default();
+        // A full head may leave out older articles the page would show.
+        let full = i64::try_from(head.candidates.len()).is_ok_and(|n| n >= CANDIDATES_PER_TOPIC);
+        if rest.len() < n && full {
+            return Ok(None);
+        }
+        Ok(Some(rest.iter().take(n).cloned().collect()))
+    }
+
     /// Automatic related picks for an article filed under `topics` (existing ones only), best
     /// first, with their cards: most topics shared, then newest. Candidates are the newest
     /// articles of each of its topics; `exclude` (the article itself, its curated picks) never

@@ -64,7 +64,7 @@ pub struct ArticleKey {
 }
 
 impl ArticleKey {
-    pub(super) fn cursor(&self) -> Cursor {
+    pub fn cursor(&self) -> Cursor {
         Cursor {
             key: self.key.clone(),
             id: self.id,

@@ -18,7 +18,7 @@ mod read;
 
 pub use read::{
     Candidate, Card, PageRow, Versions, page_by_id, public_cards, public_cards_with_versions,
-    public_page, taxonomy, taxonomy_changed, topic_head,
+    public_page, taxonomy, taxonomy_changed, topic_head, versions,
 };
 
 use chrono::{DateTime, NaiveDateTime, Utc};

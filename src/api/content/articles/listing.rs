@@ -17,7 +17,7 @@ use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::articles::{self, ArticleKey, Filter, Sort, Visibility};
 use crate::models::cards::{self, Card};
-use crate::pagination::{self, Page};
+use crate::pagination::{self, Cursor, Key, Page};
 use crate::search::query::Plan;
 use crate::startup::AppState;
 
@@ -73,7 +73,7 @@ struct Listing {
 struct Listed {
     page: Page<ArticleKey>,
     tax: Arc<Taxonomy>,
-    cards: Vec<Card>,
+    cards: Vec<Arc<Card>>,
     facets: Option<Vec<(i64, u64)>>,
     snippets: HashMap<i64, String>,
 }
@@ -133,6 +133,9 @@ impl Listing {
         st: &AppState,
         now: NaiveDateTime,
     ) -> Result<Listed, AppError> {
+        if let Some(listed) = self.held_topic_page(conn, st, now)? {
+            return Ok(listed);
+        }
         let mut tax = st.read_model.held_taxonomy();
         loop {
             let filter = Filter {
@@ -160,12 +163,69 @@ impl Listing {
                 return Ok(Listed {
                     page,
                     tax,
-                    cards,
+                    cards: cards.into_iter().map(Arc::new).collect(),
                     facets,
                     snippets,
                 });
             }
         }
+    }
+
+    /// A topic's page, newest first, with no search, author, dates or count (the pages readers
+    /// browse): from the topic's newest articles the read model holds, after one statement for
+    /// the versions. `None` when the listing is not such a page or lies beyond them.
+    fn held_topic_page(
+        &self,
+        conn: &mut AnyConnection,
+        st: &AppState,
+        now: NaiveDateTime,
+    ) -> Result<Option<Listed>, AppError> {
+        let Some([slug]) = self.topic_slugs.as_deref() else {
+            return Ok(None);
+        };
+        let after = match &self.paging.cursor {
+            None => None,
+            Some(Cursor {
+                key: Key::Time(t),
+                id,
+            }) => Some((*t, *id)),
+            Some(_) => return Ok(None),
+        };
+        let plain = self.plan.is_none()
+            && self.sort == Sort::PublishedDesc
+            && self.author_slug.is_none()
+            && self.published_after.is_none()
+            && self.published_before.is_none()
+            && !self.paging.count
+            && !self.paging.facets;
+        if !plain {
+            return Ok(None);
+        }
+        let v = cards::versions(conn)?;
+        let tax = st.read_model.taxonomy(conn, v)?;
+        let Some(&topic) = tax.topic_ids(std::slice::from_ref(slug)).first() else {
+            return Ok(None);
+        };
+        let n = usize::try_from(self.limit)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
+        let Some(picked) = st.read_model.topic_page(conn, topic, v, now, after, n)? else {
+            return Ok(None);
+        };
+        let keys = picked
+            .iter()
+            .map(|c| ArticleKey {
+                id: c.id,
+                key: Key::Time(c.published_at),
+            })
+            .collect();
+        Ok(Some(Listed {
+            page: Page::from_rows(keys, self.limit, ArticleKey::cursor),
+            tax,
+            cards: picked.into_iter().map(|c| c.card).collect(),
+            facets: None,
+            snippets: HashMap::new(),
+        }))
     }
 
     /// The response body: the items in the page's order, then `meta`.
@@ -177,7 +237,8 @@ impl Listing {
             facets,
             mut snippets,
         } = found;
-        let mut by_id: HashMap<i64, Card> = cards.into_iter().map(|c| (c.article_id, c)).collect();
+        let mut by_id: HashMap<i64, Arc<Card>> =
+            cards.into_iter().map(|c| (c.article_id, c)).collect();
         let mut out = String::with_capacity(1024 * page.items.len() + 256);
         out.push_str("{\"data\":[");
         let mut first = true;

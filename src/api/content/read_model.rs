@@ -1,8 +1,8 @@
 //! What the Content API keeps in memory to assemble responses from stored cards
 //! (`models::cards`): a copy of every author's and topic's summary (to close cards with their
-//! bylines and topics, and to resolve slugs in filters), and each topic's newest articles with
-//! their cards (the candidates of automatic related picks, and what a related box shows of
-//! them).
+//! bylines and topics, and to resolve slugs in filters), and the newest articles with their
+//! cards, every topic's and each topic's (the first pages of the newest articles and of a
+//! topic, and the candidates of automatic related picks and what a related box shows of them).
 //!
 //! Both are checked against `content_version`, which every request reads in the same statement
 //! as its first rows:
@@ -23,7 +23,8 @@ use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::cards::{self, Candidate, Card, Versions};
 
-/// Newest articles kept per topic: the candidates of related picks.
+/// Newest articles kept per topic (and of every topic): the candidates of related picks, and
+/// the first two pages of 20.
 pub const CANDIDATES_PER_TOPIC: i64 = 50;
 
 /// The most the topics' newest articles may hold, in bytes (cards mostly): about 20 MB for the
@@ -161,7 +162,8 @@ type Rank = (usize, NaiveDateTime, i64);
 #[derive(Debug)]
 pub struct ReadModel {
     taxonomy: RwLock<Arc<Taxonomy>>,
-    heads: moka::sync::Cache<i64, Arc<Head>>,
+    /// Keyed by topic; `None` holds the newest articles of every topic.
+    heads: moka::sync::Cache<Option<i64>, Arc<Head>>,
 }
 
 impl Default for ReadModel {
@@ -227,11 +229,11 @@ impl ReadModel {
         Ok(t)
     }
 
-    /// The newest public articles of `topic` at `now`.
+    /// The newest public articles of `topic` (of every topic when `None`) at `now`.
     fn head(
         &self,
         conn: &mut AnyConnection,
-        topic: i64,
+        topic: Option<i64>,
         v: Versions,
         now: NaiveDateTime,
     ) -> Result<Arc<Head>, AppError> {
@@ -248,13 +250,14 @@ impl ReadModel {
         Ok(head)
     }
 
-    /// The newest public articles of `topic` at `now` after `after` (a cursor's time and id;
-    /// newest first), `n` of them or all that are left, from the held head; `None` when the
-    /// head, which keeps only the topic's [`CANDIDATES_PER_TOPIC`] newest, cannot tell.
-    pub fn topic_page(
+    /// The newest public articles of `topic` (of every topic when `None`) at `now` after
+    /// `after` (a cursor's time and id; newest first), `n` of them or all that are left, from
+    /// the held head; `None` when the head, which keeps only the [`CANDIDATES_PER_TOPIC`]
+    /// newest, cannot tell.
+    pub fn newest_page(
         &self,
         conn: &mut AnyConnection,
-        topic: i64,
+        topic: Option<i64>,
         v: Versions,
         now: NaiveDateTime,
         after: Option<(NaiveDateTime, i64)>,
@@ -294,7 +297,7 @@ impl ReadModel {
         let mut best: Vec<(Rank, &Candidate)> = Vec::with_capacity(limit + 1);
         let heads = topics
             .iter()
-            .map(|topic| self.head(conn, *topic, v, now))
+            .map(|topic| self.head(conn, Some(*topic), v, now))
             .collect::<Result<Vec<_>, _>>()?;
         for c in heads.iter().flat_map(|h| &h.candidates) {
             if exclude.contains(&c.id) {

@@ -175,37 +175,60 @@ pub struct Candidate {
     pub card: Arc<Card>,
 }
 
-/// The newest `limit` articles of `topic` public at `now`, newest first (one index range scan
-/// of the topic's junction rows, joined to their cards), and the next moment an
-/// article of the topic is scheduled to go public, after which the list is out of date.
+/// The newest `limit` articles of `topic` (of every topic when `None`) public at `now`, newest
+/// first (one index range scan of the topic's junction rows, or of articles by date, joined to
+/// their cards), and the next moment such an article is scheduled to go public, after which
+/// the list is out of date.
 pub fn topic_head(
     conn: &mut AnyConnection,
-    topic: i64,
+    topic: Option<i64>,
     now: NaiveDateTime,
     limit: i64,
 ) -> Result<(Vec<Candidate>, Option<NaiveDateTime>), ModelError> {
-    let rows: Vec<(i64, Option<NaiveDateTime>, Card)> = article_topics::table
-        .inner_join(article_cards::table)
-        .filter(article_topics::topic_id.eq(topic))
-        .filter(article_topics::status.eq(ArticleStatus::Published))
-        .filter(article_topics::published_at.le(now))
-        .order((
-            article_topics::published_at.desc(),
-            article_topics::article_id.desc(),
-        ))
-        .limit(limit)
-        .select((
-            article_topics::article_id,
-            article_topics::published_at,
-            Card::as_select(),
-        ))
-        .load(conn)?;
-    let next: Option<NaiveDateTime> = article_topics::table
-        .filter(article_topics::topic_id.eq(topic))
-        .filter(article_topics::status.eq(ArticleStatus::Published))
-        .filter(article_topics::published_at.gt(now))
-        .select(diesel::dsl::min(article_topics::published_at))
-        .first(conn)?;
+    use crate::db::schema::articles;
+    let published = ArticleStatus::Published;
+    type Row = (i64, Option<NaiveDateTime>, Card);
+    let (rows, next): (Vec<Row>, Option<NaiveDateTime>) = match topic {
+        Some(topic) => (
+            article_topics::table
+                .inner_join(article_cards::table)
+                .filter(article_topics::topic_id.eq(topic))
+                .filter(article_topics::status.eq(published))
+                .filter(article_topics::published_at.le(now))
+                .order((
+                    article_topics::published_at.desc(),
+                    article_topics::article_id.desc(),
+                ))
+                .limit(limit)
+                .select((
+                    article_topics::article_id,
+                    article_topics::published_at,
+                    Card::as_select(),
+                ))
+                .load(conn)?,
+            article_topics::table
+                .filter(article_topics::topic_id.eq(topic))
+                .filter(article_topics::status.eq(published))
+                .filter(article_topics::published_at.gt(now))
+                .select(diesel::dsl::min(article_topics::published_at))
+                .first(conn)?,
+        ),
+        None => (
+            articles::table
+                .inner_join(article_cards::table)
+                .filter(articles::status.eq(published))
+                .filter(articles::published_at.le(now))
+                .order((articles::published_at.desc(), articles::id.desc()))
+                .limit(limit)
+                .select((articles::id, articles::published_at, Card::as_select()))
+                .load(conn)?,
+            articles::table
+                .filter(articles::status.eq(published))
+                .filter(articles::published_at.gt(now))
+                .select(diesel::dsl::min(articles::published_at))
+                .first(conn)?,
+        ),
+    };
     let head = rows
         .into_iter()
         .filter_map(|(id, at, card)| {

@@ -133,7 +133,7 @@ impl Listing {
         st: &AppState,
         now: NaiveDateTime,
     ) -> Result<Listed, AppError> {
-        if let Some(listed) = self.held_topic_page(conn, st, now)? {
+        if let Some(listed) = self.held_page(conn, st, now)? {
             return Ok(listed);
         }
         let mut tax = st.read_model.held_taxonomy();
@@ -171,17 +171,19 @@ impl Listing {
         }
     }
 
-    /// A topic's page, newest first, with no search, author, dates or count (the pages readers
-    /// browse): from the topic's newest articles the read model holds, after one statement for
+    /// The newest articles, or a topic's, with no search, author, dates or count (the pages
+    /// readers browse): from the newest articles the read model holds, after one statement for
     /// the versions. `None` when the listing is not such a page or lies beyond them.
-    fn held_topic_page(
+    fn held_page(
         &self,
         conn: &mut AnyConnection,
         st: &AppState,
         now: NaiveDateTime,
     ) -> Result<Option<Listed>, AppError> {
-        let Some([slug]) = self.topic_slugs.as_deref() else {
-            return Ok(None);
+        let slug = match self.topic_slugs.as_deref() {
+            None => None,
+            Some([slug]) => Some(slug),
+            Some(_) => return Ok(None),
         };
         let after = match &self.paging.cursor {
             None => None,
@@ -203,13 +205,18 @@ impl Listing {
         }
         let v = cards::versions(conn)?;
         let tax = st.read_model.taxonomy(conn, v)?;
-        let Some(&topic) = tax.topic_ids(std::slice::from_ref(slug)).first() else {
-            return Ok(None);
+        let topic = match slug {
+            None => None,
+            Some(slug) => match tax.topic_ids(std::slice::from_ref(slug)).first() {
+                Some(&id) => Some(id),
+                // An unknown topic's empty page is the database's to make.
+                None => return Ok(None),
+            },
         };
         let n = usize::try_from(self.limit)
             .unwrap_or(usize::MAX)
             .saturating_add(1);
-        let Some(picked) = st.read_model.topic_page(conn, topic, v, now, after, n)? else {
+        let Some(picked) = st.read_model.newest_page(conn, topic, v, now, after, n)? else {
             return Ok(None);
         };
         let keys = picked

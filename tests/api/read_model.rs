@@ -139,16 +139,40 @@ async fn related_follows_publish_unpublish_topic_changes_and_deletes(app: TestAp
     assert!(slugs(&get(&other, related).await).is_empty());
 }
 
+/// A reader instance, an editor's token, and two articles filed under Xiaomi: "Anchor", whose
+/// related box the tests read, and "Bee", a day newer.
+struct Anchored {
+    other: TestApp,
+    token: String,
+    in_x: Value,
+    bee: Value,
+}
+
+async fn anchored(app: &TestApp) -> Anchored {
+    let other = reader(app).await;
+    let (token, _) = editor(app).await;
+    let x = topic(app, &token, "Xiaomi", None).await;
+    let in_x = json!({"topic_ids": [x]});
+    published(app, &token, "Anchor", "2024-01-01T00:00:00Z", in_x.clone()).await;
+    let bee = published(app, &token, "Bee", "2024-01-02T00:00:00Z", in_x.clone()).await;
+    Anchored {
+        other,
+        token,
+        in_x,
+        bee,
+    }
+}
+
 /// A related box shows its picks as they are now (the topics' newest articles are held with
 /// their cards): an edit of a picked article shows at once, on the article's page and at
 /// `/related`.
 async fn related_picks_show_their_edits_at_once(app: TestApp) {
-    let other = reader(&app).await;
-    let (token, _) = editor(&app).await;
-    let x = topic(&app, &token, "Xiaomi", None).await;
-    let in_x = json!({"topic_ids": [x]});
-    published(&app, &token, "Anchor", "2024-01-01T00:00:00Z", in_x.clone()).await;
-    let b = published(&app, &token, "Bee", "2024-01-02T00:00:00Z", in_x).await;
+    let Anchored {
+        other,
+        token,
+        bee: b,
+        ..
+    } = anchored(&app).await;
     let related = "/api/v1/articles/anchor/related";
     assert_eq!(slugs(&get(&other, related).await), ["bee"]);
     get(&other, "/api/v1/articles/anchor").await;
@@ -230,12 +254,9 @@ async fn held_newest_pages_match_the_database(app: TestApp) {
 /// A scheduled article joins its topic's related picks when its time comes, with no write:
 /// the reader's copy of the topic's newest articles lasts only until then.
 async fn related_picks_up_a_scheduled_article_when_its_time_comes(app: TestApp) {
-    let other = reader(&app).await;
-    let (token, _) = editor(&app).await;
-    let x = topic(&app, &token, "Xiaomi", None).await;
-    let in_x = json!({"topic_ids": [x]});
-    published(&app, &token, "Anchor", "2024-01-01T00:00:00Z", in_x.clone()).await;
-    published(&app, &token, "Bee", "2024-01-02T00:00:00Z", in_x.clone()).await;
+    let Anchored {
+        other, token, in_x, ..
+    } = anchored(&app).await;
     let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
     let c = draft(&app, &token, "Later", in_x).await;
     publish(&app, &token, c["id"].as_i64().unwrap(), Some(&soon)).await;

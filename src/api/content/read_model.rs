@@ -27,8 +27,8 @@ use crate::models::cards::{self, Candidate, Card, Versions};
 /// the first two pages of 20.
 pub const CANDIDATES_PER_TOPIC: i64 = 50;
 
-/// The most the topics' newest articles may hold, in bytes (cards mostly): about 20 MB for the
-/// 500 topics of the benchmark's archives. Past it the least used topics are let go (and
+/// The most the held newest articles may weigh, in bytes (cards mostly): about 20 MB for the
+/// 500 topics of the benchmark's archives. Past it the least used heads are let go (and
 /// loaded again when asked for).
 const HEADS_MAX_BYTES: u64 = 32 << 20;
 

@@ -67,6 +67,28 @@ pub fn public_page(
         .optional()?)
 }
 
+/// [`public_page`] without the page (what a related box needs): the card, its curated
+/// list and the versions.
+pub fn public_card(
+    conn: &mut AnyConnection,
+    slug: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(Card, Option<i64>, Versions)>, ModelError> {
+    use crate::db::schema::content_version;
+    Ok(article_cards::table
+        .inner_join(content_version::table.on(content_version::id.eq(1_i64)))
+        .filter(article_cards::slug.eq(slug))
+        .filter(article_cards::status.eq(ArticleStatus::Published))
+        .filter(article_cards::published_at.le(now))
+        .select((
+            Card::as_select(),
+            article_cards::related_list_id,
+            (content_version::generation, content_version::taxonomy),
+        ))
+        .first(conn)
+        .optional()?)
+}
+
 /// The card and page of an article whatever its status (a draft preview), with the versions
 /// as [`public_page`] reads them.
 pub fn page_by_id(

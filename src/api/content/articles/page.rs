@@ -229,6 +229,22 @@ fn complete(
     })
 }
 
+/// The related items (a JSON array) of the public article at `slug`, or the slug it moved to.
+/// Only its card is read, not its page.
+fn read_related(
+    conn: &mut AnyConnection,
+    model: &ReadModel,
+    slug: &str,
+    limit: usize,
+    now: NaiveDateTime,
+) -> Result<Result<String, String>, AppError> {
+    let Some((card, list, v)) = cards::public_card(conn, slug, now)? else {
+        return Ok(Err(current_slug(conn, slug, now)?));
+    };
+    let tax = model.taxonomy(conn, v)?;
+    related_json(conn, model, &tax, v, &card, list, limit, now).map(Ok)
+}
+
 /// The current slug of the public article that `slug` used to name, or 404.
 fn current_slug(
     conn: &mut AnyConnection,
@@ -279,8 +295,8 @@ pub async fn related(
     let found = state
         .db
         .run(move |conn| {
-            Ok(read_page(conn, &st.read_model, &slug, limit, now)?
-                .map(|page| format!("{{\"data\":{}}}", page.related)))
+            Ok(read_related(conn, &st.read_model, &slug, limit, now)?
+                .map(|items| format!("{{\"data\":{items}}}")))
         })
         .await?;
     match found {

@@ -44,6 +44,17 @@ pub struct Versions {
     pub taxonomy: i64,
 }
 
+/// The card row of the article public at `now` whose current slug is `slug` (a macro: diesel's
+/// expression types are long to name).
+macro_rules! public_at_slug {
+    ($slug:expr, $now:expr) => {
+        article_cards::slug
+            .eq($slug)
+            .and(article_cards::status.eq(ArticleStatus::Published))
+            .and(article_cards::published_at.le($now))
+    };
+}
+
 /// The card and page of the article public at `now` whose current slug is `slug`, with the
 /// content generation and taxonomy version read in the same statement (one round trip fewer
 /// on PostgreSQL than reading [`versions`] first).
@@ -56,9 +67,7 @@ pub fn public_page(
     Ok(article_cards::table
         .inner_join(article_pages::table)
         .inner_join(content_version::table.on(content_version::id.eq(1_i64)))
-        .filter(article_cards::slug.eq(slug))
-        .filter(article_cards::status.eq(ArticleStatus::Published))
-        .filter(article_cards::published_at.le(now))
+        .filter(public_at_slug!(slug, now))
         .select((
             PageRow::as_select(),
             (content_version::generation, content_version::taxonomy),
@@ -77,9 +86,7 @@ pub fn public_card(
     use crate::db::schema::content_version;
     Ok(article_cards::table
         .inner_join(content_version::table.on(content_version::id.eq(1_i64)))
-        .filter(article_cards::slug.eq(slug))
-        .filter(article_cards::status.eq(ArticleStatus::Published))
-        .filter(article_cards::published_at.le(now))
+        .filter(public_at_slug!(slug, now))
         .select((
             Card::as_select(),
             article_cards::related_list_id,

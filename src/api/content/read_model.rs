@@ -21,7 +21,9 @@ use chrono::NaiveDateTime;
 use crate::api::views::{AuthorSummary, Includes, TopicSummary};
 use crate::db::AnyConnection;
 use crate::error::AppError;
+use crate::models::articles::ArticleKey;
 use crate::models::cards::{self, Candidate, Card, Versions};
+use crate::pagination::Key;
 
 /// Newest articles kept per topic (and of every topic): the candidates of related picks, and
 /// the first two pages of 20.
@@ -155,6 +157,9 @@ impl Head {
     }
 }
 
+/// A held article as a listing shows it: its key and card.
+pub type HeldItem = (ArticleKey, Arc<Card>);
+
 /// How a related candidate ranks: topics shared, then newest (then the larger id).
 type Rank = (usize, NaiveDateTime, i64);
 
@@ -252,8 +257,8 @@ impl ReadModel {
 
     /// The newest public articles of `topic` (of every topic when `None`) at `now` after
     /// `after` (a cursor's time and id; newest first), `n` of them or all that are left, from
-    /// the held head; `None` when the head, which keeps only the [`CANDIDATES_PER_TOPIC`]
-    /// newest, cannot tell.
+    /// the held head, as a listing's keys and cards; `None` when the head, which keeps only
+    /// the [`CANDIDATES_PER_TOPIC`] newest, cannot tell.
     pub fn newest_page(
         &self,
         conn: &mut AnyConnection,
@@ -262,7 +267,7 @@ impl ReadModel {
         now: NaiveDateTime,
         after: Option<(NaiveDateTime, i64)>,
         n: usize,
-    ) -> Result<Option<Vec<Candidate>>, AppError> {
+    ) -> Result<Option<Vec<HeldItem>>, AppError> {
         let head = self.head(conn, topic, v, now)?;
         let from = after.map_or(0, |after| {
             head.candidates
@@ -274,7 +279,18 @@ impl ReadModel {
         if rest.len() < n && full {
             return Ok(None);
         }
-        Ok(Some(rest.iter().take(n).cloned().collect()))
+        Ok(Some(
+            rest.iter()
+                .take(n)
+                .map(|c| {
+                    let key = ArticleKey {
+                        id: c.id,
+                        key: Key::Time(c.published_at),
+                    };
+                    (key, c.card.clone())
+                })
+                .collect(),
+        ))
     }
 
     /// Automatic related picks for an article filed under `topics` (existing ones only), best

@@ -195,7 +195,8 @@ pub fn public_cards_with_versions(
 
 /// A candidate for an article's automatic related picks: one of the newest public articles of
 /// a topic, with its topics (to count those it shares) and its card (so that a related box
-/// reads no cards of its own).
+/// reads no cards of its own). Its id and topics repeat the card's, at hand for ranking (the
+/// topics parsed) without a look into the card per candidate.
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub id: i64,

@@ -219,17 +219,11 @@ impl Listing {
         let Some(picked) = st.read_model.newest_page(conn, topic, v, now, after, n)? else {
             return Ok(None);
         };
-        let keys = picked
-            .iter()
-            .map(|c| ArticleKey {
-                id: c.id,
-                key: Key::Time(c.published_at),
-            })
-            .collect();
+        let (keys, cards) = picked.into_iter().unzip();
         Ok(Some(Listed {
             page: Page::from_rows(keys, self.limit, ArticleKey::cursor),
             tax,
-            cards: picked.into_iter().map(|c| c.card).collect(),
+            cards,
             facets: None,
             snippets: HashMap::new(),
         }))

@@ -252,7 +252,8 @@ async fn held_newest_pages_match_the_database(app: TestApp) {
 }
 
 /// A scheduled article joins its topic's related picks when its time comes, with no write:
-/// the reader's copy of the topic's newest articles lasts only until then.
+/// the reader's copy of the topic's newest articles lasts only until then. So do its newest
+/// pages, every topic's and the topic's, served from those copies.
 async fn related_picks_up_a_scheduled_article_when_its_time_comes(app: TestApp) {
     let Anchored {
         other, token, in_x, ..
@@ -261,9 +262,17 @@ async fn related_picks_up_a_scheduled_article_when_its_time_comes(app: TestApp) 
     let c = draft(&app, &token, "Later", in_x).await;
     publish(&app, &token, c["id"].as_i64().unwrap(), Some(&soon)).await;
     let related = "/api/v1/articles/anchor/related";
+    let newest = ["/api/v1/articles", "/api/v1/articles?topic=xiaomi"];
     assert_eq!(slugs(&get(&other, related).await), ["bee"]);
+    for path in newest {
+        assert_eq!(slugs(&get(&other, path).await), ["bee", "anchor"], "{path}");
+    }
     other.state.clock.advance(chrono::Duration::hours(2));
     assert_eq!(slugs(&get(&other, related).await), ["later", "bee"]);
+    for path in newest {
+        let now = slugs(&get(&other, path).await);
+        assert_eq!(now, ["later", "bee", "anchor"], "{path}");
+    }
 }
 
 async fn curated_list_edits_show_at_once_in_related(app: TestApp) {

@@ -13,6 +13,10 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
+// Headline's allocator, so that the ratio measures Headline's work, not the allocator's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 async fn body(req: HttpRequest, bodies: web::Data<HashMap<String, Vec<u8>>>) -> HttpResponse {
     let name = req.match_info().get("name").unwrap_or_default();
     let Some(bytes) = bodies.get(name) else {

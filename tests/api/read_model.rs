@@ -238,6 +238,11 @@ async fn held_newest_pages_match_the_database(app: TestApp) {
         assert_eq!(held, walk(base, bound).await, "{base}");
         assert_eq!(slugs(&held[0])[0], "story-55", "{base}");
         assert_eq!(slugs(&held[2]).last().map(String::as_str), Some("story-0"));
+        // A page longer than the 50 held comes whole from the database.
+        let long = base.replace("limit=20", "limit=100");
+        let page = get(&other, &long).await;
+        assert_eq!(slugs(&page).len(), 56, "{long}");
+        assert_eq!(page, get(&other, &format!("{long}{bound}")).await, "{long}");
     }
 
     let d = draft(&app, &token, "Breaking", in_x).await;

@@ -422,6 +422,70 @@ async fn a_former_slug_of_related_redirects_with_its_query(app: TestApp) {
     );
 }
 
+/// Searches, listings past the held newest articles and curated lists read their cards and
+/// leads at the request's content generation: an edit shows at once in their titles and
+/// snippets, and an unpublished article leaves them, even while the reader's search index has
+/// not yet caught up. (Holding those in memory was tried: any copy must pass this.)
+async fn searched_cards_and_leads_show_edits_at_once(app: TestApp) {
+    let other = reader(&app).await;
+    let (token, _) = editor(&app).await;
+    let extra = json!({"body_markdown": "The zephyr handset ships in March."});
+    let a = published(&app, &token, "Alpha", "2024-01-01T00:00:00Z", extra).await;
+    let list = json!({"title": "Picks", "items": [{"article_id": a["id"]}]});
+    json_of(
+        app.post("/api/v1/admin/lists", &token, list).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    crate::search::count_reaches(&other, "zephyr", 1).await;
+    let reads = [
+        "/api/v1/articles?q=zephyr",
+        "/api/v1/articles?sort=title",
+        "/api/v1/lists/picks",
+    ];
+    let title = |body: &Value| {
+        let item = &body["data"]["items"][0]["article"];
+        let item = if item.is_null() {
+            &body["data"][0]
+        } else {
+            item
+        };
+        item["title"].as_str().unwrap_or_default().to_owned()
+    };
+    for path in reads {
+        assert_eq!(title(&get(&other, path).await), "Alpha", "{path}");
+    }
+    let found = get(&other, "/api/v1/articles?q=zephyr").await;
+    assert!(
+        found["data"][0]["snippet"]
+            .as_str()
+            .is_some_and(|s| s.contains("handset"))
+    );
+
+    // The searched word stays, so the reader's index finds the article either way.
+    let edit =
+        json!({"title": "Alpha, revised", "body_markdown": "The zephyr tablet ships in May."});
+    let path = format!("/api/v1/admin/articles/{}", a["id"]);
+    json_of(app.patch(&path, &token, edit).await, StatusCode::OK).await;
+    for path in reads {
+        assert_eq!(title(&get(&other, path).await), "Alpha, revised", "{path}");
+    }
+    let snippet = get(&other, "/api/v1/articles?q=zephyr").await["data"][0]["snippet"].clone();
+    let snippet = snippet.as_str().unwrap_or_default();
+    assert!(
+        snippet.contains("tablet") && !snippet.contains("handset"),
+        "{snippet}"
+    );
+
+    let res = app
+        .post(&format!("{path}/unpublish"), &token, json!({}))
+        .await;
+    json_of(res, StatusCode::OK).await;
+    for path in reads {
+        assert_eq!(title(&get(&other, path).await), "", "{path}");
+    }
+}
+
 crate::backend_tests!(
     renamed_authors_and_topics_show_at_once_in_every_read_that_embeds_them,
     related_follows_publish_unpublish_topic_changes_and_deletes,
@@ -432,4 +496,5 @@ crate::backend_tests!(
     start_up_renders_missing_and_outdated_cards,
     title_cursors_round_trip_titles_with_newlines,
     a_former_slug_of_related_redirects_with_its_query,
+    searched_cards_and_leads_show_edits_at_once,
 );

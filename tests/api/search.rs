@@ -727,7 +727,7 @@ async fn the_oldest_of_fifty_thousand_matches_is_found(app: TestApp) {
 
 /// The count of a public search, once it reaches `want` (an index following another
 /// instance's writes catches up within its poll); panics after ten seconds.
-async fn count_reaches(app: &TestApp, q: &str, want: i64) {
+pub async fn count_reaches(app: &TestApp, q: &str, want: i64) {
     let mut last = Value::Null;
     for _ in 0..100 {
         let page = get_json(app, &format!("/api/v1/articles?q={q}&count=true")).await;

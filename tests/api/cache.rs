@@ -349,6 +349,37 @@ async fn concurrent_misses_on_one_url_are_answered_once(app: TestApp) {
     assert!(results.iter().all(|(_, body)| *body == results[0].1));
 }
 
+/// The cache's bytes, as `/metrics` reports them.
+async fn cache_bytes(app: &TestApp) -> f64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("headline_cache_bytes ")?.parse().ok())
+        .unwrap_or(-1.0)
+}
+
+/// A kept body is packed (it weighs a fraction of itself in the cache's budget) and comes back
+/// byte for byte; once hot it is kept unpacked as well, and still the same.
+async fn cached_bodies_are_packed_and_come_back_as_made(app: TestApp) {
+    let (token, _) = editor(&app).await;
+    let body = "The Nokia deal may bring Xiaomi's phones to Europe this year. ".repeat(200);
+    let extra = json!({"body_markdown": body});
+    published(&app, &token, "Packed", "2024-01-01T00:00:00Z", extra).await;
+    let path = "/api/v1/articles/packed";
+    cached(&app, path).await;
+    let made = app.get(path).await.bytes().await.unwrap();
+    let len = f64::from(u32::try_from(made.len()).unwrap());
+    assert!(len > 12_000.0, "{len}");
+    let packed = cache_bytes(&app).await;
+    assert!(packed > 0.0 && packed < 0.5 * len, "{packed} of {len}");
+    for _ in 0..70 {
+        let res = app.get(path).await;
+        assert_eq!(res.headers()["x-cache"], "hit");
+        assert_eq!(res.bytes().await.unwrap(), made);
+    }
+    let hot = cache_bytes(&app).await;
+    assert!(hot > len, "{hot} of {len}");
+}
+
 crate::backend_tests!(
     concurrent_misses_on_one_url_are_answered_once,
     every_kind_of_content_write_invalidates_cached_responses,
@@ -356,4 +387,5 @@ crate::backend_tests!(
     a_revalidation_that_misses_fills_the_cache,
     two_instances_on_one_database_invalidate_each_other,
     cached_responses_expire_when_a_scheduled_article_goes_live,
+    cached_bodies_are_packed_and_come_back_as_made,
 );

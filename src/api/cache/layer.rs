@@ -18,14 +18,15 @@ use crate::startup::AppState;
 const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
 /// A public response in the client's coding, or a 304 when `If-None-Match` names any
-/// representation of its body. `x_cache` is set when the cache is on.
+/// representation of its body. `x_cache` is set when the cache is on. `None` when the
+/// entry's body cannot be unpacked.
 fn represent(
     entry: &Entry,
     coding: Coding,
     not_modified: bool,
     x_cache: Option<&'static str>,
     cached: Option<(&ResponseCache, &str)>,
-) -> HttpResponse {
+) -> Option<HttpResponse> {
     let mut res = if not_modified {
         let mut res = HttpResponse::NotModified().finish();
         if let Some(etag) = entry.etag_of(coding) {
@@ -33,7 +34,7 @@ fn represent(
         }
         res
     } else {
-        let (body, etag) = entry.encoded(coding, cached);
+        let (body, etag) = entry.encoded(coding, cached)?;
         let mut res = HttpResponse::Ok();
         res.content_type("application/json")
             .insert_header((header::ETAG, etag));
@@ -48,7 +49,7 @@ fn represent(
     if let Some(status) = x_cache {
         headers.insert(X_CACHE, HeaderValue::from_static(status));
     }
-    res
+    Some(res)
 }
 
 /// The hit or miss counter, registered once: looking a series up by its labels on every
@@ -63,26 +64,26 @@ fn cache_counter(hit: bool) -> &'static metrics::Counter {
     }
 }
 
-/// A cache hit.
+/// A cache hit; the request back when the entry cannot be served (its body does not
+/// unpack), to be made anew.
 fn hit(
     req: ServiceRequest,
     entry: &Entry,
     cache: &ResponseCache,
     key: &str,
-) -> ServiceResponse<BoxBody> {
-    cache_counter(true).increment(1);
+) -> Result<ServiceResponse<BoxBody>, ServiceRequest> {
     let not_modified = entry
         .etag
         .to_str()
         .is_ok_and(|etag| none_match_hits(none_match(&req).as_ref(), etag));
-    let res = represent(
-        entry,
-        Coding::negotiate(&req),
-        not_modified,
-        Some("hit"),
-        Some((cache, key)),
-    );
-    req.into_response(res)
+    let coding = Coding::negotiate(&req);
+    match represent(entry, coding, not_modified, Some("hit"), Some((cache, key))) {
+        Some(res) => {
+            cache_counter(true).increment(1);
+            Ok(req.into_response(res))
+        }
+        None => Err(req),
+    }
 }
 
 /// Middleware (wrap the app with `from_fn`): for Content API reads, serves cached responses,
@@ -114,9 +115,13 @@ pub async fn layer(
             Err(e) => tracing::warn!(error = %e, "response cache could not sync; bypassing it"),
         }
     }
+    let mut req = req;
     if token.is_some() {
         if let Some(entry) = cache.get(&key) {
-            return Ok(hit(req, &entry, cache, &key));
+            match hit(req, &entry, cache, &key) {
+                Ok(res) => return Ok(res),
+                Err(back) => req = back,
+            }
         }
         match cache.turn(&key) {
             Turn::Lead(lead) => flight = Some(lead),
@@ -126,7 +131,10 @@ pub async fn layer(
                 // own.
                 let _ = done.changed().await;
                 if let Some(entry) = cache.get(&key) {
-                    return Ok(hit(req, &entry, cache, &key));
+                    match hit(req, &entry, cache, &key) {
+                        Ok(res) => return Ok(res),
+                        Err(back) => req = back,
+                    }
                 }
             }
         }
@@ -139,7 +147,6 @@ pub async fn layer(
     // The handler makes the full response even for a revalidation, so that it can be kept and
     // compressed; the condition is answered here. (A 304 from the handler could not be cached,
     // and a URL that clients only ever revalidate would never be cached again once evicted.)
-    let mut req = req;
     let condition = none_match(&req);
     req.headers_mut().remove(header::IF_NONE_MATCH);
     let res = next.call(req).await?;
@@ -176,19 +183,27 @@ pub async fn layer(
     let not_modified = etag
         .to_str()
         .is_ok_and(|etag| none_match_hits(condition.as_ref(), etag));
-    let entry = Arc::new(Entry::new(body, etag, cache_control));
-    let cached = if let Some(token) = token {
-        cache.put(
-            key.clone(),
-            entry.clone(),
-            token,
-            state.db.local_content_writes(),
-        );
-        Some((cache, key.as_str()))
-    } else {
-        None
-    };
-    let res = represent(&entry, coding, not_modified, x_cache, cached);
+    let kept = token.map(|token| {
+        let kept = Arc::new(Entry::packed(&body, etag.clone(), cache_control.clone()));
+        let writes = state.db.local_content_writes();
+        cache.put(key.clone(), kept.clone(), token, writes);
+        kept
+    });
+    let res = match kept {
+        // A compressed coding is made on the kept entry, which keeps it for the next hits.
+        Some(kept) if coding != Coding::Identity => {
+            represent(&kept, coding, not_modified, x_cache, Some((cache, &key)))
+        }
+        // The body as made goes out as it is: no unpacking of what was just packed.
+        _ => represent(
+            &Entry::new(body, etag, cache_control),
+            coding,
+            not_modified,
+            x_cache,
+            None,
+        ),
+    }
+    .ok_or_else(|| AppError::internal("a response body could not be unpacked"))?;
     drop(flight);
     Ok(ServiceResponse::new(http_req, res))
 }

@@ -29,24 +29,24 @@
 //! not, as [`super::encoding`] explains); an entry keeps each coding's bytes beside its body,
 //! counted in the budget.
 
+mod entry;
 mod layer;
 
 pub use layer::layer;
 
+use entry::Entry;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::http::header::HeaderValue;
-use actix_web::web;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
 use tokio::sync::watch;
 
-use crate::api::encoding::Coding;
 use crate::db::Db;
 use crate::db::schema::{articles, content_version};
 use crate::error::AppError;
@@ -54,75 +54,6 @@ use crate::models::articles::ArticleStatus;
 
 /// Largest single body worth keeping.
 const MAX_ENTRY: usize = 1024 * 1024;
-
-struct Entry {
-    body: web::Bytes,
-    etag: HeaderValue,
-    cache_control: HeaderValue,
-    /// Each compressed coding's body and ETag ([`Coding::COMPRESSED`] order), made the first
-    /// time a request asks for that coding.
-    encoded: [OnceLock<(web::Bytes, HeaderValue)>; 4],
-}
-
-impl Entry {
-    fn new(body: web::Bytes, etag: HeaderValue, cache_control: HeaderValue) -> Self {
-        Entry {
-            body,
-            etag,
-            cache_control,
-            encoded: Default::default(),
-        }
-    }
-
-    /// The bytes it holds: the body and every coding made so far.
-    fn weight(&self) -> usize {
-        self.body.len()
-            + self
-                .encoded
-                .iter()
-                .filter_map(|c| c.get())
-                .map(|(body, _)| body.len())
-                .sum::<usize>()
-    }
-
-    /// The ETag of `coding`'s representation (no body needed: a 304 sends none).
-    fn etag_of(&self, coding: Coding) -> Option<HeaderValue> {
-        match coding {
-            Coding::Identity => Some(self.etag.clone()),
-            coding => self
-                .etag
-                .to_str()
-                .ok()
-                .and_then(|tag| HeaderValue::from_str(&coding.etag(tag)).ok()),
-        }
-    }
-
-    /// `coding`'s body and ETag, made now if no request has asked for it before. `cached` is
-    /// the cache and key when the entry may be in the cache, whose byte count then grows.
-    fn encoded(
-        &self,
-        coding: Coding,
-        cached: Option<(&ResponseCache, &str)>,
-    ) -> (web::Bytes, HeaderValue) {
-        let Some(slot) = coding.index().and_then(|i| self.encoded.get(i)) else {
-            return (self.body.clone(), self.etag.clone());
-        };
-        if let Some(made) = slot.get() {
-            return made.clone();
-        }
-        let (Ok(body), Some(etag)) = (coding.encode(&self.body), self.etag_of(coding)) else {
-            // Writing into memory does not fail; were it to, the body goes out as it is.
-            return (self.body.clone(), self.etag.clone());
-        };
-        let made = (body, etag);
-        if slot.set(made.clone()).is_ok()
-            && let Some((cache, key)) = cached
-        {
-            cache.reweigh(key, self);
-        }
-        made
-    }
-}
 
 /// Where this instance stands against the database.
 struct Sync {
@@ -362,6 +293,9 @@ impl ResponseCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::encoding::Coding;
+    use actix_web::http::header::HeaderValue;
+    use actix_web::web;
 
     fn response(len: usize) -> Arc<Entry> {
         Arc::new(Entry::new(
@@ -414,7 +348,9 @@ mod tests {
         let cache = ResponseCache::new(Duration::ZERO, 10_000);
         cache.put("a".into(), response(999), FRESH, 0);
         let entry = cache.get("a").expect("cached");
-        let (gzip, etag) = entry.encoded(Coding::Gzip, Some((&cache, "a")));
+        let (gzip, etag) = entry
+            .encoded(Coding::Gzip, Some((&cache, "a")))
+            .expect("made");
         assert_eq!(etag, "\"e-gzip\"");
         assert_eq!(bytes(&cache), 1000 + gzip.len());
         // Made once: a second request reuses the bytes and counts nothing more.

@@ -183,7 +183,9 @@ pub async fn layer(
     let not_modified = etag
         .to_str()
         .is_ok_and(|etag| none_match_hits(condition.as_ref(), etag));
-    let kept = token.map(|token| {
+    // On a full cache, a URL's first miss is not kept (see `doorkeeper`).
+    let followed = flight.as_ref().is_some_and(super::Flight::followed);
+    let kept = token.filter(|_| cache.admits(&key, followed)).map(|token| {
         let kept = Arc::new(Entry::packed(&body, etag.clone(), cache_control.clone()));
         let writes = state.db.local_content_writes();
         cache.put(key.clone(), kept.clone(), token, writes);

@@ -30,11 +30,13 @@
 //! not, as [`super::encoding`] explains); an entry keeps each coding's bytes beside its body,
 //! counted in the budget.
 
+mod doorkeeper;
 mod entry;
 mod layer;
 
 pub use layer::layer;
 
+use doorkeeper::Doorkeeper;
 use entry::Entry;
 
 use std::collections::HashMap;
@@ -78,6 +80,7 @@ pub struct ResponseCache {
     interval: Duration,
     /// Keys whose response one request is making now; the receiver wakes when it is done.
     in_flight: Mutex<HashMap<String, watch::Receiver<()>>>,
+    doorkeeper: Doorkeeper,
 }
 
 /// A request's turn on a missed key.
@@ -89,11 +92,18 @@ enum Turn<'a> {
 }
 
 /// The leader's claim on a key. Dropping it (done, failed or cancelled) frees the key and then,
-/// as `_done` drops, wakes the followers.
+/// as `done` drops, wakes the followers.
 struct Flight<'a> {
     cache: &'a ResponseCache,
     key: String,
-    _done: watch::Sender<()>,
+    done: watch::Sender<()>,
+}
+
+impl Flight<'_> {
+    /// Whether other requests wait for this response (the in-flight map holds one receiver).
+    fn followed(&self) -> bool {
+        self.done.receiver_count() > 1
+    }
 }
 
 impl Drop for Flight<'_> {
@@ -134,7 +144,16 @@ impl ResponseCache {
             }),
             interval,
             in_flight: Mutex::new(HashMap::new()),
+            doorkeeper: Doorkeeper::default(),
         }
+    }
+
+    /// Whether a response made for `key` is worth packing and offering to the store: always
+    /// while the store has room, else on the key's second recent miss, or when other requests
+    /// wait for it (`followed`: they would otherwise each make their own).
+    fn admits(&self, key: &str, followed: bool) -> bool {
+        let room = u64::try_from(self.max_bytes / 8 * 7).unwrap_or(u64::MAX);
+        self.store.weighted_size() < room || followed || self.doorkeeper.missed_before(key)
     }
 
     /// Leads the making of `key`'s response, or follows the request already making it.
@@ -148,7 +167,7 @@ impl ResponseCache {
         Turn::Lead(Flight {
             cache: self,
             key: key.to_owned(),
-            _done: tx,
+            done: tx,
         })
     }
 
@@ -331,6 +350,17 @@ mod tests {
         cache.put("a".into(), response(99), FRESH, 0);
         cache.put("a".into(), response(49), FRESH, 0);
         assert_eq!(bytes(&cache), 50);
+    }
+
+    #[test]
+    fn a_full_cache_keeps_a_url_on_its_second_miss_or_when_awaited() {
+        let cache = ResponseCache::new(Duration::ZERO, 1000);
+        assert!(cache.admits("/first", false), "room to spare: kept at once");
+        cache.put("a".into(), response(899), FRESH, 0);
+        assert_eq!(bytes(&cache), 900);
+        assert!(!cache.admits("/first", false));
+        assert!(cache.admits("/first", false), "missed again");
+        assert!(cache.admits("/other", true), "others wait for it");
     }
 
     #[test]

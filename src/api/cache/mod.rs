@@ -24,7 +24,8 @@
 //! Memory is bounded by `HEADLINE_CACHE_MAX_MB`: the store is a `moka` cache weighed in bytes
 //! (keys, bodies and codings), which admits and evicts by TinyLFU, so that a scan of the long
 //! tail does not push the hot stories out. Bodies are kept packed until they are hot
-//! (`entry`), so the budget holds about 2.5 times as many.
+//! (`entry`), so the budget holds about 2.5 times as many; once it is full, a URL is offered
+//! to the store on its second miss only (`doorkeeper`).
 //!
 //! This layer also answers `If-None-Match` and compresses every public response (cached or
 //! not, as [`super::encoding`] explains); an entry keeps each coding's bytes beside its body,

@@ -380,6 +380,64 @@ async fn cached_bodies_are_packed_and_come_back_as_made(app: TestApp) {
     assert!(hot > len, "{hot} of {len}");
 }
 
+/// Text that LZ4 cannot pack: random letters and digits in words.
+fn noise(seed: u64, len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut x = seed | 1;
+    (0..len)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let at = usize::try_from(x % 62).unwrap();
+            if i % 9 == 8 {
+                ' '
+            } else {
+                char::from(ALPHABET[at])
+            }
+        })
+        .collect()
+}
+
+/// Once the cache is full (7/8 of its budget), a URL asked for the first time is not kept —
+/// most such URLs are the long tail, which TinyLFU would refuse anyway — and is kept when it is
+/// asked for again.
+async fn a_full_cache_keeps_a_url_on_its_second_miss(app: TestApp) {
+    let small = app.second_instance_with(|s| s.cache_max_mb = 1).await;
+    let (token, _) = editor(&app).await;
+    for i in 0..30 {
+        let extra = json!({"body_markdown": noise(i + 1, 40_000)});
+        published(
+            &app,
+            &token,
+            &format!("Filler {i}"),
+            "2024-01-01T00:00:00Z",
+            extra,
+        )
+        .await;
+    }
+    // Fill the cache past 7/8 of 1 MiB, not to its end: no entry is evicted or refused.
+    let mut filled = 0;
+    for i in 0..30 {
+        cached(&small, &format!("/api/v1/articles/filler-{i}")).await;
+        if cache_bytes(&small).await >= 917_504.0 {
+            filled = i + 1;
+            break;
+        }
+    }
+    assert!(filled > 0, "the fillers did not fill the cache");
+    assert!(cache_bytes(&small).await < 1_048_576.0);
+
+    let path = "/api/v1/articles?limit=1";
+    assert_eq!(fetch(&small, path).await.0, "miss");
+    assert_eq!(
+        fetch(&small, path).await.0,
+        "miss",
+        "a first miss is not kept"
+    );
+    assert_eq!(fetch(&small, path).await.0, "hit", "a second one is");
+}
+
 crate::backend_tests!(
     concurrent_misses_on_one_url_are_answered_once,
     every_kind_of_content_write_invalidates_cached_responses,
@@ -388,4 +446,5 @@ crate::backend_tests!(
     two_instances_on_one_database_invalidate_each_other,
     cached_responses_expire_when_a_scheduled_article_goes_live,
     cached_bodies_are_packed_and_come_back_as_made,
+    a_full_cache_keeps_a_url_on_its_second_miss,
 );

@@ -134,14 +134,15 @@ impl Split {
         }
     }
 
-    /// Makes non-essential every list it can, in `by_ratio`'s order, for `worst` and `boost`.
-    pub fn update(&mut self, boost: f64, worst: f64) {
+    /// Makes non-essential every list it can, in `by_ratio`'s order, for `worst` and `boost`;
+    /// whether the split was made again.
+    pub fn update(&mut self, boost: f64, worst: f64) -> bool {
         let need = worst / boost;
         if self
             .made_for
             .is_some_and(|made| (made..=made * REMAKE_AFTER).contains(&need))
         {
-            return;
+            return false;
         }
         self.made_for = Some(need);
         let lists = &self.lists;
@@ -167,6 +168,7 @@ impl Split {
                 .copied()
                 .filter(|&i| is_rest.get(i).copied().unwrap_or(false)),
         );
+        true
     }
 }
 

@@ -14,7 +14,8 @@
 //! - [`schema`]: the fields and analyzers;
 //! - [`query`]: the query syntax;
 //! - [`collect`]: filters, orders, cursors, counts and facets;
-//! - `pruned`: relevance pages that skip the matches that cannot reach them;
+//! - `pruned`: relevance pages that skip the matches that cannot reach them, over `lists`
+//!   (a word's postings in a field, a prefix's completions) and a `window` at a time;
 //! - `columns`: what that pass reads of each segment (columns, dates), made once;
 //! - `bounds`: the exact highest score of each word's list, which that skipping needs;
 //! - [`snippet`]: the passages of results where the words are;
@@ -24,10 +25,12 @@ mod bounds;
 pub mod collect;
 mod columns;
 pub mod indexer;
+mod lists;
 mod pruned;
 pub mod query;
 pub mod schema;
 pub mod snippet;
+mod window;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

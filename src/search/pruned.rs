@@ -18,9 +18,16 @@
 //! scores are exact ([`bounds`](super::bounds)): tantivy's own bound is about twice a title
 //! word's real best.
 //!
+//! Once the page is full, candidates come a [`window`](super::window) of articles at a time:
+//! the essential lists (and the short non-essential ones) are read straight through and
+//! summed, and only articles whose sums could reach the page are looked up one at a time.
+//!
 //! Every group is required, so a candidate that one group lacks is skipped to that group's
 //! next article (the rarest group is asked first), as a conjunction leapfrogs: a search whose
-//! words rarely meet costs what its rarest word costs, not what its commonest does. And a
+//! words rarely meet costs what its rarest word costs, not what its commonest does. Until the
+//! page is full (or when the essential lists are longer), candidates come from the rarest
+//! group's lists: two words in different titles and in no body cost their lists, not those of
+//! a third word in every body. And a
 //! segment holds its stories newest first, so the recency boost only falls as the pass goes
 //! on: the bound it multiplies is refreshed at each stretch of 64 docs, and the pass ends once
 //! no article left could reach the page. The order also makes the stories a search may see by
@@ -34,205 +41,22 @@
 //! Phrases, which have no cheap bound, and other orders take the full pass.
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::{BlockSegmentPostings, SegmentPostings};
+use tantivy::fastfield::AliveBitSet;
 use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
+use tantivy::{DocId, Score, Searcher, SegmentReader, TERMINATED};
 
 use super::bounds::{Bounds, Split, reaches};
 use super::collect::{Found, SegmentWanted, Wanted};
 use super::columns::{OpenSegments, STRETCH};
-use super::query::{MAX_EXPANSIONS, PREFIX_SCORE, WordGroup};
+use super::lists::{Completions, List, Member, Postings};
+use super::query::{PREFIX_SCORE, WordGroup};
+use super::window::{WINDOW, Window};
 
 /// The weights of one required group: its word in each field, and its prefix.
 struct GroupWeights {
     terms: Vec<(tantivy::Term, Bm25Weight)>,
     prefix: Option<tantivy::Term>,
-}
-
-/// A word's postings in one field of a segment, with their scores.
-struct Postings {
-    block: BlockSegmentPostings,
-    /// The position in the current block.
-    at: usize,
-    norms: FieldNormReader,
-    bm25: Bm25Weight,
-}
-
-/// Articles in a full block of postings.
-const FULL_BLOCK: usize = 128;
-
-impl Postings {
-    fn new(mut block: BlockSegmentPostings, norms: FieldNormReader, bm25: Bm25Weight) -> Self {
-        // Loads the first block.
-        let at = block.seek(0);
-        Postings {
-            block,
-            at,
-            norms,
-            bm25,
-        }
-    }
-
-    fn doc(&self) -> DocId {
-        self.block
-            .docs()
-            .get(self.at)
-            .copied()
-            .unwrap_or(TERMINATED)
-    }
-
-    fn advance(&mut self) {
-        self.at += 1;
-        let len = self.block.docs().len();
-        // A block shorter than a full one is the last.
-        if self.at >= len && len == FULL_BLOCK {
-            self.block.advance();
-            self.at = 0;
-        }
-    }
-
-    /// Moves to the first article at or after `target`.
-    fn seek(&mut self, target: DocId) {
-        let docs = self.block.docs();
-        if docs.last().is_some_and(|&last| last >= target) {
-            let rest = docs.get(self.at..).unwrap_or_default();
-            self.at += rest.partition_point(|&d| d < target);
-        } else if docs.len() == FULL_BLOCK {
-            self.at = self.block.seek(target);
-        } else {
-            self.at = docs.len();
-        }
-    }
-
-    fn score(&self) -> Score {
-        self.bm25.score(
-            self.norms.fieldnorm_id(self.doc()),
-            self.block.freq(self.at),
-        )
-    }
-}
-
-/// The articles having a word a prefix completes to: the first [`MAX_EXPANSIONS`] words of
-/// the segment's dictionary that start with it, as the full pass's prefix query takes them.
-/// Read lazily: usually only the candidates are looked up in it.
-struct Completions {
-    lists: Vec<SegmentPostings>,
-    doc: DocId,
-    /// Articles of the lists, counted once per list.
-    size: u64,
-}
-
-impl Completions {
-    fn open(reader: &SegmentReader, prefix: &tantivy::Term) -> tantivy::Result<Option<Self>> {
-        let index = reader.inverted_index(prefix.field())?;
-        let start = prefix.serialized_value_bytes();
-        let mut range = index.terms().range().ge(start);
-        if let Some(end) = prefix_end(start) {
-            range = range.lt(end);
-        }
-        let mut stream = range.into_stream()?;
-        let mut lists = Vec::new();
-        let mut size = 0;
-        while lists.len() < usize::from(MAX_EXPANSIONS) && stream.advance() {
-            size += u64::from(stream.value().doc_freq);
-            lists
-                .push(index.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?);
-        }
-        let mut union = Completions {
-            lists,
-            doc: TERMINATED,
-            size,
-        };
-        union.refresh();
-        Ok((union.doc != TERMINATED).then_some(union))
-    }
-
-    fn refresh(&mut self) {
-        self.doc = self
-            .lists
-            .iter()
-            .map(DocSet::doc)
-            .min()
-            .unwrap_or(TERMINATED);
-    }
-
-    fn seek(&mut self, target: DocId) {
-        for list in &mut self.lists {
-            if list.doc() < target {
-                list.seek(target);
-            }
-        }
-        self.refresh();
-    }
-
-    fn advance(&mut self) {
-        let doc = self.doc;
-        for list in &mut self.lists {
-            if list.doc() == doc {
-                list.advance();
-            }
-        }
-        self.refresh();
-    }
-}
-
-/// The first key after every key starting with `prefix`, if any.
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < u8::MAX {
-            end.push(last + 1);
-            return Some(end);
-        }
-    }
-    None
-}
-
-/// One posting list of a required group: a word in a field, or the group's prefix.
-enum List {
-    Word(Box<Postings>),
-    Prefix(Box<Completions>),
-}
-
-/// A list, the group it belongs to, the most it adds to a score, and its articles.
-struct Member {
-    list: List,
-    group: usize,
-    max: Score,
-    size: u32,
-}
-
-impl Member {
-    fn doc(&self) -> DocId {
-        match &self.list {
-            List::Word(p) => p.doc(),
-            List::Prefix(s) => s.doc,
-        }
-    }
-
-    fn seek(&mut self, target: DocId) {
-        let doc = self.doc();
-        if doc >= target {
-            return;
-        }
-        // One step is cheaper than a search, and the usual move.
-        let step = doc + 1 == target;
-        match &mut self.list {
-            List::Word(p) if step => p.advance(),
-            List::Prefix(s) if step => s.advance(),
-            List::Word(p) => p.seek(target),
-            List::Prefix(s) => s.seek(target),
-        }
-    }
-
-    fn score(&mut self) -> Score {
-        match &mut self.list {
-            List::Word(p) => p.score(),
-            List::Prefix(_) => PREFIX_SCORE,
-        }
-    }
 }
 
 /// Runs `wanted` (a relevance page) for articles having every group, none
@@ -300,26 +124,17 @@ struct Prepared<'a> {
     bounds: &'a Bounds,
 }
 
-#[expect(
-    clippy::indexing_slicing,
-    reason = "the hot loop: `split`'s lists, `lists_of` and `sizes` are made from `members` \
-              and `weights` here, so every position in them is in bounds"
-)]
-fn run_segment(
+/// Opens each group's lists in `reader`, and counts each group's articles (once per list):
+/// `None` when a group is absent from the segment (nothing there matches).
+fn open_members(
     reader: &SegmentReader,
     prepared: &Prepared,
-    stretches: &[i64],
-    floor: Option<f64>,
-    wanted: &Wanted,
-    out: &mut SegmentWanted,
-) -> tantivy::Result<()> {
-    let weights = &prepared.groups;
+) -> tantivy::Result<Option<(Vec<Member>, Vec<u64>)>> {
     // Each group's lists in the order of the full pass's sum: fields as weighted, then the
     // prefix.
     let mut members = Vec::new();
-    // Each group's articles, counted once per list: which group is rarest.
-    let mut sizes = Vec::with_capacity(weights.len());
-    for (group, weight) in weights.iter().enumerate() {
+    let mut sizes = Vec::with_capacity(prepared.groups.len());
+    for (group, weight) in prepared.groups.iter().enumerate() {
         let first = members.len();
         let mut size = 0;
         for (term, bm25) in &weight.terms {
@@ -356,42 +171,38 @@ fn run_segment(
                 max: PREFIX_SCORE,
             });
         }
-        // A group absent from the segment: nothing here matches.
         if members.iter().skip(first).all(|m| m.doc() == TERMINATED) {
-            return Ok(());
+            return Ok(None);
         }
         sizes.push(size);
     }
-    let mut split = Split::new(members.iter().map(|m| (m.max, m.size)).collect());
-    let most: Score = members.iter().map(|m| m.max).sum();
-    // Each group's lists, the rarest group first: it says soonest where the next match can be.
-    let mut rarest: Vec<usize> = (0..weights.len()).collect();
-    rarest.sort_by_key(|&g| sizes[g]);
-    let lists_of: Vec<Vec<usize>> = rarest
-        .iter()
-        .map(|&g| {
-            (0..members.len())
-                .filter(|&i| members[i].group == g)
-                .collect()
-        })
-        .collect();
+    Ok(Some((members, sizes)))
+}
 
-    let mut excluded = prepared
-        .excluded
-        .as_ref()
-        .map(|w| w.scorer(reader, 1.0))
-        .transpose()?;
-    let mut filters = prepared
-        .filters
-        .iter()
-        .map(|w| w.scorer(reader, 1.0))
-        .collect::<tantivy::Result<Vec<_>>>()?;
-    let alive = reader.alive_bitset();
-    let mut present: Vec<Option<Score>> = vec![None; weights.len()];
+fn run_segment(
+    reader: &SegmentReader,
+    prepared: &Prepared,
+    stretches: &[i64],
+    floor: Option<f64>,
+    wanted: &Wanted,
+    out: &mut SegmentWanted,
+) -> tantivy::Result<()> {
+    let Some((members, sizes)) = open_members(reader, prepared)? else {
+        return Ok(());
+    };
     let range = out.doc_range(reader.max_doc());
     if range.is_empty() {
         return Ok(());
     }
+    let mut walk = Walk::new(reader, prepared, members, &sizes)?;
+    let mut window = Window::new(walk.members.len());
+    let mut candidates = Vec::new();
+    // Counts and facets need every match.
+    let worst_of = |out: &SegmentWanted| match (out.worst_score(), floor) {
+        _ if wanted.count || wanted.facets => None,
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
     // The largest recency boost of the articles from `target` on: that of the first story of
     // its stretch (a segment holds its stories newest first).
     let boost_of_stretch = |out: &SegmentWanted, stretch: DocId| {
@@ -402,60 +213,188 @@ fn run_segment(
     let mut stretch = range.start / STRETCH;
     let mut boost = boost_of_stretch(out, stretch);
     let mut target = range.start;
-    loop {
-        // Counts and facets need every match.
-        let worst = match (out.worst_score(), floor) {
-            _ if wanted.count || wanted.facets => None,
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+    while target < range.end {
+        let worst = worst_of(out);
         if let Some(worst) = worst {
             if target / STRETCH != stretch {
                 stretch = target / STRETCH;
                 boost = boost_of_stretch(out, stretch);
             }
             // Nothing left can reach the page.
-            if !reaches(most, boost, worst) {
+            if !reaches(walk.most, boost, worst) {
                 break;
             }
-            split.update(boost, worst);
-        }
-        // The first article from `target` on in an essential list.
-        let mut candidate = TERMINATED;
-        for &i in &split.essential {
-            members[i].seek(target);
-            candidate = candidate.min(members[i].doc());
-        }
-        if candidate >= range.end {
-            break;
-        }
-        target = candidate + 1;
-        // What the essential lists on it give, plus the most the others could, times the
-        // recency bound (a few articles back, the same day or a day newer than its own); then
-        // less, as each other list turns out not to have it.
-        if let Some(worst) = worst {
-            let mut bound = split.rest_max;
-            for &i in &split.essential {
-                if members[i].doc() == candidate {
-                    bound += members[i].score();
-                }
+            if walk.split.update(boost, worst) {
+                walk.replan();
+                window.plan(&walk.split, &walk.members);
             }
-            let mut rest = split.rest.iter();
-            while reaches(bound, boost, worst)
-                && let Some(&i) = rest.next()
-            {
-                members[i].seek(candidate);
-                bound -= members[i].max;
-                if members[i].doc() == candidate {
-                    bound += members[i].score();
+            if window.usable() {
+                let end = target.saturating_add(WINDOW).min(range.end);
+                let keep = |sum| reaches(sum, boost, worst);
+                window.candidates(&walk.members, target, end, keep, &mut candidates);
+                for &(candidate, sum) in &candidates {
+                    // The page may have improved since, and the boost fallen.
+                    let boost = boost_of_stretch(out, candidate / STRETCH);
+                    if let Some(worst) = worst_of(out)
+                        && bound(
+                            &mut walk.members,
+                            candidate,
+                            sum,
+                            &window.lookups,
+                            boost,
+                            worst,
+                        )
+                    {
+                        walk.accept(candidate, out);
+                    }
                 }
-            }
-            if !reaches(bound, boost, worst) {
+                target = end;
                 continue;
             }
         }
-        // Every group must have it; the first that does not says where the next match can be.
-        if let Some(next) = lists_of.iter().find_map(|lists| {
+        match walk.step(target, worst.map(|w| (w, boost)), range.end, out) {
+            Some(next) => target = next,
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+/// A walk over one segment: its lists, where each stands, and how they are split.
+struct Walk<'a> {
+    members: Vec<Member>,
+    split: Split,
+    /// The most any article can score: every list's highest score added.
+    most: Score,
+    /// Each group's lists, the rarest group first: it says soonest where the next match can be.
+    lists_of: Vec<Vec<usize>>,
+    /// The rarest group's articles (once per list).
+    rarest: u64,
+    /// Whether candidates come from the rarest group's lists rather than the essential ones
+    /// (when those are longer: every match has that group).
+    from_group: bool,
+    excluded: Option<Box<dyn Scorer>>,
+    filters: Vec<Box<dyn Scorer>>,
+    alive: Option<&'a AliveBitSet>,
+    /// Each group's score on the article scored.
+    present: Vec<Option<Score>>,
+}
+
+#[expect(
+    clippy::indexing_slicing,
+    reason = "the hot loop: `split`'s lists and `lists_of` hold positions in `members`, and \
+              `present` one per group, so every position in them is in bounds"
+)]
+impl<'a> Walk<'a> {
+    fn new(
+        reader: &'a SegmentReader,
+        prepared: &Prepared,
+        members: Vec<Member>,
+        sizes: &[u64],
+    ) -> tantivy::Result<Self> {
+        let mut rarest: Vec<usize> = (0..sizes.len()).collect();
+        rarest.sort_by_key(|&g| sizes.get(g).copied().unwrap_or(0));
+        let lists_of: Vec<Vec<usize>> = rarest
+            .iter()
+            .map(|&g| {
+                (0..members.len())
+                    .filter(|&i| members[i].group == g)
+                    .collect()
+            })
+            .collect();
+        let mut walk = Walk {
+            split: Split::new(members.iter().map(|m| (m.max, m.size)).collect()),
+            most: members.iter().map(|m| m.max).sum(),
+            rarest: rarest
+                .first()
+                .and_then(|&g| sizes.get(g))
+                .copied()
+                .unwrap_or(0),
+            lists_of,
+            from_group: false,
+            members,
+            excluded: prepared
+                .excluded
+                .as_ref()
+                .map(|w| w.scorer(reader, 1.0))
+                .transpose()?,
+            filters: prepared
+                .filters
+                .iter()
+                .map(|w| w.scorer(reader, 1.0))
+                .collect::<tantivy::Result<Vec<_>>>()?,
+            alive: reader.alive_bitset(),
+            present: vec![None; sizes.len()],
+        };
+        walk.replan();
+        Ok(walk)
+    }
+
+    /// Chooses where candidates come from after the split changed.
+    fn replan(&mut self) {
+        let essential: u64 = (self.split.essential.iter())
+            .map(|&i| u64::from(self.members[i].size))
+            .sum();
+        self.from_group = essential > self.rarest;
+    }
+
+    /// Takes the next candidate from `target` on, one article at a time, and collects it if
+    /// it has every group and, when the page is full, could reach it (`bound_by`: its worst
+    /// hit and the recency bound); then where to go on from, or `None` past `end`.
+    fn step(
+        &mut self,
+        target: DocId,
+        bound_by: Option<(f64, f64)>,
+        end: DocId,
+        out: &mut SegmentWanted,
+    ) -> Option<DocId> {
+        let members = &mut self.members;
+        let source = if self.from_group {
+            &self.lists_of[0]
+        } else {
+            &self.split.essential
+        };
+        let mut candidate = TERMINATED;
+        for &i in source {
+            members[i].seek(target);
+            candidate = candidate.min(members[i].doc());
+        }
+        if candidate >= end {
+            return None;
+        }
+        if let Some((worst, boost)) = bound_by {
+            if self.from_group {
+                // Only an article of an essential list can reach the page.
+                let mut first = TERMINATED;
+                for &i in &self.split.essential {
+                    members[i].seek(candidate);
+                    first = first.min(members[i].doc());
+                }
+                if first != candidate {
+                    return Some(first);
+                }
+            }
+            // What the essential lists on it give, plus the most the others could, times the
+            // recency bound (a few articles back, the same day or a day newer than its own).
+            let mut sum = self.split.rest_max;
+            for &i in &self.split.essential {
+                if members[i].doc() == candidate {
+                    sum += members[i].score();
+                }
+            }
+            if !bound(members, candidate, sum, &self.split.rest, boost, worst) {
+                return Some(candidate + 1);
+            }
+        }
+        Some(self.accept(candidate, out).unwrap_or(candidate + 1))
+    }
+
+    /// Collects `candidate` if every group has it and it passes the filters; if a group
+    /// lacks it, that group's next article (where the next match can be).
+    fn accept(&mut self, candidate: DocId, out: &mut SegmentWanted) -> Option<DocId> {
+        let members = &mut self.members;
+        // The first group that lacks it says where the next match can be.
+        if let Some(next) = self.lists_of.iter().find_map(|lists| {
             let mut first = TERMINATED;
             for &i in lists {
                 members[i].seek(candidate);
@@ -463,28 +402,53 @@ fn run_segment(
             }
             (first != candidate).then_some(first)
         }) {
-            target = next;
-            continue;
+            return Some(next);
         }
-        present.fill(None);
-        for m in &mut members {
+        self.present.fill(None);
+        for m in members.iter_mut() {
             if m.doc() == candidate {
-                let sum = present[m.group].get_or_insert(0.0);
+                let sum = self.present[m.group].get_or_insert(0.0);
                 *sum += m.score();
             }
         }
         // Summed as the full pass does: each group's fields, then the groups.
-        let score: Score = present.iter().flatten().sum();
-        let keep = alive.is_none_or(|a| a.is_alive(candidate))
-            && !excluded
-                .as_mut()
-                .is_some_and(|e| lands_on(e.as_mut(), candidate))
-            && filters.iter_mut().all(|f| lands_on(f.as_mut(), candidate));
+        let score: Score = self.present.iter().flatten().sum();
+        let keep = self.alive.is_none_or(|a| a.is_alive(candidate))
+            && !(self.excluded.as_mut()).is_some_and(|e| lands_on(e.as_mut(), candidate))
+            && (self.filters.iter_mut()).all(|f| lands_on(f.as_mut(), candidate));
         if keep {
             out.collect(candidate, score);
         }
+        None
     }
-    Ok(())
+}
+
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`lookups` holds positions in `members`"
+)]
+/// Whether `candidate`, whose bound is `bound` before looking it up in `lookups`, could
+/// still reach the page as each of them, highest score first, turns out not to have it.
+fn bound(
+    members: &mut [Member],
+    candidate: DocId,
+    mut bound: Score,
+    lookups: &[usize],
+    boost: f64,
+    worst: f64,
+) -> bool {
+    for &i in lookups {
+        if !reaches(bound, boost, worst) {
+            return false;
+        }
+        let member = &mut members[i];
+        member.seek(candidate);
+        bound -= member.max;
+        if member.doc() == candidate {
+            bound += member.score();
+        }
+    }
+    reaches(bound, boost, worst)
 }
 
 /// Whether `docs` has `doc`, moving it there if it is before.

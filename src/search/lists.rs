@@ -1,0 +1,245 @@
+//! The posting lists a relevance page walks: a word in one field, or the words a prefix
+//! completes to, each with the most it adds to a score.
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{BlockSegmentPostings, SegmentPostings};
+use tantivy::query::Bm25Weight;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
+
+use super::query::{MAX_EXPANSIONS, PREFIX_SCORE};
+
+/// A word's postings in one field of a segment, with their scores.
+pub struct Postings {
+    block: BlockSegmentPostings,
+    /// The position in the current block.
+    at: usize,
+    norms: FieldNormReader,
+    bm25: Bm25Weight,
+}
+
+/// Articles in a full block of postings.
+const FULL_BLOCK: usize = 128;
+
+impl Postings {
+    pub fn new(mut block: BlockSegmentPostings, norms: FieldNormReader, bm25: Bm25Weight) -> Self {
+        // Loads the first block.
+        let at = block.seek(0);
+        Postings {
+            block,
+            at,
+            norms,
+            bm25,
+        }
+    }
+
+    fn doc(&self) -> DocId {
+        self.block
+            .docs()
+            .get(self.at)
+            .copied()
+            .unwrap_or(TERMINATED)
+    }
+
+    fn advance(&mut self) {
+        self.at += 1;
+        let len = self.block.docs().len();
+        // A block shorter than a full one is the last.
+        if self.at >= len && len == FULL_BLOCK {
+            self.block.advance();
+            self.at = 0;
+        }
+    }
+
+    /// Moves to the first article at or after `target`.
+    fn seek(&mut self, target: DocId) {
+        let docs = self.block.docs();
+        if docs.last().is_some_and(|&last| last >= target) {
+            let rest = docs.get(self.at..).unwrap_or_default();
+            self.at += rest.partition_point(|&d| d < target);
+        } else if docs.len() == FULL_BLOCK {
+            self.at = self.block.seek(target);
+        } else {
+            self.at = docs.len();
+        }
+    }
+
+    /// Adds the score of each of its articles in `base..end` to `scores` (by article from
+    /// `base`), marking them in `marked` if given, and moves past them.
+    pub fn add_to(
+        &mut self,
+        base: DocId,
+        end: DocId,
+        scores: &mut [Score],
+        mut marked: Option<&mut [u64]>,
+    ) {
+        self.seek(base);
+        loop {
+            let docs = self.block.docs();
+            let freqs = self.block.freqs();
+            let from = self.at;
+            let rest = docs.get(from..).unwrap_or_default();
+            for (&doc, &freq) in rest.iter().zip(freqs.get(from..).unwrap_or_default()) {
+                if doc >= end {
+                    return;
+                }
+                let slot = usize::try_from(doc - base).unwrap_or(usize::MAX);
+                if let Some(score) = scores.get_mut(slot) {
+                    *score += self.bm25.score(self.norms.fieldnorm_id(doc), freq);
+                }
+                if let Some(word) = marked.as_deref_mut().and_then(|m| m.get_mut(slot / 64)) {
+                    *word |= 1 << (slot % 64);
+                }
+                self.at += 1;
+            }
+            // A block shorter than a full one is the last.
+            if docs.len() < FULL_BLOCK {
+                return;
+            }
+            self.block.advance();
+            self.at = 0;
+        }
+    }
+
+    pub fn score(&self) -> Score {
+        self.bm25.score(
+            self.norms.fieldnorm_id(self.doc()),
+            self.block.freq(self.at),
+        )
+    }
+}
+
+/// The articles having a word a prefix completes to: the first [`MAX_EXPANSIONS`] words of
+/// the segment's dictionary that start with it, as the full pass's prefix query takes them.
+/// Read lazily: usually only the candidates are looked up in it.
+pub struct Completions {
+    lists: Vec<SegmentPostings>,
+    doc: DocId,
+    /// Articles of the lists, counted once per list.
+    pub size: u64,
+}
+
+impl Completions {
+    pub fn open(reader: &SegmentReader, prefix: &tantivy::Term) -> tantivy::Result<Option<Self>> {
+        let index = reader.inverted_index(prefix.field())?;
+        let start = prefix.serialized_value_bytes();
+        let mut range = index.terms().range().ge(start);
+        if let Some(end) = prefix_end(start) {
+            range = range.lt(end);
+        }
+        let mut stream = range.into_stream()?;
+        let mut lists = Vec::new();
+        let mut size = 0;
+        while lists.len() < usize::from(MAX_EXPANSIONS) && stream.advance() {
+            size += u64::from(stream.value().doc_freq);
+            lists
+                .push(index.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?);
+        }
+        let mut union = Completions {
+            lists,
+            doc: TERMINATED,
+            size,
+        };
+        union.refresh();
+        Ok((union.doc != TERMINATED).then_some(union))
+    }
+
+    fn refresh(&mut self) {
+        self.doc = self
+            .lists
+            .iter()
+            .map(DocSet::doc)
+            .min()
+            .unwrap_or(TERMINATED);
+    }
+
+    fn seek(&mut self, target: DocId) {
+        for list in &mut self.lists {
+            if list.doc() < target {
+                list.seek(target);
+            }
+        }
+        self.refresh();
+    }
+
+    fn advance(&mut self) {
+        let doc = self.doc;
+        for list in &mut self.lists {
+            if list.doc() == doc {
+                list.advance();
+            }
+        }
+        self.refresh();
+    }
+}
+
+/// The first key after every key starting with `prefix`, if any.
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// One posting list of a required group: a word in a field, or the group's prefix.
+pub enum List {
+    Word(Box<Postings>),
+    Prefix(Box<Completions>),
+}
+
+/// A list, the group it belongs to, the most it adds to a score, and its articles.
+pub struct Member {
+    pub list: List,
+    pub group: usize,
+    pub max: Score,
+    pub size: u32,
+}
+
+impl Member {
+    pub fn doc(&self) -> DocId {
+        match &self.list {
+            List::Word(p) => p.doc(),
+            List::Prefix(s) => s.doc,
+        }
+    }
+
+    pub fn seek(&mut self, target: DocId) {
+        let doc = self.doc();
+        if doc >= target {
+            return;
+        }
+        // One step is cheaper than a search, and the usual move.
+        let step = doc + 1 == target;
+        match &mut self.list {
+            List::Word(p) if step => p.advance(),
+            List::Prefix(s) if step => s.advance(),
+            List::Word(p) => p.seek(target),
+            List::Prefix(s) => s.seek(target),
+        }
+    }
+
+    /// A cursor of its own over a word's list, where this one stands: `None` for a prefix
+    /// (whose highest score is too low to be worth summing over a window).
+    pub fn copy(&self) -> Option<Postings> {
+        match &self.list {
+            List::Word(p) => Some(Postings {
+                block: p.block.clone(),
+                at: p.at,
+                norms: p.norms.clone(),
+                bm25: p.bm25.clone(),
+            }),
+            List::Prefix(_) => None,
+        }
+    }
+
+    pub fn score(&mut self) -> Score {
+        match &mut self.list {
+            List::Word(p) => p.score(),
+            List::Prefix(_) => PREFIX_SCORE,
+        }
+    }
+}

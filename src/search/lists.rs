@@ -65,13 +65,15 @@ impl Postings {
     }
 
     /// Adds the score of each of its articles in `base..end` to `scores` (by article from
-    /// `base`), marking them in `marked` if given, and moves past them.
+    /// `base`), and moves past them: marking them in `marked` (one bit each) if `mark`, else
+    /// only for the articles already marked.
     pub fn add_to(
         &mut self,
         base: DocId,
         end: DocId,
         scores: &mut [Score],
-        mut marked: Option<&mut [u64]>,
+        marked: &mut [u64],
+        mark: bool,
     ) {
         self.seek(base);
         loop {
@@ -83,14 +85,19 @@ impl Postings {
                 if doc >= end {
                     return;
                 }
-                let slot = usize::try_from(doc - base).unwrap_or(usize::MAX);
-                if let Some(score) = scores.get_mut(slot) {
-                    *score += self.bm25.score(self.norms.fieldnorm_id(doc), freq);
-                }
-                if let Some(word) = marked.as_deref_mut().and_then(|m| m.get_mut(slot / 64)) {
-                    *word |= 1 << (slot % 64);
-                }
                 self.at += 1;
+                let slot = usize::try_from(doc - base).unwrap_or(usize::MAX);
+                let (Some(word), Some(score)) = (marked.get_mut(slot / 64), scores.get_mut(slot))
+                else {
+                    continue;
+                };
+                let bit = 1 << (slot % 64);
+                if mark {
+                    *word |= bit;
+                } else if *word & bit == 0 {
+                    continue;
+                }
+                *score += self.bm25.score(self.norms.fieldnorm_id(doc), freq);
             }
             // A block shorter than a full one is the last.
             if docs.len() < FULL_BLOCK {

@@ -20,7 +20,8 @@ use super::lists::{List, Member, Postings};
 /// Articles in a window: its sums fit the processor's first cache (16 KB).
 pub const WINDOW: DocId = 4096;
 
-const WORDS: usize = 64;
+/// [`WINDOW`] as a length (a test checks they agree).
+const WINDOW_LEN: usize = 4096;
 
 /// A window's sums, and which lists make them.
 pub struct Window {
@@ -83,8 +84,9 @@ impl Window {
         }
     }
 
-    /// Sums the window `base..end` (at most [`WINDOW`] articles) and puts in `out` each
-    /// article of an essential list whose sum, plus the slack, passes `keep`, in order.
+    /// Sums the window `base..end` (at most [`WINDOW`] articles: past that, it ends early)
+    /// and puts in `out` each article of an essential list whose sum, plus the slack, passes
+    /// `keep`, in order.
     pub fn candidates(
         &mut self,
         members: &[Member],
@@ -93,11 +95,12 @@ impl Window {
         keep: impl Fn(Score) -> bool,
         out: &mut Vec<(DocId, Score)>,
     ) {
-        let len = usize::try_from(end.saturating_sub(base)).unwrap_or(0);
-        self.scores.clear();
-        self.scores.resize(len, 0.0);
-        self.marked.clear();
-        self.marked.resize(len.div_ceil(WORDS), 0);
+        if self.scores.is_empty() {
+            self.scores = vec![0.0; WINDOW_LEN];
+            self.marked = vec![0; WINDOW_LEN / 64];
+        }
+        let end = end.min(base.saturating_add(WINDOW));
+        // Essential lists first: the others add only to the articles they marked.
         for &(i, essential) in &self.summed {
             let Some(cursor) = self.cursors.get_mut(i) else {
                 continue;
@@ -106,22 +109,25 @@ impl Window {
                 *cursor = members.get(i).and_then(Member::copy);
             }
             if let Some(cursor) = cursor {
-                let marked = essential.then_some(self.marked.as_mut_slice());
-                cursor.add_to(base, end, &mut self.scores, marked);
+                cursor.add_to(base, end, &mut self.scores, &mut self.marked, essential);
             }
         }
+        // Only marked articles have sums: each is read and cleared for the next window.
         out.clear();
-        for (w, &word) in (0..).zip(&self.marked) {
-            let mut bits = word;
+        for (w, word) in (0..).zip(&mut self.marked) {
+            let mut bits = std::mem::take(word);
             while bits != 0 {
                 let slot = w * 64 + bits.trailing_zeros();
                 bits &= bits - 1;
-                let score = self
+                let Some(score) = self
                     .scores
-                    .get(usize::try_from(slot).unwrap_or(usize::MAX))
-                    .map_or(0.0, |s| s + self.slack);
-                if keep(score) {
-                    out.push((base + slot, score));
+                    .get_mut(usize::try_from(slot).unwrap_or(usize::MAX))
+                else {
+                    continue;
+                };
+                let sum = std::mem::take(score) + self.slack;
+                if keep(sum) {
+                    out.push((base + slot, sum));
                 }
             }
         }
@@ -146,6 +152,11 @@ mod tests {
             }
         }
         text
+    }
+
+    #[test]
+    fn the_window_length_is_the_window() {
+        assert_eq!(usize::try_from(WINDOW).ok(), Some(WINDOW_LEN));
     }
 
     #[test]
@@ -230,8 +241,14 @@ mod tests {
         let mut window = Window::new(fresh.len());
         window.plan(&split, &fresh);
         window.candidates(&fresh, 0, WINDOW, |sum| sum > alpha_alone, &mut page);
-        assert_eq!(page.len(), (0..WINDOW).filter(|i| i.is_multiple_of(21)).count());
-        assert!(page.iter().all(|&(doc, _)| doc.is_multiple_of(21)), "{page:?}");
+        assert_eq!(
+            page.len(),
+            (0..WINDOW).filter(|i| i.is_multiple_of(21)).count()
+        );
+        assert!(
+            page.iter().all(|&(doc, _)| doc.is_multiple_of(21)),
+            "{page:?}"
+        );
         Ok(())
     }
 }

@@ -179,6 +179,8 @@ fn open_members(
     Ok(Some((members, sizes)))
 }
 
+/// Walks the run of `reader` that `wanted` may see, newest first, and collects into `out`
+/// every article that could reach the page (`floor`: the worst hit of the segments before).
 fn run_segment(
     reader: &SegmentReader,
     prepared: &Prepared,

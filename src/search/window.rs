@@ -42,6 +42,7 @@ pub struct Window {
 }
 
 impl Window {
+    /// A window over a walk of `members` lists; its arrays are made at the first window.
     pub fn new(members: usize) -> Self {
         Window {
             scores: Vec::new(),

@@ -10,6 +10,7 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 use super::query::{MAX_EXPANSIONS, PREFIX_SCORE};
 
 /// A word's postings in one field of a segment, with their scores.
+#[derive(Clone)]
 pub struct Postings {
     block: BlockSegmentPostings,
     /// The position in the current block.
@@ -233,12 +234,7 @@ impl Member {
     /// (whose highest score is too low to be worth summing over a window).
     pub fn copy(&self) -> Option<Postings> {
         match &self.list {
-            List::Word(p) => Some(Postings {
-                block: p.block.clone(),
-                at: p.at,
-                norms: p.norms.clone(),
-                bm25: p.bm25.clone(),
-            }),
+            List::Word(p) => Some(Postings::clone(p)),
             List::Prefix(_) => None,
         }
     }

@@ -351,10 +351,9 @@ impl<'a> Walk<'a> {
         out: &mut SegmentWanted,
     ) -> Option<DocId> {
         let members = &mut self.members;
-        let source = if self.from_group {
-            &self.lists_of[0]
-        } else {
-            &self.split.essential
+        let source = match self.lists_of.first() {
+            Some(rarest) if self.from_group => rarest,
+            _ => &self.split.essential,
         };
         let mut candidate = TERMINATED;
         for &i in source {

@@ -21,6 +21,8 @@ use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::Bm25Weight;
 use tantivy::{Score, Term};
 
+use super::lists::FULL_BLOCK;
+
 /// Lists whose shapes are kept at most (a few hundred bytes each at worst; the words of one
 /// newsroom's searches are far fewer).
 const KEPT: u64 = 50_000;
@@ -172,9 +174,6 @@ impl Split {
     }
 }
 
-/// Full postings blocks hold this many articles; a shorter one is the last.
-const FULL_BLOCK: usize = 128;
-
 fn shape_of(mut postings: BlockSegmentPostings, norms: &FieldNormReader) -> Shape {
     // The highest frequency at each field length id.
     let mut highest = [0u32; 256];
@@ -239,12 +238,16 @@ mod tests {
             "a page not yet full takes every list"
         );
         // Worst hit 10 at boost 2: bodies, prefix and excerpts (4.87) can not reach it alone.
-        split.update(2.0, 10.0);
+        assert!(split.update(2.0, 10.0), "made for the first need");
+        assert!(
+            !split.update(2.0, 10.05),
+            "a need under 1 % higher keeps the split (and the window's plan)"
+        );
         assert_eq!(split.essential, [0]);
         assert_eq!(split.rest, [1, 3, 2], "looked up highest first");
         assert!((split.rest_max - 4.87).abs() < 1e-4);
         // Worst hit 4 at boost 1: the excerpts could reach it.
-        split.update(1.0, 4.0);
+        assert!(split.update(1.0, 4.0), "a lower need is made again");
         assert_eq!(split.essential, [1, 0]);
         assert_eq!(split.rest, [3, 2]);
         // Nothing can be left out of a page whose worst hit is low.

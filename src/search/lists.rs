@@ -19,8 +19,8 @@ pub struct Postings {
     bm25: Bm25Weight,
 }
 
-/// Articles in a full block of postings.
-const FULL_BLOCK: usize = 128;
+/// Articles in a full block of postings; a shorter block is a list's last.
+pub const FULL_BLOCK: usize = 128;
 
 impl Postings {
     pub fn new(mut block: BlockSegmentPostings, norms: FieldNormReader, bm25: Bm25Weight) -> Self {

@@ -1,7 +1,7 @@
 //! Building article views from rows: relations in a fixed number of queries, related items.
 
 use super::views::{Includes, Relations};
-use crate::db::AnyConnection;
+use crate::db::{AnyConnection, on_backend};
 use crate::error::{AppError, FieldError};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -349,10 +349,10 @@ pub fn snippets(
         return Ok(HashMap::new());
     };
     let mut highlighter = state.search.highlighter(plan);
-    let leads: Vec<(i64, String)> = article_leads::table
+    let leads: Vec<(i64, String)> = on_backend!(conn, |c| article_leads::table
         .filter(crate::db::in_ids(article_leads::article_id, ids))
         .select((article_leads::article_id, article_leads::lead))
-        .load(conn)?;
+        .load(c))?;
     let mut found: HashMap<i64, String> = leads
         .into_iter()
         .filter_map(|(id, lead)| highlighter.snippet(&lead).map(|s| (id, s)))
@@ -366,10 +366,10 @@ pub fn snippets(
         .filter(|id| !found.contains_key(id))
         .collect();
     if !rest.is_empty() {
-        let excerpts: Vec<(i64, String)> = articles::table
+        let excerpts: Vec<(i64, String)> = on_backend!(conn, |c| articles::table
             .filter(crate::db::in_ids(articles::id, &rest))
             .select((articles::id, articles::excerpt))
-            .load(conn)?;
+            .load(c))?;
         found.extend(
             excerpts
                 .into_iter()

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::split_ids;
 use crate::db::schema::{article_cards, article_pages, article_topics};
-use crate::db::{AnyConnection, in_ids};
+use crate::db::{AnyConnection, in_ids, on_backend};
 use crate::models::ModelError;
 use crate::models::articles::ArticleStatus;
 use crate::models::authors::AuthorBrief;
@@ -64,7 +64,7 @@ pub fn public_page(
     now: NaiveDateTime,
 ) -> Result<Option<(PageRow, Versions)>, ModelError> {
     use crate::db::schema::content_version;
-    Ok(article_cards::table
+    Ok(on_backend!(conn, |c| article_cards::table
         .inner_join(article_pages::table)
         .inner_join(content_version::table.on(content_version::id.eq(1_i64)))
         .filter(public_at_slug!(slug, now))
@@ -72,8 +72,8 @@ pub fn public_page(
             PageRow::as_select(),
             (content_version::generation, content_version::taxonomy),
         ))
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?)
 }
 
 /// [`public_page`] without the page (what a related box needs): the card, its curated
@@ -84,7 +84,7 @@ pub fn public_card(
     now: NaiveDateTime,
 ) -> Result<Option<(Card, Option<i64>, Versions)>, ModelError> {
     use crate::db::schema::content_version;
-    Ok(article_cards::table
+    Ok(on_backend!(conn, |c| article_cards::table
         .inner_join(content_version::table.on(content_version::id.eq(1_i64)))
         .filter(public_at_slug!(slug, now))
         .select((
@@ -92,8 +92,8 @@ pub fn public_card(
             article_cards::related_list_id,
             (content_version::generation, content_version::taxonomy),
         ))
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?)
 }
 
 /// The card and page of an article whatever its status (a draft preview), with the versions
@@ -118,10 +118,10 @@ pub fn page_by_id(
 /// `content_version`'s versions alone, for a read whose rows are held in memory.
 pub fn versions(conn: &mut AnyConnection) -> Result<Versions, ModelError> {
     use crate::db::schema::content_version;
-    Ok(content_version::table
+    Ok(on_backend!(conn, |c| content_version::table
         .filter(content_version::id.eq(1_i64))
         .select((content_version::generation, content_version::taxonomy))
-        .first(conn)?)
+        .first(c))?)
 }
 
 /// The cards of those of `ids` public at `now`, in no particular order.
@@ -133,12 +133,12 @@ pub fn public_cards(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(article_cards::table
+    Ok(on_backend!(conn, |c| article_cards::table
         .filter(in_ids(article_cards::article_id, ids))
         .filter(article_cards::status.eq(ArticleStatus::Published))
         .filter(article_cards::published_at.le(now))
         .select(Card::as_select())
-        .load(conn)?)
+        .load(c))?)
 }
 
 /// [`public_cards`], with `content_version`'s versions read in the same statement (so that
@@ -157,7 +157,7 @@ pub fn public_cards_with_versions(
         Option<String>,
         Option<String>,
     );
-    let rows: Vec<Row> = content_version::table
+    let rows: Vec<Row> = on_backend!(conn, |c| content_version::table
         .left_join(
             article_cards::table.on(in_ids(article_cards::article_id, ids)
                 .and(article_cards::status.eq(ArticleStatus::Published))
@@ -171,7 +171,7 @@ pub fn public_cards_with_versions(
             article_cards::topic_ids.nullable(),
             article_cards::card.nullable(),
         ))
-        .load(conn)?;
+        .load(c))?;
     let versions = rows
         .first()
         .map(|r| Versions {

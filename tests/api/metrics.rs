@@ -60,6 +60,21 @@ async fn metrics_count_requests_cache_database_and_schedule(app: TestApp) {
     assert!(sample(&text, "headline_cache_bytes") > 0.0);
     assert_eq!(sample(&text, "headline_scheduled_articles_pending"), 1.0);
     assert!(text.contains("# HELP headline_http_requests_total"));
+
+    // A cache hit counts under the route of the response it serves, though no route ran.
+    let live = draft(&app, &token, "Counted when cached", json!({})).await;
+    let live = publish(&app, &token, live["id"].as_i64().unwrap(), None).await;
+    let path = format!("/api/v1/articles/{}", live["slug"].as_str().unwrap());
+    let page = r#"headline_http_requests_total{method="GET",route="/api/v1/articles/{slug}",status="200"}"#;
+    let before = sample(&scrape(&app).await, page);
+    let mut caching = Vec::new();
+    for _ in 0..3 {
+        let res = app.get(&path).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        caching.push(res.headers()["x-cache"].to_str().unwrap().to_owned());
+    }
+    assert_eq!(caching, ["miss", "hit", "hit"]);
+    assert!(sample(&scrape(&app).await, page) >= before + 3.0);
 }
 
 crate::backend_tests!(metrics_count_requests_cache_database_and_schedule);

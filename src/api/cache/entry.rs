@@ -8,8 +8,8 @@
 //! stories) cost no unpacking. At 4 hits instead, so many Zipf-popular stories were held
 //! twice that the mix gained half as much.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use actix_web::http::header::HeaderValue;
 use actix_web::web;
@@ -35,6 +35,8 @@ pub(super) struct Entry {
     /// Each compressed coding's body and ETag ([`Coding::COMPRESSED`] order), made the first
     /// time a request asks for that coding.
     encoded: [OnceLock<(web::Bytes, HeaderValue)>; 4],
+    /// The route pattern the response was made for, for the access log and metrics of hits.
+    pub(super) route: Option<Arc<str>>,
 }
 
 impl Entry {
@@ -47,6 +49,7 @@ impl Entry {
             etag,
             cache_control,
             encoded: Default::default(),
+            route: None,
         }
     }
 

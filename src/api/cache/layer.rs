@@ -7,13 +7,14 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpResponse, web};
 
 use super::{Entry, ResponseCache, Turn};
 use crate::api::encoding::Coding;
 use crate::api::respond::{none_match, none_match_hits};
 use crate::error::AppError;
 use crate::startup::AppState;
+use crate::telemetry::RoutePattern;
 
 const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
@@ -80,6 +81,9 @@ fn hit(
     match represent(entry, coding, not_modified, Some("hit"), Some((cache, key))) {
         Some(res) => {
             cache_counter(true).increment(1);
+            if let Some(route) = &entry.route {
+                req.extensions_mut().insert(RoutePattern(route.clone()));
+            }
             Ok(req.into_response(res))
         }
         None => Err(req),
@@ -186,7 +190,9 @@ pub async fn layer(
     // On a full cache, a URL's first miss is not kept (see `doorkeeper`).
     let followed = flight.as_ref().is_some_and(super::Flight::followed);
     let kept = token.filter(|_| cache.admits(&key, followed)).map(|token| {
-        let kept = Arc::new(Entry::packed(&body, etag.clone(), cache_control.clone()));
+        let mut kept = Entry::packed(&body, etag.clone(), cache_control.clone());
+        kept.route = http_req.match_pattern().map(Arc::from);
+        let kept = Arc::new(kept);
         let writes = state.db.local_content_writes();
         cache.put(key.clone(), kept.clone(), token, writes);
         kept

@@ -9,8 +9,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::ArticleStatus;
-use crate::db::AnyConnection;
 use crate::db::schema::{article_authors, article_topics, authors, topics};
+use crate::db::{AnyConnection, on_backend};
 use crate::models::ModelError;
 
 /// The junction whose `*_newest` index (key, status, published_at, article_id) drives a listing
@@ -48,45 +48,45 @@ impl Scan {
 }
 
 /// One index range scan of a junction table (`article_topics` or `article_authors`, which have
-/// the same shape) for one key.
+/// the same shape) for one key, on the concrete connection (see [`on_backend`]).
 macro_rules! scan_junction {
-    ($conn:expr, $table:ident, $key:ident, $id:expr, $scan:expr) => {{
-        use crate::db::schema::$table::dsl as j;
-        let scan: &Scan = $scan;
-        let mut query = j::$table
-            .filter(j::$key.eq($id))
-            .filter(j::status.eq(ArticleStatus::Published))
-            .filter(j::published_at.le(scan.now))
-            .select((j::article_id, j::published_at.assume_not_null()))
-            .into_boxed();
-        if let Some(t) = scan.published_after {
-            query = query.filter(j::published_at.gt(t));
-        }
-        if let Some(t) = scan.published_before {
-            query = query.filter(j::published_at.lt(t));
-        }
-        query = match (scan.asc, scan.after) {
-            (false, Some((t, id))) => query.filter(
-                j::published_at
-                    .lt(t)
-                    .or(j::published_at.eq(t).and(j::article_id.lt(id))),
-            ),
-            (true, Some((t, id))) => query.filter(
-                j::published_at
-                    .gt(t)
-                    .or(j::published_at.eq(t).and(j::article_id.gt(id))),
-            ),
-            (_, None) => query,
-        };
-        query = if scan.asc {
-            query.order((j::published_at.asc(), j::article_id.asc()))
-        } else {
-            query.order((j::published_at.desc(), j::article_id.desc()))
-        };
-        query
-            .limit(scan.limit)
-            .load::<(i64, NaiveDateTime)>($conn)?
-    }};
+    ($conn:expr, $table:ident, $key:ident, $id:expr, $scan:expr) => {
+        on_backend!($conn, |c| {
+            use crate::db::schema::$table::dsl as j;
+            let scan: &Scan = $scan;
+            let mut query = j::$table
+                .filter(j::$key.eq($id))
+                .filter(j::status.eq(ArticleStatus::Published))
+                .filter(j::published_at.le(scan.now))
+                .select((j::article_id, j::published_at.assume_not_null()))
+                .into_boxed();
+            if let Some(t) = scan.published_after {
+                query = query.filter(j::published_at.gt(t));
+            }
+            if let Some(t) = scan.published_before {
+                query = query.filter(j::published_at.lt(t));
+            }
+            query = match (scan.asc, scan.after) {
+                (false, Some((t, id))) => query.filter(
+                    j::published_at
+                        .lt(t)
+                        .or(j::published_at.eq(t).and(j::article_id.lt(id))),
+                ),
+                (true, Some((t, id))) => query.filter(
+                    j::published_at
+                        .gt(t)
+                        .or(j::published_at.eq(t).and(j::article_id.gt(id))),
+                ),
+                (_, None) => query,
+            };
+            query = if scan.asc {
+                query.order((j::published_at.asc(), j::article_id.asc()))
+            } else {
+                query.order((j::published_at.desc(), j::article_id.desc()))
+            };
+            query.limit(scan.limit).load::<(i64, NaiveDateTime)>(c)
+        })?
+    };
 }
 
 /// The public articles of `driver`'s topics or authors in publication order, as

@@ -12,7 +12,7 @@ pub mod schema;
 pub use ids::in_ids;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -285,7 +285,8 @@ impl Db {
     fn checkout(&self) -> Result<PooledConnection, AppError> {
         let started = std::time::Instant::now();
         let conn = self.pool.get();
-        metrics::histogram!("headline_db_pool_wait_seconds")
+        static WAITS: OnceLock<metrics::Histogram> = OnceLock::new();
+        crate::telemetry::metrics::histogram(&WAITS, "headline_db_pool_wait_seconds")
             .record(started.elapsed().as_secs_f64());
         Ok(conn?)
     }

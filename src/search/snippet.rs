@@ -77,12 +77,14 @@ impl Highlighter {
 
     /// The searched words of `text`, in order.
     fn find(&mut self, text: &str) -> Vec<Found> {
+        let marks = word_marks(text);
         let mut found = Vec::new();
-        for range in words(text) {
-            let word = part(text, range.clone());
-            if !self.may_match(word) {
+        for start in word_starts(&marks) {
+            if !self.may_start(text.as_bytes(), start) {
                 continue;
             }
+            let range = start..word_end(&marks, text.len(), start);
+            let word = part(text, range.clone());
             let term = match self.seen.get(word) {
                 Some(term) => *term,
                 None => {
@@ -101,11 +103,23 @@ impl Highlighter {
         found
     }
 
-    /// Whether `word` starts as one of the searched words' stems does: its first two letters
-    /// lower-cased, compared only when ASCII (folding may turn any other into one). Two bytes
-    /// compare as one integer: this runs for every word of every lead on a page.
-    fn may_match(&self, word: &str) -> bool {
-        ascii_start(word).is_none_or(|start| self.starts.contains(&start))
+    /// Whether the word of `text` starting at `at` may be a form of a searched word: its first
+    /// two letters lower-cased are a searched word's (see [`ascii_start`]), compared only when
+    /// ASCII (folding may turn any other into one: such a word is always analysed). Read
+    /// from the bytes at the word's start, so that the end of a word is found only for the
+    /// few that pass: this runs for every word of every lead on a page.
+    fn may_start(&self, text: &[u8], at: usize) -> bool {
+        let Some(first) = text.get(at).filter(|b| b.is_ascii()) else {
+            return true;
+        };
+        let second = match text.get(at + 1) {
+            Some(b) if b.is_ascii_alphanumeric() => b.to_ascii_lowercase(),
+            // A letter of another script may go on the word: analyse it.
+            Some(b) if !b.is_ascii() => return true,
+            // A one-letter word.
+            _ => 0,
+        };
+        self.starts.contains(&[first.to_ascii_lowercase(), second])
     }
 }
 
@@ -128,19 +142,30 @@ struct Found {
     term: usize,
 }
 
-/// The byte ranges of `text`'s words: runs of letters and digits. The bytes are marked, 64 to
-/// a number, as in a word or not, and words found from mark to mark: a snippet costs a
-/// quarter less than with a test per character (a branch the processor mispredicts at both
-/// ends of every word).
-fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let marks = word_marks(text);
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        let start = next_mark(&marks, at, true)?;
-        let end = next_mark(&marks, start, false).map_or(text.len(), |e| e.min(text.len()));
-        at = end;
-        Some(start..end)
+/// Where `text`'s words (runs of letters and digits) start, from its [`word_marks`]: a marked
+/// byte whose predecessor is not, 64 bytes at a time (a test per character cost a quarter
+/// more: a branch the processor mispredicts at both ends of every word). A word's end is
+/// looked for only when asked ([`word_end`]).
+fn word_starts(marks: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    // Whether the last byte of the previous 64 is marked.
+    let mut carry = 0;
+    marks.iter().enumerate().flat_map(move |(chunk, &m)| {
+        let mut starts = m & !((m << 1) | carry);
+        carry = m >> 63;
+        std::iter::from_fn(move || {
+            if starts == 0 {
+                return None;
+            }
+            let bit = usize::try_from(starts.trailing_zeros()).ok()?;
+            starts &= starts - 1;
+            Some(chunk * 64 + bit)
+        })
     })
+}
+
+/// The end of the word starting at `start` in a text of `len` bytes with these marks.
+fn word_end(marks: &[u64], len: usize, start: usize) -> usize {
+    next_mark(marks, start, false).map_or(len, |end| end.min(len))
 }
 
 /// One bit per byte of `text`, set where the byte belongs to a letter or a digit.
@@ -338,11 +363,20 @@ mod tests {
                 .map(|m| part(text, m.range.clone()).to_owned())
                 .collect();
             let expected = words(text)
+                .into_iter()
                 .filter(|r| schema::tokens(&mut english, part(text, r.clone())) == [word.clone()])
                 .map(|r| part(text, r).to_owned())
                 .collect::<Vec<_>>();
             assert_eq!(marked, expected, "{word}");
         }
+    }
+
+    /// The byte ranges of `text`'s words, as the highlighter cuts them.
+    fn words(text: &str) -> Vec<Range<usize>> {
+        let marks = word_marks(text);
+        word_starts(&marks)
+            .map(|start| start..word_end(&marks, text.len(), start))
+            .collect()
     }
 
     /// Words as the index cuts them, a character at a time.
@@ -388,11 +422,7 @@ mod tests {
                     text.push_str(pieces.get(i % pieces.len()).copied().unwrap_or(" "));
                     i += 3;
                 }
-                assert_eq!(
-                    words(&text).collect::<Vec<_>>(),
-                    words_one_by_one(&text),
-                    "{text:?}"
-                );
+                assert_eq!(words(&text), words_one_by_one(&text), "{text:?}");
             }
         }
     }

@@ -286,8 +286,11 @@ impl Db {
         let started = std::time::Instant::now();
         let conn = self.pool.get();
         static WAITS: OnceLock<metrics::Histogram> = OnceLock::new();
-        crate::telemetry::metrics::histogram(&WAITS, "headline_db_pool_wait_seconds")
-            .record(started.elapsed().as_secs_f64());
+        crate::telemetry::metrics::record(
+            &WAITS,
+            "headline_db_pool_wait_seconds",
+            started.elapsed().as_secs_f64(),
+        );
         Ok(conn?)
     }
 

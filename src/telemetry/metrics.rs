@@ -36,10 +36,12 @@ const BUCKETS: &[f64] = &[
     5.0, 10.0,
 ];
 
+/// The recorder's handle, once installed.
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
 /// The process's recorder, installed on first use. One per process (the `metrics` facade has
 /// one global recorder): several apps in one process, as in the tests, share it.
 pub fn handle() -> &'static PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), BUCKETS)
@@ -67,14 +69,20 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
-/// The histogram `name`, registered once per call site (`cell`): looking it up by name on
-/// every database checkout and statement took 3 % of an uncached read's CPU. The recorder is
-/// installed first, as a handle taken before it would record nowhere for good.
-pub fn histogram(cell: &'static OnceLock<Histogram>, name: &'static str) -> &'static Histogram {
-    cell.get_or_init(|| {
-        handle();
-        ::metrics::histogram!(name)
-    })
+/// Records `value` in the histogram `name`, whose handle `cell` (one per call site) keeps once
+/// the server has installed the recorder: looking it up by name on every database checkout
+/// and statement took 3 % of an uncached read's CPU. Until then (the command-line tools never
+/// install it) it is looked up each time and records nowhere, as before; a handle kept from
+/// then would record nowhere for good.
+pub fn record(cell: &'static OnceLock<Histogram>, name: &'static str, value: f64) {
+    if let Some(histogram) = cell.get() {
+        histogram.record(value);
+    } else if HANDLE.get().is_some() {
+        cell.get_or_init(|| ::metrics::histogram!(name))
+            .record(value);
+    } else {
+        ::metrics::histogram!(name).record(value);
+    }
 }
 
 fn describe() {
@@ -175,8 +183,11 @@ impl diesel::connection::Instrumentation for StatementTimer {
             InstrumentationEvent::FinishQuery { .. } => {
                 if let Some(started) = self.started.take() {
                     static STATEMENTS: OnceLock<Histogram> = OnceLock::new();
-                    histogram(&STATEMENTS, "headline_db_statement_duration_seconds")
-                        .record(started.elapsed().as_secs_f64());
+                    record(
+                        &STATEMENTS,
+                        "headline_db_statement_duration_seconds",
+                        started.elapsed().as_secs_f64(),
+                    );
                 }
             }
             _ => {}

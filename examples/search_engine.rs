@@ -32,12 +32,14 @@ fn wanted() -> Wanted {
     }
 }
 
-/// The `q` of each URL, decoded as the benchmark writes it (words joined by `+`).
-fn queries(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| line.split_once("q="))
-        .map(|(_, q)| q.split('&').next().unwrap_or_default().replace('+', " "))
-        .collect()
+/// The `q` of each URL, decoded as the server decodes a query string.
+fn queries(text: &str) -> Result<Vec<String>, serde_urlencoded::de::Error> {
+    let mut queries = Vec::new();
+    for (_, query) in text.lines().filter_map(|line| line.split_once('?')) {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)?;
+        queries.extend(pairs.into_iter().filter(|(k, _)| k == "q").map(|(_, q)| q));
+    }
+    Ok(queries)
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -47,7 +49,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let paths = args.next().ok_or(usage)?;
     let rounds: u32 = args.next().map_or(Ok(3), |r| r.parse())?.max(1);
     let index = SearchIndex::open(&Location::Dir(dir.into()))?;
-    let queries = queries(&std::fs::read_to_string(paths)?);
+    let queries = queries(&std::fs::read_to_string(paths)?)?;
     let plans = queries
         .iter()
         .map(|q| Plan::parse(q))

@@ -18,6 +18,7 @@
 //!   (a word's postings in a field, a prefix's completions) and a `window` at a time;
 //! - `columns`: what that pass reads of each segment (columns, dates), made once;
 //! - `bounds`: the exact highest score of each word's list, which that skipping needs;
+//! - `weights`: each word's BM25 weight and lists, read once per search;
 //! - [`snippet`]: the passages of results where the words are;
 //! - [`indexer`]: following the change log, and rebuilding.
 
@@ -30,6 +31,7 @@ mod pruned;
 pub mod query;
 pub mod schema;
 pub mod snippet;
+mod weights;
 mod window;
 
 use std::collections::HashMap;

@@ -42,7 +42,7 @@
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::fastfield::AliveBitSet;
-use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, Weight};
+use tantivy::query::{EnableScoring, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Score, Searcher, SegmentReader, TERMINATED};
 
@@ -51,11 +51,12 @@ use super::collect::{Found, SegmentWanted, Wanted};
 use super::columns::{OpenSegments, STRETCH};
 use super::lists::{Completions, List, Member, Postings};
 use super::query::{PREFIX_SCORE, WordGroup};
+use super::weights::{Statistics, Word};
 use super::window::{WINDOW, Window};
 
 /// The weights of one required group: its word in each field, and its prefix.
 struct GroupWeights {
-    terms: Vec<(tantivy::Term, Bm25Weight)>,
+    terms: Vec<Word>,
     prefix: Option<tantivy::Term>,
 }
 
@@ -71,12 +72,12 @@ pub fn search(
     wanted: &Wanted,
 ) -> tantivy::Result<Found> {
     let unscored = EnableScoring::disabled_from_searcher(searcher);
+    let mut statistics = Statistics::new(searcher);
     let mut weights = Vec::with_capacity(groups.len());
     for group in groups {
         let mut terms = Vec::with_capacity(group.terms.len());
         for (term, boost) in group.terms {
-            let weight = Bm25Weight::for_terms(searcher, std::slice::from_ref(&term))?;
-            terms.push((term, weight.boost_by(boost)));
+            terms.push(statistics.word(term, boost)?);
         }
         weights.push(GroupWeights {
             terms,
@@ -91,10 +92,11 @@ pub fn search(
             .map(|q| q.weight(unscored))
             .collect::<tantivy::Result<Vec<_>>>()?,
         bounds,
+        statistics,
     };
 
     let mut found = Found::default();
-    for reader in searcher.segment_readers() {
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
         // The worst hit of the page so far, over the segments done.
         let floor = if found.hits.len() >= wanted.hits {
             found.hits.last().map(|h| h.score)
@@ -104,7 +106,7 @@ pub fn search(
         let opened = segments.of(reader)?;
         let mut segment = wanted.for_segment_with(reader, opened.columns)?;
         run_segment(
-            reader,
+            (reader, ord),
             &prepared,
             &opened.stretches,
             floor,
@@ -122,12 +124,14 @@ struct Prepared<'a> {
     excluded: Option<Box<dyn Weight>>,
     filters: Vec<Box<dyn Weight>>,
     bounds: &'a Bounds,
+    statistics: Statistics<'a>,
 }
 
-/// Opens each group's lists in `reader`, and counts each group's articles (once per list):
-/// `None` when a group is absent from the segment (nothing there matches).
+/// Opens each group's lists in `reader` (the searcher's segment `ord`), and counts each
+/// group's articles (once per list): `None` when a group is absent from the segment (nothing
+/// there matches).
 fn open_members(
-    reader: &SegmentReader,
+    (reader, ord): (&SegmentReader, usize),
     prepared: &Prepared,
 ) -> tantivy::Result<Option<(Vec<Member>, Vec<u64>)>> {
     // Each group's lists in the order of the full pass's sum: fields as weighted, then the
@@ -137,11 +141,20 @@ fn open_members(
     for (group, weight) in prepared.groups.iter().enumerate() {
         let first = members.len();
         let mut size = 0;
-        for (term, bm25) in &weight.terms {
-            let index = reader.inverted_index(term.field())?;
-            let Some(block) = index.read_block_postings(term, IndexRecordOption::WithFreqs)? else {
+        for Word {
+            term,
+            weight: bm25,
+            lists,
+        } in &weight.terms
+        {
+            let (Some(list), Some(index)) = (
+                lists.get(ord).and_then(Option::as_ref),
+                prepared.statistics.dictionary(term.field(), ord),
+            ) else {
                 continue;
             };
+            let block =
+                index.read_block_postings_from_terminfo(list, IndexRecordOption::WithFreqs)?;
             let Some(norms) = reader.fieldnorms_readers().get_field(term.field())? else {
                 continue;
             };
@@ -182,14 +195,14 @@ fn open_members(
 /// Walks the run of `reader` that `wanted` may see, newest first, and collects into `out`
 /// every article that could reach the page (`floor`: the worst hit of the segments before).
 fn run_segment(
-    reader: &SegmentReader,
+    (reader, ord): (&SegmentReader, usize),
     prepared: &Prepared,
     stretches: &[i64],
     floor: Option<f64>,
     wanted: &Wanted,
     out: &mut SegmentWanted,
 ) -> tantivy::Result<()> {
-    let Some((members, sizes)) = open_members(reader, prepared)? else {
+    let Some((members, sizes)) = open_members((reader, ord), prepared)? else {
         return Ok(());
     };
     let range = out.doc_range(reader.max_doc());

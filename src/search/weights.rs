@@ -10,6 +10,7 @@
 //! same checksum of the pages).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use tantivy::index::InvertedIndexReader;
@@ -72,17 +73,16 @@ impl<'a> Statistics<'a> {
     }
 
     fn field(&mut self, field: Field) -> tantivy::Result<&(Vec<Arc<InvertedIndexReader>>, Score)> {
-        if !self.fields.contains_key(&field) {
-            let indexes = (self.searcher.segment_readers().iter())
-                .map(|r| r.inverted_index(field))
-                .collect::<tantivy::Result<Vec<_>>>()?;
-            let tokens = indexes.iter().map(|i| i.total_num_tokens()).sum();
-            self.fields
-                .insert(field, (indexes, average(tokens, self.docs)));
-        }
-        self.fields
-            .get(&field)
-            .ok_or_else(|| tantivy::TantivyError::InternalError("a field's statistics".into()))
+        Ok(match self.fields.entry(field) {
+            Entry::Occupied(held) => held.into_mut(),
+            Entry::Vacant(slot) => {
+                let indexes = (self.searcher.segment_readers().iter())
+                    .map(|r| r.inverted_index(field))
+                    .collect::<tantivy::Result<Vec<_>>>()?;
+                let tokens = indexes.iter().map(|i| i.total_num_tokens()).sum();
+                slot.insert((indexes, average(tokens, self.docs)))
+            }
+        })
     }
 }
 

@@ -94,3 +94,74 @@ impl<'a> Statistics<'a> {
 fn average(tokens: u64, docs: u64) -> Score {
     tokens as Score / docs as Score
 }
+
+#[cfg(test)]
+mod tests {
+    use tantivy::indexer::NoMergePolicy;
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{Index, TantivyDocument};
+
+    use super::*;
+
+    /// The weights equal tantivy's own to the bit, over segments of different lengths and a
+    /// word some segments lack, and each segment's list is found where it is.
+    #[test]
+    fn words_weigh_as_tantivy_weighs_them() -> tantivy::Result<()> {
+        let mut schema = Schema::builder();
+        let text = schema.add_text_field("text", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        // Three segments; "rare" only in the second.
+        for (segment, docs) in [(0, 40), (1, 7), (2, 90)] {
+            for i in 0..docs {
+                let mut doc = TantivyDocument::default();
+                let mut words = "common ".repeat(1 + i % 5);
+                words.push_str(&"filler ".repeat(i % 11));
+                if segment == 1 && i % 2 == 0 {
+                    words.push_str("rare");
+                }
+                doc.add_text(text, words);
+                writer.add_document(doc)?;
+            }
+            writer.commit()?;
+        }
+        let searcher = index.reader()?.searcher();
+        assert_eq!(searcher.segment_readers().len(), 3);
+        let mut statistics = Statistics::new(&searcher);
+        for (word, boost) in [("common", 1.0), ("rare", 3.0), ("absent", 1.5)] {
+            let term = Term::from_field_text(text, word);
+            let ours = statistics.word(term.clone(), boost)?;
+            let theirs =
+                Bm25Weight::for_terms(&searcher, std::slice::from_ref(&term))?.boost_by(boost);
+            for norm in 0..=u8::MAX {
+                for freq in [1, 2, 7, 40] {
+                    assert_eq!(
+                        ours.weight.score(norm, freq).to_bits(),
+                        theirs.score(norm, freq).to_bits(),
+                        "{word}, norm {norm}, freq {freq}"
+                    );
+                }
+            }
+            let found: Vec<u32> = (ours.lists.iter())
+                .map(|l| l.as_ref().map_or(0, |l| l.doc_freq))
+                .collect();
+            // In the searcher's order of segments, which is not the order of the commits.
+            let expected: Vec<u32> = (searcher.segment_readers().iter())
+                .map(|r| match (word, r.max_doc()) {
+                    ("common", docs) => docs,
+                    ("rare", 7) => 4,
+                    _ => 0,
+                })
+                .collect();
+            assert_eq!(found, expected, "{word}");
+            assert_eq!(
+                ours.lists.iter().map(Option::is_some).collect::<Vec<_>>(),
+                expected.iter().map(|&n| n > 0).collect::<Vec<_>>()
+            );
+        }
+        assert!(statistics.dictionary(text, 2).is_some());
+        assert!(statistics.dictionary(text, 3).is_none());
+        Ok(())
+    }
+}

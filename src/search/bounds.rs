@@ -261,6 +261,27 @@ mod tests {
     }
 
     #[test]
+    fn past_the_limit_every_shape_is_let_go() {
+        let bounds = Bounds::default();
+        let field = tantivy::schema::Field::from_field_id(0);
+        let segment = SegmentId::generate_random();
+        let shape = || Shape::from(vec![(1, 1)]);
+        for i in (0..).take(KEPT) {
+            bounds.shape(segment, &Term::from_field_u64(field, i), shape);
+        }
+        assert_eq!(bounds.shapes.read().map(|s| s.count).ok(), Some(KEPT));
+        // One more: the map starts again with it alone.
+        bounds.shape(segment, &Term::from_field_text(field, "one more"), shape);
+        assert_eq!(bounds.shapes.read().map(|s| s.count).ok(), Some(1));
+        let made = std::cell::Cell::new(false);
+        bounds.shape(segment, &Term::from_field_u64(field, 0), || {
+            made.set(true);
+            shape()
+        });
+        assert!(made.get(), "a shape let go is made again");
+    }
+
+    #[test]
     fn the_frontier_keeps_only_pairs_that_can_be_the_best() {
         // (9, 1) and (30, 2) are beaten by a shorter field with at least their frequency.
         let mut highest = [0u32; 256];

@@ -113,8 +113,13 @@ impl Window {
                 cursor.add_to(base, end, &mut self.scores, &mut self.marked, essential);
             }
         }
-        // Only marked articles have sums: each is read and cleared for the next window.
+        // Only marked articles have sums: each is read and cleared for the next window. Each
+        // is written at the end of `out`, which grows past it only when kept: whether an
+        // article is kept is a coin toss that a branch would mispredict.
+        let marked = self.marked.iter().map(|w| w.count_ones()).sum::<u32>();
         out.clear();
+        out.resize(usize::try_from(marked).unwrap_or(0), (0, 0.0));
+        let mut kept = 0;
         for (w, word) in (0..).zip(&mut self.marked) {
             let mut bits = std::mem::take(word);
             while bits != 0 {
@@ -127,11 +132,13 @@ impl Window {
                     continue;
                 };
                 let sum = std::mem::take(score) + self.slack;
-                if keep(sum) {
-                    out.push((base + slot, sum));
+                if let Some(at) = out.get_mut(kept) {
+                    *at = (base + slot, sum);
                 }
+                kept += usize::from(keep(sum));
             }
         }
+        out.truncate(kept);
     }
 }
 

@@ -210,7 +210,7 @@ fn run_segment(
         return Ok(());
     }
     let mut walk = Walk::new(reader, prepared, members, &sizes)?;
-    let mut window = Window::new(walk.members.len());
+    let mut window = Window::new(walk.members.len(), reader.max_doc());
     let mut candidates = Vec::new();
     // Counts and facets need every match.
     let worst_of = |out: &SegmentWanted| match (out.worst_score(), floor) {
@@ -253,16 +253,20 @@ fn run_segment(
                     if let Some(worst) = worst_of(out)
                         && bound(
                             &mut walk.members,
-                            candidate,
-                            sum,
+                            (candidate, sum),
                             &window.lookups,
-                            boost,
-                            worst,
+                            (boost, worst),
+                            |k| {
+                                if let Some(n) = window.looked.get_mut(k) {
+                                    *n += 1;
+                                }
+                            },
                         )
                     {
                         walk.accept(candidate, out);
                     }
                 }
+                window.adapt(&walk.members);
                 target = end;
                 continue;
             }
@@ -396,7 +400,8 @@ impl<'a> Walk<'a> {
                     sum += members[i].score();
                 }
             }
-            if !bound(members, candidate, sum, &self.split.rest, boost, worst) {
+            let lookups = &self.split.rest;
+            if !bound(members, (candidate, sum), lookups, (boost, worst), |_| ()) {
                 return Some(candidate + 1);
             }
         }
@@ -442,19 +447,20 @@ impl<'a> Walk<'a> {
     reason = "`lookups` holds positions in `members`"
 )]
 /// Whether `candidate`, whose bound is `bound` before looking it up in `lookups`, could
-/// still reach the page as each of them, highest score first, turns out not to have it.
+/// still reach the page (`worst`, with a recency bound of `boost`) as each of them, highest
+/// score first, turns out not to have it. `looked` hears which of them it was looked up in.
 fn bound(
     members: &mut [Member],
-    candidate: DocId,
-    mut bound: Score,
+    (candidate, mut bound): (DocId, Score),
     lookups: &[usize],
-    boost: f64,
-    worst: f64,
+    (boost, worst): (f64, f64),
+    mut looked: impl FnMut(usize),
 ) -> bool {
-    for &i in lookups {
+    for (k, &i) in lookups.iter().enumerate() {
         if !reaches(bound, boost, worst) {
             return false;
         }
+        looked(k);
         let member = &mut members[i];
         member.seek(candidate);
         bound -= member.max;

@@ -10,7 +10,9 @@
 //! and the non-essential lists no longer than them (reading those costs no more than the
 //! candidates do, and their scores sort out the candidates at once). An article then goes on
 //! to the one-at-a-time checks only if its sum, plus the most the lists not read could add,
-//! reaches the page.
+//! reaches the page. A list those checks look up more often than summing it would cost is
+//! summed from the next window on: a second title word's list, a little longer than the
+//! first's, is asked by nearly every candidate.
 
 use tantivy::{DocId, Score};
 
@@ -22,6 +24,11 @@ pub const WINDOW: DocId = 4096;
 
 /// [`WINDOW`] as a length (a test checks they agree).
 const WINDOW_LEN: usize = 4096;
+
+/// About how many postings a window sums in the time one candidate is looked up in a list
+/// (a seek, and its score; summing a list that marks nothing costs under a nanosecond per
+/// posting: decoded sixteen at a time, a bit tested).
+const LOOKUP_COST: u64 = 16;
 
 /// A window's sums, and which lists make them.
 pub struct Window {
@@ -35,22 +42,29 @@ pub struct Window {
     summed: Vec<(usize, bool)>,
     /// The lists not summed, looked up one article at a time, highest score first.
     pub lookups: Vec<usize>,
+    /// How many times each of them was looked up in this window.
+    pub looked: Vec<u32>,
     /// Their highest scores added.
     pub slack: Score,
+    /// The articles of the segment walked.
+    docs: u32,
     /// Whether every essential list can be summed (a prefix's cannot).
     usable: bool,
 }
 
 impl Window {
-    /// A window over a walk of `members` lists; its arrays are made at the first window.
-    pub fn new(members: usize) -> Self {
+    /// A window over a walk of `members` lists in a segment of `docs` articles; its arrays are
+    /// made at the first window.
+    pub fn new(members: usize, docs: u32) -> Self {
         Window {
             scores: Vec::new(),
             marked: Vec::new(),
             cursors: (0..members).map(|_| None).collect(),
             summed: Vec::new(),
             lookups: Vec::new(),
+            looked: Vec::new(),
             slack: 0.0,
+            docs: docs.max(1),
             usable: false,
         }
     }
@@ -83,6 +97,36 @@ impl Window {
                 self.slack += members.get(i).map_or(0.0, |m| m.max);
             }
         }
+        self.looked.clear();
+        self.looked.resize(self.lookups.len(), 0);
+    }
+
+    /// After a window: sums from the next one on each list looked up more than summing it
+    /// would cost (its articles in a window, on average, over [`LOOKUP_COST`]). A list a
+    /// little longer than the essential ones, of a word whose title scores as much, is looked
+    /// up by most candidates, while one of long bodies is asked only by the few that its
+    /// betters let through.
+    pub fn adapt(&mut self, members: &[Member]) {
+        let mut k = 0;
+        while let (Some(&i), Some(&looked)) = (self.lookups.get(k), self.looked.get(k)) {
+            let member = members.get(i);
+            let per_window = member.map_or(u64::MAX, |m| {
+                u64::from(m.size) * u64::from(WINDOW) / u64::from(self.docs)
+            });
+            let word = member.is_some_and(|m| matches!(m.list, List::Word(_)));
+            if word && u64::from(looked) * LOOKUP_COST > per_window {
+                self.lookups.remove(k);
+                self.looked.remove(k);
+                self.summed.push((i, false));
+            } else {
+                k += 1;
+            }
+        }
+        // Added again rather than lessened: the same sum as `plan` makes for these lists.
+        self.slack = (self.lookups.iter())
+            .map(|&i| members.get(i).map_or(0.0, |m| m.max))
+            .sum();
+        self.looked.fill(0);
     }
 
     /// Sums the window `base..end` (at most [`WINDOW`] articles: past that, it ends early)
@@ -144,9 +188,11 @@ impl Window {
 
 #[cfg(test)]
 mod tests {
+    use std::ops::Range;
     use tantivy::query::Bm25Weight;
-    use tantivy::schema::{IndexRecordOption, Schema, TEXT};
-    use tantivy::{Index, TantivyDocument, Term};
+
+    use tantivy::schema::{Field, IndexRecordOption, Schema, TEXT};
+    use tantivy::{Index, Searcher, TantivyDocument, Term};
 
     use super::*;
 
@@ -167,48 +213,73 @@ mod tests {
         assert_eq!(usize::try_from(WINDOW).ok(), Some(WINDOW_LEN));
     }
 
-    #[test]
-    fn windows_sum_every_summed_list_and_keep_only_essential_articles() -> tantivy::Result<()> {
+    /// One segment of articles `0..n` written by [`text_of`].
+    fn index(n: u32) -> tantivy::Result<(Searcher, Field)> {
         let mut schema = Schema::builder();
         let field = schema.add_text_field("text", TEXT);
         let index = Index::create_in_ram(schema.build());
         let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
-        // Over several windows and many blocks of postings.
-        let n = 3 * WINDOW + 100;
         for i in 0..n {
             let mut doc = TantivyDocument::default();
             doc.add_text(field, text_of(i));
             writer.add_document(doc)?;
         }
         writer.commit()?;
-        let searcher = index.reader()?.searcher();
+        Ok((index.reader()?.searcher(), field))
+    }
+
+    /// The lists of `alpha`, `beta` and `gamma`, each said to score at most 10.
+    fn members(searcher: &Searcher, field: Field) -> tantivy::Result<Vec<Member>> {
         let reader = searcher.segment_reader(0);
-        let members = |group| -> tantivy::Result<Vec<Member>> {
-            let mut out = Vec::new();
-            for word in ["alpha", "beta", "gamma"] {
-                let term = Term::from_field_text(field, word);
-                let bm25 = Bm25Weight::for_terms(&searcher, std::slice::from_ref(&term))?;
-                let index = reader.inverted_index(field)?;
-                let block = index.read_block_postings(&term, IndexRecordOption::WithFreqs)?;
-                let norms = reader.fieldnorms_readers().get_field(field)?;
-                let (Some(block), Some(norms)) = (block, norms) else {
-                    panic!("{word} is indexed");
-                };
-                out.push(Member {
-                    size: block.doc_freq(),
-                    max: 10.0,
-                    list: List::Word(Box::new(Postings::new(block, norms, bm25))),
-                    group,
-                });
+        let mut out = Vec::new();
+        for word in ["alpha", "beta", "gamma"] {
+            let term = Term::from_field_text(field, word);
+            let bm25 = Bm25Weight::for_terms(searcher, std::slice::from_ref(&term))?;
+            let index = reader.inverted_index(field)?;
+            let block = index.read_block_postings(&term, IndexRecordOption::WithFreqs)?;
+            let norms = reader.fieldnorms_readers().get_field(field)?;
+            let (Some(block), Some(norms)) = (block, norms) else {
+                panic!("{word} is indexed");
+            };
+            out.push(Member {
+                size: block.doc_freq(),
+                max: 10.0,
+                list: List::Word(Box::new(Postings::new(block, norms, bm25))),
+                group: 0,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Each article of `alpha` in `docs`, with the scores that `lists` of `members` give it.
+    fn sums(members: &mut [Member], lists: &[usize], docs: Range<DocId>) -> Vec<(DocId, Score)> {
+        let mut sums = Vec::new();
+        for doc in docs.filter(|i| i.is_multiple_of(3)) {
+            let mut sum = 0.0;
+            for &i in lists {
+                if let Some(m) = members.get_mut(i) {
+                    m.seek(doc);
+                    if m.doc() == doc {
+                        sum += m.score();
+                    }
+                }
             }
-            Ok(out)
-        };
-        let walked = members(0)?;
+            sums.push((doc, sum));
+        }
+        sums
+    }
+
+    #[test]
+    fn windows_sum_every_summed_list_and_keep_only_essential_articles() -> tantivy::Result<()> {
+        // Over several windows and many blocks of postings.
+        let n = 3 * WINDOW + 100;
+        let (searcher, field) = index(n)?;
+        let walked = members(&searcher, field)?;
         // alpha essential; beta (shorter) summed; gamma (longer) looked up.
         let mut split = Split::new(walked.iter().map(|m| (m.max, m.size)).collect());
         split.essential = vec![0];
         split.rest = vec![2, 1];
-        let mut window = Window::new(walked.len());
+        let mut window = Window::new(walked.len(), n);
         window.plan(&split, &walked);
         assert!(window.usable());
         assert_eq!(window.lookups, [2]);
@@ -221,18 +292,11 @@ mod tests {
             window.candidates(&walked, base, (base + 4_000).min(n), |_| true, &mut page);
             found.extend_from_slice(&page);
         }
-        let mut fresh = members(0)?;
-        let mut expected = Vec::new();
-        for doc in (0..n).filter(|i| i.is_multiple_of(3)) {
-            let mut sum = 0.0;
-            for m in fresh.iter_mut().take(2) {
-                m.seek(doc);
-                if m.doc() == doc {
-                    sum += m.score();
-                }
-            }
-            expected.push((doc, sum + 10.0));
-        }
+        let mut fresh = members(&searcher, field)?;
+        let expected: Vec<_> = sums(&mut fresh, &[0, 1], 0..n)
+            .into_iter()
+            .map(|(doc, sum)| (doc, sum + 10.0))
+            .collect();
         assert_eq!(found.len(), expected.len());
         // The best sum without `beta`: only articles with it as well beat that.
         let alpha_alone = expected
@@ -245,8 +309,8 @@ mod tests {
             assert!((sum - want).abs() < 1e-4, "{doc}: {sum} against {want}");
         }
         // `keep` leaves out the sums it refuses.
-        let fresh = members(0)?;
-        let mut window = Window::new(fresh.len());
+        let fresh = members(&searcher, field)?;
+        let mut window = Window::new(fresh.len(), n);
         window.plan(&split, &fresh);
         window.candidates(&fresh, 0, WINDOW, |sum| sum > alpha_alone, &mut page);
         assert_eq!(
@@ -257,6 +321,48 @@ mod tests {
             page.iter().all(|&(doc, _)| doc.is_multiple_of(21)),
             "{page:?}"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn a_list_looked_up_more_than_summing_it_costs_is_summed() -> tantivy::Result<()> {
+        let n = 3 * WINDOW;
+        let (searcher, field) = index(n)?;
+        let walked = members(&searcher, field)?;
+        // alpha essential; beta (shorter) summed; gamma (longer) looked up.
+        let mut split = Split::new(walked.iter().map(|m| (m.max, m.size)).collect());
+        split.essential = vec![0];
+        split.rest = vec![2, 1];
+        let mut window = Window::new(walked.len(), n);
+        window.plan(&split, &walked);
+        assert_eq!(window.lookups, [2]);
+        // gamma has every other article, 2,048 a window: summing it costs as much as 128
+        // lookups.
+        let even = u32::try_from(2_048 / LOOKUP_COST).unwrap_or(u32::MAX);
+        window.looked = vec![even];
+        window.adapt(&walked);
+        assert_eq!(
+            (window.lookups.as_slice(), window.looked.as_slice()),
+            (&[2][..], &[0][..])
+        );
+        assert!((window.slack - 10.0).abs() < 1e-6);
+        window.looked = vec![even + 1];
+        window.adapt(&walked);
+        assert!(window.lookups.is_empty() && window.looked.is_empty());
+        assert!(window.slack.abs() < 1e-6);
+
+        // Summed from then on: an article's sum has gamma's score too.
+        let mut page = Vec::new();
+        window.candidates(&walked, 0, WINDOW, |_| true, &mut page);
+        let expected = sums(&mut members(&searcher, field)?, &[0, 1, 2], 0..WINDOW);
+        assert_eq!(page.len(), expected.len());
+        for ((doc, sum), (want_doc, want)) in page.into_iter().zip(expected) {
+            assert_eq!(doc, want_doc);
+            assert!((sum - want).abs() < 1e-4, "{doc}: {sum} against {want}");
+        }
+        // A new plan looks it up again.
+        window.plan(&split, &walked);
+        assert_eq!(window.lookups, [2]);
         Ok(())
     }
 }

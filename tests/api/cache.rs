@@ -399,16 +399,13 @@ fn noise(seed: u64, len: usize) -> String {
         .collect()
 }
 
-/// Once the cache is full (7/8 of its budget), a URL asked for the first time is not kept —
-/// most such URLs are the long tail, which TinyLFU would refuse anyway — and is kept when it is
-/// asked for again.
-async fn a_full_cache_keeps_a_url_on_its_second_miss(app: TestApp) {
-    let small = app.second_instance_with(|s| s.cache_max_mb = 1).await;
-    let (token, _) = editor(&app).await;
+/// Publishes 30 articles of 40,000 characters that LZ4 cannot pack: `/api/v1/articles/filler-{i}`.
+async fn fillers(app: &TestApp) {
+    let (token, _) = editor(app).await;
     for i in 0..30 {
         let extra = json!({"body_markdown": noise(i + 1, 40_000)});
         published(
-            &app,
+            app,
             &token,
             &format!("Filler {i}"),
             "2024-01-01T00:00:00Z",
@@ -416,17 +413,29 @@ async fn a_full_cache_keeps_a_url_on_its_second_miss(app: TestApp) {
         )
         .await;
     }
-    // Fill the cache past 7/8 of 1 MiB, not to its end: no entry is evicted or refused.
+}
+
+/// The budget of a 1 MiB cache that responses other than searches share (searches keep a
+/// quarter).
+const SHARED_BYTES: f64 = 786_432.0;
+
+/// Once the cache is full (7/8 of its budget), a URL asked for the first time is not kept —
+/// most such URLs are the long tail, which TinyLFU would refuse anyway — and is kept when it is
+/// asked for again.
+async fn a_full_cache_keeps_a_url_on_its_second_miss(app: TestApp) {
+    let small = app.second_instance_with(|s| s.cache_max_mb = 1).await;
+    fillers(&app).await;
+    // Fill the cache past 7/8 of its budget, not to its end: no entry is evicted or refused.
     let mut filled = 0;
     for i in 0..30 {
         cached(&small, &format!("/api/v1/articles/filler-{i}")).await;
-        if cache_bytes(&small).await >= 917_504.0 {
+        if cache_bytes(&small).await >= SHARED_BYTES / 8.0 * 7.0 {
             filled = i + 1;
             break;
         }
     }
     assert!(filled > 0, "the fillers did not fill the cache");
-    assert!(cache_bytes(&small).await < 1_048_576.0);
+    assert!(cache_bytes(&small).await < SHARED_BYTES);
 
     let path = "/api/v1/articles?limit=1";
     assert_eq!(fetch(&small, path).await.0, "miss");
@@ -438,7 +447,28 @@ async fn a_full_cache_keeps_a_url_on_its_second_miss(app: TestApp) {
     assert_eq!(fetch(&small, path).await.0, "hit", "a second one is");
 }
 
+/// Searches cost several times what articles do to make again: they keep a share of the
+/// budget that a flood of articles cannot take.
+async fn articles_do_not_push_searches_out_of_the_cache(app: TestApp) {
+    let small = app.second_instance_with(|s| s.cache_max_mb = 1).await;
+    fillers(&app).await;
+    let search = "/api/v1/articles?q=filler";
+    let found = cached(&small, search).await;
+    assert_eq!(found["data"].as_array().map(Vec::len), Some(20));
+    // Each article asked for until kept, and again: 1.2 MB of them, more than the whole
+    // budget, each asked for more often than the search.
+    for _ in 0..2 {
+        for i in 0..30 {
+            cached(&small, &format!("/api/v1/articles/filler-{i}")).await;
+        }
+    }
+    let bytes = cache_bytes(&small).await;
+    assert!(bytes >= SHARED_BYTES / 8.0 * 7.0, "{bytes}");
+    assert_eq!(fetch(&small, search).await.0, "hit");
+}
+
 crate::backend_tests!(
+    articles_do_not_push_searches_out_of_the_cache,
     concurrent_misses_on_one_url_are_answered_once,
     every_kind_of_content_write_invalidates_cached_responses,
     cached_responses_revalidate_with_304_without_a_body,

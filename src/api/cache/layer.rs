@@ -171,6 +171,7 @@ pub async fn layer(
         return Ok(res);
     }
     let (http_req, http_res) = res.into_parts();
+    let costly = http_res.extensions().contains::<super::Costly>();
     let (head, body) = http_res.into_parts();
     let body = actix_web::body::to_bytes(body).await.map_err(|e| {
         AppError::internal(format!("response body could not be read: {}", e.into()))
@@ -189,14 +190,16 @@ pub async fn layer(
         .is_ok_and(|etag| none_match_hits(condition.as_ref(), etag));
     // On a full cache, a URL's first miss is not kept (see `doorkeeper`).
     let followed = flight.as_ref().is_some_and(super::Flight::followed);
-    let kept = token.filter(|_| cache.admits(&key, followed)).map(|token| {
-        let mut kept = Entry::packed(&body, etag.clone(), cache_control.clone());
-        kept.route = http_req.match_pattern().map(Arc::from);
-        let kept = Arc::new(kept);
-        let writes = state.db.local_content_writes();
-        cache.put(key.clone(), kept.clone(), token, writes);
-        kept
-    });
+    let kept = token
+        .filter(|_| cache.admits(&key, costly, followed))
+        .map(|token| {
+            let mut kept = Entry::packed(&body, etag.clone(), cache_control.clone());
+            kept.route = http_req.match_pattern().map(Arc::from);
+            let kept = Arc::new(kept);
+            let writes = state.db.local_content_writes();
+            cache.put((key.clone(), kept.clone(), costly), token, writes);
+            kept
+        });
     let res = match kept {
         // A compressed coding is made on the kept entry, which keeps it for the next hits.
         Some(kept) if coding != Coding::Identity => {

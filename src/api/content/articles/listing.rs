@@ -50,7 +50,12 @@ pub async fn list(
         })
         .await?;
     let body = listing.render(found)?;
-    public_json(&req, state.settings.cache_max_age, body.into_bytes())
+    let mut res = public_json(&req, state.settings.cache_max_age, body.into_bytes())?;
+    if listing.plan.is_some() {
+        // A search: several times an article's cost to make again.
+        res.extensions_mut().insert(crate::api::cache::Costly);
+    }
+    Ok(res)
 }
 
 /// A listing's parameters, read and checked.

@@ -269,18 +269,24 @@ mod tests {
         sums
     }
 
-    #[test]
-    fn windows_sum_every_summed_list_and_keep_only_essential_articles() -> tantivy::Result<()> {
-        // Over several windows and many blocks of postings.
-        let n = 3 * WINDOW + 100;
+    /// A window over articles `0..n` and its lists: alpha essential, beta (shorter) summed,
+    /// gamma (longer) looked up.
+    fn planned(n: u32) -> tantivy::Result<(Searcher, Field, Vec<Member>, Split, Window)> {
         let (searcher, field) = index(n)?;
         let walked = members(&searcher, field)?;
-        // alpha essential; beta (shorter) summed; gamma (longer) looked up.
         let mut split = Split::new(walked.iter().map(|m| (m.max, m.size)).collect());
         split.essential = vec![0];
         split.rest = vec![2, 1];
         let mut window = Window::new(walked.len(), n);
         window.plan(&split, &walked);
+        Ok((searcher, field, walked, split, window))
+    }
+
+    #[test]
+    fn windows_sum_every_summed_list_and_keep_only_essential_articles() -> tantivy::Result<()> {
+        // Over several windows and many blocks of postings.
+        let n = 3 * WINDOW + 100;
+        let (searcher, field, walked, split, mut window) = planned(n)?;
         assert!(window.usable());
         assert_eq!(window.lookups, [2]);
         assert!((window.slack - 10.0).abs() < 1e-6);
@@ -327,14 +333,7 @@ mod tests {
     #[test]
     fn a_list_looked_up_more_than_summing_it_costs_is_summed() -> tantivy::Result<()> {
         let n = 3 * WINDOW;
-        let (searcher, field) = index(n)?;
-        let walked = members(&searcher, field)?;
-        // alpha essential; beta (shorter) summed; gamma (longer) looked up.
-        let mut split = Split::new(walked.iter().map(|m| (m.max, m.size)).collect());
-        split.essential = vec![0];
-        split.rest = vec![2, 1];
-        let mut window = Window::new(walked.len(), n);
-        window.plan(&split, &walked);
+        let (searcher, field, walked, split, mut window) = planned(n)?;
         assert_eq!(window.lookups, [2]);
         // gamma has every other article, 2,048 a window: summing it costs as much as 128
         // lookups.

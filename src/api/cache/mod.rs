@@ -324,6 +324,7 @@ impl ResponseCache {
         Ok((generation, local_writes))
     }
 
+    /// The entry held for `key`, in either store (the shared one first: it has most hits).
     fn get(&self, key: &str) -> Option<Arc<Entry>> {
         (self.store.entries.get(key)).or_else(|| self.costly.entries.get(key))
     }

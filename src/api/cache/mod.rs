@@ -383,6 +383,13 @@ mod tests {
         ))
     }
 
+    /// Puts an entry weighing `weight` bytes with `key`: its body is what the key and the
+    /// entry's overhead leave.
+    fn put(cache: &ResponseCache, key: &str, weight: usize, costly: bool) {
+        let entry = response(weight - key.len() - entry::OVERHEAD);
+        cache.put((key.to_owned(), entry, costly), FRESH, 0);
+    }
+
     /// The state a fresh cache accepts entries at.
     const FRESH: (i64, u64) = (-1, 0);
 
@@ -392,54 +399,61 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_weighs_its_key_body_and_overhead() {
+        let cache = ResponseCache::new(Duration::ZERO, 100_000);
+        cache.put(("/key".into(), response(1_000), false), FRESH, 0);
+        assert_eq!(bytes(&cache), 4 + 1_000 + entry::OVERHEAD);
+    }
+
+    #[test]
     fn a_full_cache_stays_within_its_budget() {
-        // Keys are 2 bytes: each entry weighs 100 bytes against the 750 of a budget of 1,000
-        // that responses other than costly ones share.
-        let cache = ResponseCache::new(Duration::ZERO, 1_000);
+        // Each entry weighs 1,000 bytes against the 7,500 of a budget of 10,000 that responses
+        // other than costly ones share.
+        let cache = ResponseCache::new(Duration::ZERO, 10_000);
         for i in 10..40 {
-            cache.put((i.to_string(), response(98), false), FRESH, 0);
-            assert!(bytes(&cache) <= 750);
+            put(&cache, &i.to_string(), 1_000, false);
+            assert!(bytes(&cache) <= 7_500);
         }
         assert_eq!(cache.size().1, 7);
     }
 
     #[test]
     fn costly_responses_keep_a_share_of_the_budget_of_their_own() {
-        // A quarter of 1,000 bytes for costly responses, the rest for the others.
-        let cache = ResponseCache::new(Duration::ZERO, 1_000);
-        cache.put(("s".into(), response(99), true), FRESH, 0);
+        // A quarter of 10,000 bytes for costly responses, the rest for the others.
+        let cache = ResponseCache::new(Duration::ZERO, 10_000);
+        put(&cache, "s", 1_000, true);
         for i in 10..40 {
-            cache.put((i.to_string(), response(98), false), FRESH, 0);
+            put(&cache, &i.to_string(), 1_000, false);
         }
         assert!(cache.get("s").is_some(), "not pushed out by the others");
-        assert!(bytes(&cache) <= 1_000);
+        assert!(bytes(&cache) <= 10_000);
         assert_eq!(cache.size().1, 8);
-        // Each share bounds its own entries: 300 bytes fit only the larger one.
-        let cache = ResponseCache::new(Duration::ZERO, 1_000);
-        cache.put(("a".into(), response(299), true), FRESH, 0);
+        // Each share bounds its own entries: 3,000 bytes fit only the larger one.
+        let cache = ResponseCache::new(Duration::ZERO, 10_000);
+        put(&cache, "a", 3_000, true);
         assert!(cache.get("a").is_none());
-        cache.put(("a".into(), response(299), false), FRESH, 0);
+        put(&cache, "a", 3_000, false);
         assert!(cache.get("a").is_some());
     }
 
     #[test]
     fn replacing_an_entry_keeps_the_byte_count_right() {
-        let cache = ResponseCache::new(Duration::ZERO, 1000);
-        cache.put(("a".into(), response(99), false), FRESH, 0);
-        cache.put(("a".into(), response(49), false), FRESH, 0);
-        assert_eq!(bytes(&cache), 50);
+        let cache = ResponseCache::new(Duration::ZERO, 10_000);
+        put(&cache, "a", 2_000, false);
+        put(&cache, "a", 1_000, false);
+        assert_eq!(bytes(&cache), 1_000);
     }
 
     #[test]
     fn a_full_cache_keeps_a_url_on_its_second_miss_or_when_awaited() {
-        let cache = ResponseCache::new(Duration::ZERO, 1000);
+        let cache = ResponseCache::new(Duration::ZERO, 10_000);
         assert!(
             cache.admits("/first", false, false),
             "room to spare: kept at once"
         );
-        // Past 7/8 of the 750 bytes that responses other than costly ones share.
-        cache.put(("a".into(), response(659), false), FRESH, 0);
-        assert_eq!(bytes(&cache), 660);
+        // Past 7/8 of the 7,500 bytes that responses other than costly ones share.
+        put(&cache, "a", 6_600, false);
+        assert_eq!(bytes(&cache), 6_600);
         assert!(!cache.admits("/first", false, false));
         assert!(cache.admits("/first", false, false), "missed again");
         assert!(cache.admits("/other", false, true), "others wait for it");
@@ -458,8 +472,8 @@ mod tests {
 
     #[test]
     fn compressed_codings_count_against_the_budget() {
-        let cache = ResponseCache::new(Duration::ZERO, 10_000);
-        cache.put(("a".into(), response(999), false), FRESH, 0);
+        let cache = ResponseCache::new(Duration::ZERO, 100_000);
+        put(&cache, "a", 1_000, false);
         let entry = cache.get("a").expect("cached");
         let (gzip, etag) = entry
             .encoded(Coding::Gzip, Some((&cache, "a")))
@@ -471,9 +485,9 @@ mod tests {
         assert_eq!(bytes(&cache), 1000 + gzip.len());
         // Replacing the entry takes its codings out of the count too, and a coding made for
         // the old entry afterwards does not bring it back.
-        cache.put(("a".into(), response(99), false), FRESH, 0);
+        put(&cache, "a", 600, false);
         entry.encoded(Coding::Brotli, Some((&cache, "a")));
-        assert_eq!(bytes(&cache), 100);
+        assert_eq!(bytes(&cache), 600);
         // Nor after the cache is emptied.
         cache.clear();
         let new = cache.get("a");

@@ -296,6 +296,9 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let state = startup::prepare(settings)?;
     tracing::info!(
+        workers = state.settings.worker_count(),
+        pool = state.settings.pool_connections(),
+        cache_mb = state.settings.cache_budget() >> 20,
         "Headline on http://{} ({} database) — Swagger UI at /docs",
         listener.local_addr()?,
         state.db.backend().name()

@@ -218,9 +218,7 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         routes: KnownRoutes::from_doc(&doc),
         cache: crate::api::cache::ResponseCache::new(
             std::time::Duration::from_millis(settings.cache_sync_ms),
-            usize::try_from(settings.cache_max_mb)
-                .unwrap_or(usize::MAX)
-                .saturating_mul(1024 * 1024),
+            settings.cache_budget(),
         ),
         read_model: crate::api::content::read_model::ReadModel::new(),
         content_keys: crate::auth::content_keys::ContentKeys::new(

@@ -197,7 +197,7 @@ pub async fn layer(
             kept.route = http_req.match_pattern().map(Arc::from);
             let kept = Arc::new(kept);
             let writes = state.db.local_content_writes();
-            cache.put((key.clone(), kept.clone(), costly), token, writes);
+            cache.put(key.clone(), kept.clone(), costly, token, writes);
             kept
         });
     let res = match kept {

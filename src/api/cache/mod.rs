@@ -333,7 +333,9 @@ impl ResponseCache {
     /// being made (`local_writes` is this instance's count of content writes now).
     fn put(
         &self,
-        (key, entry, costly): (String, Arc<Entry>, bool),
+        key: String,
+        entry: Arc<Entry>,
+        costly: bool,
         token: (i64, u64),
         local_writes: u64,
     ) {
@@ -387,7 +389,7 @@ mod tests {
     /// entry's overhead leave.
     fn put(cache: &ResponseCache, key: &str, weight: usize, costly: bool) {
         let entry = response(weight - key.len() - entry::OVERHEAD);
-        cache.put((key.to_owned(), entry, costly), FRESH, 0);
+        cache.put(key.to_owned(), entry, costly, FRESH, 0);
     }
 
     /// The state a fresh cache accepts entries at.
@@ -401,7 +403,7 @@ mod tests {
     #[test]
     fn an_entry_weighs_its_key_body_and_overhead() {
         let cache = ResponseCache::new(Duration::ZERO, 100_000);
-        cache.put(("/key".into(), response(1_000), false), FRESH, 0);
+        cache.put("/key".into(), response(1_000), false, FRESH, 0);
         assert_eq!(bytes(&cache), 4 + 1_000 + entry::OVERHEAD);
     }
 
@@ -463,10 +465,10 @@ mod tests {
     fn responses_made_before_a_change_are_not_kept() {
         let cache = ResponseCache::new(Duration::ZERO, 1000);
         // Made before this instance's latest write, or at another generation.
-        cache.put(("a".into(), response(10), false), FRESH, 1);
-        cache.put(("b".into(), response(10), false), (7, 0), 0);
+        cache.put("a".into(), response(10), false, FRESH, 1);
+        cache.put("b".into(), response(10), false, (7, 0), 0);
         // Too large for the budget.
-        cache.put(("c".into(), response(2000), false), FRESH, 0);
+        cache.put("c".into(), response(2000), false, FRESH, 0);
         assert!(cache.get("a").is_none() && cache.get("b").is_none() && cache.get("c").is_none());
     }
 

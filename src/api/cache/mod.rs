@@ -449,16 +449,14 @@ mod tests {
     #[test]
     fn a_full_cache_keeps_a_url_on_its_second_miss_or_when_awaited() {
         let cache = ResponseCache::new(Duration::ZERO, 10_000);
-        assert!(
-            cache.admits("/first", false, false),
-            "room to spare: kept at once"
-        );
+        assert!(cache.admits("/first", false, false), "room: kept at once");
         // Past 7/8 of the 7,500 bytes that responses other than costly ones share.
         put(&cache, "a", 6_600, false);
         assert_eq!(bytes(&cache), 6_600);
         assert!(!cache.admits("/first", false, false));
         assert!(cache.admits("/first", false, false), "missed again");
         assert!(cache.admits("/other", false, true), "others wait for it");
+        assert!(cache.admits("/search", true, false), "costly: own room");
     }
 
     #[test]

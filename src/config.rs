@@ -389,6 +389,18 @@ fn memory_limit() -> Option<u64> {
 /// cgroup file, or v2's "max" (v1 writes a huge number instead, which `MemTotal` then bounds).
 fn cgroup_limit() -> Option<u64> {
     let groups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    limit_files(&groups)
+        .into_iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The files that may hold the memory limit of the cgroups `groups` (`/proc/self/cgroup`)
+/// names, in the order to try them: the group's own (v2, then v1), then the roots, as which a
+/// container's group is mounted.
+fn limit_files(groups: &str) -> Vec<String> {
     // Lines are "0::/path" (v2) or "4:memory:/path" (v1).
     let own = groups.lines().filter_map(|line| {
         let mut parts = line.splitn(3, ':');
@@ -402,17 +414,11 @@ fn cgroup_limit() -> Option<u64> {
             _ => None,
         }
     });
-    // In a container the group is mounted as the root, not at its own path.
     let roots = [
         "/sys/fs/cgroup/memory.max",
         "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-    ]
-    .map(String::from);
-    own.chain(roots)
-        .find_map(|path| std::fs::read_to_string(path).ok())?
-        .trim()
-        .parse()
-        .ok()
+    ];
+    own.chain(roots.map(String::from)).collect()
 }
 
 /// `MemTotal` of `/proc/meminfo`, in bytes.
@@ -450,6 +456,21 @@ mod tests {
         let meminfo = "MemTotal:       24522904 kB\nMemFree:         1000 kB\n";
         assert_eq!(mem_total(meminfo), Some(24_522_904 * 1024));
         assert_eq!(mem_total("MemFree: 1 kB"), None);
+        // A v2 service's group, and a v1 hierarchy's memory controller among others.
+        let v2 = limit_files("0::/system.slice/headline.service\n");
+        assert_eq!(
+            v2.first().map(String::as_str),
+            Some("/sys/fs/cgroup/system.slice/headline.service/memory.max")
+        );
+        let v1 = limit_files("5:cpu,cpuacct:/x\n4:memory:/docker/abc\n0::/\n");
+        assert_eq!(
+            v1.get(..2).map(|files| files.join(" ")).as_deref(),
+            Some(concat!(
+                "/sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes ",
+                "/sys/fs/cgroup/memory.max"
+            ))
+        );
+        assert_eq!(limit_files("").len(), 2, "the roots are always tried");
         // Set, the setting wins; left at 0, the budget is one of the sized ones.
         let mut settings = Settings::for_database("headline.db");
         settings.cache_max_mb = 3;

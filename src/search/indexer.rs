@@ -154,15 +154,59 @@ impl SearchIndex {
             self.set_building(done, total.max(done));
             progress(done, total.max(done));
         }
-        self.commit(&mut writer, head)?;
+        self.save(&mut writer, head)?;
         // One segment: the indexing threads each wrote segments of every age, and a relevance
-        // search reads each segment's newest stories before it can stop (`pruned`).
+        // search reads each segment's newest stories before it can stop (`pruned`). Searches
+        // wait for it (a minute at 1M articles): one that ran meanwhile would share the CPU
+        // with the merge. A process stopped during it leaves the build committed in pieces,
+        // which `merge_scattered` merges at the next start.
         let segments = self.reader.searcher().index().searchable_segment_ids()?;
         if segments.len() > 1 {
             writer.merge(&segments).wait()?;
             self.reader.reload()?;
         }
+        self.advance(head);
         Ok(head)
+    }
+
+    /// Merges the index into one segment, in the background, when it is in pieces (see
+    /// [`scattered`]); returns the thread that waits for the merge and then shows it to
+    /// searches. Searches meanwhile answer from the pieces.
+    pub(super) fn merge_scattered(
+        self: &Arc<Self>,
+    ) -> Result<Option<std::thread::JoinHandle<()>>, IndexError> {
+        let searcher = self.reader.searcher();
+        let sizes: Vec<u32> = (searcher.segment_readers().iter())
+            .map(tantivy::SegmentReader::num_docs)
+            .collect();
+        if !scattered(&sizes) {
+            return Ok(None);
+        }
+        tracing::info!(
+            segments = sizes.len(),
+            "search index in pieces (a build's merge did not finish): merging"
+        );
+        let segments = searcher.index().searchable_segment_ids()?;
+        let merging = self
+            .writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .merge(&segments);
+        let index = Arc::downgrade(self);
+        let waiter = std::thread::Builder::new()
+            .name("search-merge".to_owned())
+            .spawn(move || {
+                let merged = merging
+                    .wait()
+                    .and_then(|_| index.upgrade().map_or(Ok(()), |i| i.reader.reload()));
+                match merged {
+                    Ok(()) => tracing::info!("search index merged"),
+                    Err(e) => tracing::warn!(error = %e, "search index: the merge failed"),
+                }
+            })
+            .context("starting the search index's merge")
+            .map_err(AppError::from)?;
+        Ok(Some(waiter))
     }
 
     /// Applies the changes after the last one applied, in batches; returns how many.
@@ -241,6 +285,14 @@ impl SearchIndex {
 
     /// Commits what the writer holds as current to change `seq`, and makes it searchable.
     fn commit(&self, writer: &mut IndexWriter, seq: i64) -> Result<(), IndexError> {
+        self.save(writer, seq)?;
+        self.advance(seq);
+        Ok(())
+    }
+
+    /// Commits what the writer holds as current to change `seq`, and shows it to the reader,
+    /// without telling waiting searches.
+    fn save(&self, writer: &mut IndexWriter, seq: i64) -> Result<(), IndexError> {
         let payload = serde_json::to_string(&Payload {
             version: schema::VERSION,
             seq,
@@ -251,7 +303,6 @@ impl SearchIndex {
         prepared.set_payload(&payload);
         prepared.commit()?;
         self.reader.reload()?;
-        self.advance(seq);
         Ok(())
     }
 
@@ -292,6 +343,17 @@ fn must_build(index: &SearchIndex, db: &Db) -> Result<bool, IndexError> {
     Ok(false)
 }
 
+/// Whether an index of segments of `sizes` (live articles) is in pieces: more than one
+/// segment, and none of them holding half the articles. A finished build leaves one segment,
+/// and following the change log adds small ones beside it (which the writer's merge policy
+/// merges among themselves); the pieces of a build whose merge did not finish are each a
+/// share of the archive.
+fn scattered(sizes: &[u32]) -> bool {
+    let live: u64 = sizes.iter().copied().map(u64::from).sum();
+    let largest = sizes.iter().copied().max().map_or(0, u64::from);
+    sizes.len() > 1 && largest * 2 < live
+}
+
 fn follow(index: &Weak<SearchIndex>, db: &Db) {
     let mut built = false;
     loop {
@@ -308,6 +370,8 @@ fn follow(index: &Weak<SearchIndex>, db: &Db) {
                         seconds = started.elapsed().as_secs_f64(),
                         "built the search index"
                     );
+                } else {
+                    strong.merge_scattered()?;
                 }
                 built = true;
             }
@@ -325,5 +389,62 @@ fn follow(index: &Weak<SearchIndex>, db: &Db) {
         } else {
             db.change_head().wait_past(applied, POLL);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::TantivyDocument;
+    use tantivy::indexer::NoMergePolicy;
+
+    use super::super::Location;
+    use super::*;
+
+    #[test]
+    fn a_build_in_pieces_is_scattered_one_with_small_segments_beside_it_is_not() {
+        assert!(!scattered(&[]));
+        assert!(!scattered(&[1_000_000]));
+        // A finished build followed by changes: small segments beside the build's.
+        assert!(!scattered(&[1_000_000, 5_000, 400, 12]));
+        assert!(!scattered(&[500, 250, 250]));
+        // A build's segments before their merge (as one stopped during it left them).
+        assert!(scattered(&[
+            270_318, 270_304, 270_286, 33_789, 33_786, 28_646, 25_310
+        ]));
+        assert!(scattered(&[400, 300, 300]));
+    }
+
+    /// An index committed in pieces is merged into one segment that searches see; an index in
+    /// one piece is left alone.
+    #[test]
+    fn pieces_are_merged_in_the_background() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let index = SearchIndex::open(&Location::Dir(dir.path().to_owned()))?;
+        let f = &index.fields;
+        {
+            let mut writer = index.writer.lock().unwrap_or_else(|e| e.into_inner());
+            writer.set_merge_policy(Box::new(NoMergePolicy));
+            for (piece, seq) in [(0u64, 1), (1, 2), (2, 3)] {
+                for n in 0..20 {
+                    let mut doc = TantivyDocument::default();
+                    doc.add_u64(f.id, piece * 100 + n);
+                    doc.add_i64(f.published_at, i64::try_from(n)?);
+                    doc.add_text(f.title, "pieces of a build");
+                    writer.add_document(doc)?;
+                }
+                index.commit(&mut writer, seq)?;
+            }
+        }
+        let segments = || index.reader.searcher().segment_readers().len();
+        // At least one per commit (one per indexing thread).
+        assert!(segments() >= 3);
+        let merging = index.merge_scattered()?.ok_or("pieces not seen")?;
+        merging
+            .join()
+            .map_err(|_panic| "the merge's thread panicked")?;
+        assert_eq!(segments(), 1);
+        assert_eq!(index.reader.searcher().num_docs(), 60);
+        assert!(index.merge_scattered()?.is_none());
+        Ok(())
     }
 }

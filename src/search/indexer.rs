@@ -157,7 +157,7 @@ impl SearchIndex {
         self.save(&mut writer, head)?;
         // One segment: the indexing threads each wrote segments of every age, and a relevance
         // search reads each segment's newest stories before it can stop (`pruned`). Searches
-        // wait for it (a minute at 1M articles): one that ran meanwhile would share the CPU
+        // wait for it (~20 s at 1M articles here): one that ran meanwhile would share the CPU
         // with the merge. A process stopped during it leaves the build committed in pieces,
         // which `merge_scattered` merges at the next start.
         let segments = self.reader.searcher().index().searchable_segment_ids()?;

@@ -21,8 +21,9 @@
 #
 # Needs: cargo, curl, python3; installs wrk from Debian's packages and, for PostgreSQL, the
 # server (started throwaway on 127.0.0.1). Data sets and workloads are cached in
-# bench/results/data. Prints one table per backend and size; ratios are to the ceiling
-# measured in the same run, serving each workload's median body.
+# bench/results/data, and read into the OS cache before a size's runs when they fit in memory
+# (see warm_cache). Prints one table per backend and size; ratios are to the ceiling measured
+# in the same run, serving each workload's median body.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

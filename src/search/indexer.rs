@@ -414,17 +414,17 @@ mod tests {
         assert!(scattered(&[400, 300, 300]));
     }
 
-    /// An index committed in pieces is merged into one segment that searches see; an index in
-    /// one piece is left alone.
-    #[test]
-    fn pieces_are_merged_in_the_background() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let index = SearchIndex::open(&Location::Dir(dir.path().to_owned()))?;
+    /// An index in `dir` committed in three pieces of 20 articles, as current to change `seq`.
+    fn index_in_pieces(
+        dir: &std::path::Path,
+        seq: i64,
+    ) -> Result<Arc<SearchIndex>, Box<dyn std::error::Error>> {
+        let index = SearchIndex::open(&Location::Dir(dir.to_owned()))?;
         let f = &index.fields;
         {
             let mut writer = index.writer.lock().unwrap_or_else(|e| e.into_inner());
             writer.set_merge_policy(Box::new(NoMergePolicy));
-            for (piece, seq) in [(0u64, 1), (1, 2), (2, 3)] {
+            for piece in 0..3u64 {
                 for n in 0..20 {
                     let mut doc = TantivyDocument::default();
                     doc.add_u64(f.id, piece * 100 + n);
@@ -435,9 +435,18 @@ mod tests {
                 index.commit(&mut writer, seq)?;
             }
         }
+        // At least one segment per commit (one per indexing thread).
+        assert!(index.reader.searcher().segment_readers().len() >= 3);
+        Ok(index)
+    }
+
+    /// An index committed in pieces is merged into one segment that searches see; an index in
+    /// one piece is left alone.
+    #[test]
+    fn pieces_are_merged_in_the_background() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let index = index_in_pieces(dir.path(), 1)?;
         let segments = || index.reader.searcher().segment_readers().len();
-        // At least one per commit (one per indexing thread).
-        assert!(segments() >= 3);
         let merging = index.merge_scattered()?.ok_or("pieces not seen")?;
         merging
             .join()
@@ -445,6 +454,27 @@ mod tests {
         assert_eq!(segments(), 1);
         assert_eq!(index.reader.searcher().num_docs(), 60);
         assert!(index.merge_scattered()?.is_none());
+        Ok(())
+    }
+
+    /// The indexer, started on an index in pieces that is current to the database (as a server
+    /// stopped during a build's merge left it), merges it without building it again.
+    #[test]
+    fn the_indexer_merges_an_index_it_finds_in_pieces() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let url = dir.path().join("headline.db");
+        let settings = crate::config::Settings::for_database(url.to_string_lossy());
+        let db = crate::startup::open_database(&settings)?;
+        let head = changes::head(&mut **db.get()?)?;
+        let index = index_in_pieces(&dir.path().join("search"), head)?;
+        index.start_indexer(db);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while index.reader.searcher().segment_readers().len() > 1 {
+            assert!(std::time::Instant::now() < deadline, "not merged in 30 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Merged, not rebuilt: a build would have emptied it (the database has no articles).
+        assert_eq!(index.reader.searcher().num_docs(), 60);
         Ok(())
     }
 }

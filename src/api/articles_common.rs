@@ -10,8 +10,9 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{article_leads, articles};
+use crate::db::schema::articles;
 use crate::models::articles::{ArticleKey, Filter, Sort, StatusFilter, Visibility};
+use crate::models::cards;
 use crate::models::{authors, topics};
 use crate::pagination::{Cursor, Key, Page};
 use crate::search::collect::{After, Order, Seen, Wanted};
@@ -345,17 +346,28 @@ pub fn snippets(
     plan: Option<&Plan>,
     ids: &[i64],
 ) -> Result<HashMap<i64, String>, AppError> {
+    snippets_with(conn, state, plan, ids, |conn, ids| {
+        Ok(cards::leads(conn, ids)?)
+    })
+}
+
+/// [`snippets`], with the leads of `ids` from `leads` (the Content API holds those of the
+/// articles searches find).
+pub fn snippets_with<L: AsRef<str>>(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    plan: Option<&Plan>,
+    ids: &[i64],
+    leads: impl FnOnce(&mut AnyConnection, &[i64]) -> Result<Vec<(i64, L)>, AppError>,
+) -> Result<HashMap<i64, String>, AppError> {
     let Some(plan) = plan.filter(|p| !ids.is_empty() && !p.finds_nothing()) else {
         return Ok(HashMap::new());
     };
     let mut highlighter = state.search.highlighter(plan);
-    let leads: Vec<(i64, String)> = on_backend!(conn, |c| article_leads::table
-        .filter(crate::db::in_ids(article_leads::article_id, ids))
-        .select((article_leads::article_id, article_leads::lead))
-        .load(c))?;
+    let leads = leads(conn, ids)?;
     let mut found: HashMap<i64, String> = leads
         .into_iter()
-        .filter_map(|(id, lead)| highlighter.snippet(&lead).map(|s| (id, s)))
+        .filter_map(|(id, lead)| highlighter.snippet(lead.as_ref()).map(|s| (id, s)))
         .collect();
     // The excerpt when the lead has none of the words (or is missing, until start-up renders
     // the lead of an article bulk-loaded just now): read only then, as an article's row is

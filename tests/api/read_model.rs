@@ -425,7 +425,8 @@ async fn a_former_slug_of_related_redirects_with_its_query(app: TestApp) {
 /// Searches, listings past the held newest articles and curated lists read their cards and
 /// leads at the request's content generation: an edit shows at once in their titles and
 /// snippets, and an unpublished article leaves them, even while the reader's search index has
-/// not yet caught up. (Holding those in memory was tried: any copy must pass this.)
+/// not yet caught up, although the reader holds what searches and listings showed
+/// (`held_cards`).
 async fn searched_cards_and_leads_show_edits_at_once(app: TestApp) {
     let other = reader(&app).await;
     let (token, _) = editor(&app).await;

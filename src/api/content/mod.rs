@@ -4,6 +4,7 @@
 pub mod articles;
 pub mod authors;
 pub mod changes;
+pub mod held_cards;
 pub mod lists;
 pub mod preview;
 pub mod read_model;

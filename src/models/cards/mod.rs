@@ -17,7 +17,7 @@
 mod read;
 
 pub use read::{
-    Candidate, Card, PageRow, Versions, page_by_id, public_card, public_cards,
+    Candidate, Card, PageRow, Versions, leads, page_by_id, public_card, public_cards,
     public_cards_with_versions, public_page, taxonomy, taxonomy_changed, topic_head, versions,
 };
 

@@ -141,6 +141,19 @@ pub fn public_cards(
         .load(c))?)
 }
 
+/// The leads (`article_leads`: the start of each body as plain text, which search snippets
+/// are cut from) of those of `ids` that have one, whatever their status.
+pub fn leads(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i64, String)>, ModelError> {
+    use crate::db::schema::article_leads;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(on_backend!(conn, |c| article_leads::table
+        .filter(in_ids(article_leads::article_id, ids))
+        .select((article_leads::article_id, article_leads::lead))
+        .load(c))?)
+}
+
 /// [`public_cards`], with `content_version`'s versions read in the same statement (so that
 /// they come back even when no card does).
 pub fn public_cards_with_versions(

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 
 use super::{ArticleListItem, ListQuery, parse_fields, parse_includes, query_date};
 use crate::api::articles_common::{
-    Paging, SearchPage, comma_list, list_page, parse_query, snippets, sort_and_query,
+    Paging, SearchPage, comma_list, list_page, parse_query, snippets_with, sort_and_query,
 };
 use crate::api::content::read_model::Taxonomy;
 use crate::api::respond::{Collection, Facets, Meta, Pagination, TopicFacet, public_json};
@@ -156,19 +156,22 @@ impl Listing {
             let SearchPage { page, facets } =
                 list_page(conn, st, self.plan.as_ref(), &filter, &self.paging)?;
             let ids = articles::ids_of(&page.items);
-            let (cards, v) = cards::public_cards_with_versions(conn, &ids, now)?;
+            let shown = st.read_model.cards.public_cards(conn, &ids, now)?;
+            let v = shown.versions;
             let done = tax.is_current(v);
             if !done {
                 tax = st.read_model.taxonomy(conn, v)?;
             }
             if done || (self.topic_slugs.is_none() && self.author_slug.is_none()) {
                 // Only when the response shows them.
-                let shown = self.plan.as_ref().filter(|_| self.snippets_shown);
-                let snippets = snippets(conn, st, shown, &ids)?;
+                let plan = self.plan.as_ref().filter(|_| self.snippets_shown);
+                let snippets = snippets_with(conn, st, plan, &ids, |conn, ids| {
+                    st.read_model.cards.leads(conn, &shown, ids)
+                })?;
                 return Ok(Listed {
                     page,
                     tax,
-                    cards: cards.into_iter().map(Arc::new).collect(),
+                    cards: shown.cards,
                     facets,
                     snippets,
                 });

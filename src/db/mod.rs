@@ -65,11 +65,13 @@ pub fn sqlite_path(url: &str) -> &str {
 /// Set on every new SQLite connection: foreign keys are off by default in SQLite, WAL lets
 /// readers run beside the single writer, and the busy timeout waits instead of failing.
 /// The busy timeout comes first so that the switch to WAL waits for other new connections.
+/// A 2 MB page cache each (interior B-tree pages and a request's own; the OS caches the file):
+/// at 4 MB random articles, topic pages and searches were no faster, and cost 9 MB more RSS.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
 PRAGMA foreign_keys = ON;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
-PRAGMA cache_size = -4000;
+PRAGMA cache_size = -2000;
 PRAGMA temp_store = MEMORY;";
 
 /// An r2d2 manager that dispatches on the URL scheme itself: the derived `establish` would

@@ -11,6 +11,7 @@
 #   bench/run.sh 10000 100000    # chosen sizes
 #   BENCH_1M=1 bench/run.sh      # also 1M articles (generation takes a while)
 #   BACKENDS=sqlite DURATION=5 CONNECTIONS=32 WORKER_STEPS="1 2 4" bench/run.sh
+#   WARMUP=0 bench/run.sh        # no unmeasured run before each (default: DURATION)
 #   PIN=1 WORKER_STEPS="1 2 4 8 16" THREADS=4 bench/run.sh   # scaling on a large machine
 #   HEADLINE_BIN=… CEILING_BIN=… bench/run.sh   # prebuilt binaries, no cargo (another machine)
 #
@@ -31,6 +32,9 @@ SIZES=${*:-"100000"}
 [ "${BENCH_1M:-0}" = 1 ] && SIZES="$SIZES 1000000"
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 DURATION=${DURATION:-10}
+# Each of Headline's runs follows an unmeasured one of the same traffic, as a server that has
+# been up a while has seen it (its response cache and in-memory copies filled).
+WARMUP=${WARMUP:-$DURATION}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 WORKER_STEPS=${WORKER_STEPS:-"1 2"}
@@ -139,6 +143,12 @@ run_workload() { # name addr
   esac
 }
 
+# A workload against Headline after WARMUP seconds of it unmeasured.
+warm_workload() { # name addr
+  [ "$WARMUP" -gt 0 ] && DURATION=$WARMUP run_workload "$@" >/dev/null
+  run_workload "$@"
+}
+
 for backend in $BACKENDS; do
   [ "$backend" = postgres ] && [ -z "${PGDATA_DIR:-}" ] && start_postgres
   for size in $SIZES; do
@@ -221,7 +231,7 @@ PY
       echo "| workload | median bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio |"
       echo "|---|---:|---:|---:|---:|---:|---:|"
       for name in $WORKLOADS; do
-        read -r rps p50 p99 bad < <(run_workload "$name" "$HL_ADDR")
+        read -r rps p50 p99 bad < <(warm_workload "$name" "$HL_ADDR")
         crps=${ceiling[$name]}
         ratio=$(awk -v a="$rps" -v b="$crps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
         size_bytes=$(stat -c %s "$wl/$name.json"); [ "$name" = revalidate ] && size_bytes=0
@@ -247,7 +257,7 @@ PY
       fi
       start_headline false "$workers"
       for name in $SCALE_WORKLOADS; do
-        read -r rps _ _ _ < <(run_workload "$name" "$HL_ADDR")
+        read -r rps _ _ _ < <(warm_workload "$name" "$HL_ADDR")
         scaled[$name-$workers]=$rps
       done
       stop "$hl_pid"

@@ -2,13 +2,16 @@
 //! (`models::cards`): a copy of every author's and topic's summary (to close cards with their
 //! bylines and topics, and to resolve slugs in filters), and the newest articles with their
 //! cards, every topic's and each topic's (the first pages of the newest articles and of a
-//! topic, and the candidates of automatic related picks and what a related box shows of them).
+//! topic, and the candidates of automatic related picks and what a related box shows of them);
+//! and, in [`HeldCards`], the cards searches and deeper listing pages showed, with the leads of
+//! searches' snippets.
 //!
-//! Both are checked against `content_version`, which every request reads in the same statement
+//! All are checked against `content_version`, which every request reads in the same statement
 //! as its first rows:
 //! - the summaries against `taxonomy`, which every author and topic write bumps;
 //! - a topic's newest articles against `generation`, which every content write bumps, and
-//!   against the next publication scheduled in the topic.
+//!   against the next publication scheduled in the topic;
+//! - the held cards against `generation`.
 //!
 //! So a request that starts after a write has committed never shows what it changed, on any
 //! instance, and the steady state costs no query for authors, topics or related candidates.

@@ -5,12 +5,15 @@
 //!   route pattern (never the raw path: its values are unbounded) and status — the access log;
 //! - `headline_cache_requests_total{result="hit|miss"}`, `headline_cache_evictions_total` —
 //!   the response cache;
+//! - `headline_held_cards_total{result="hit|miss"}` — the cards searches and deeper listing
+//!   pages find held (`api::content::held_cards`) or read;
 //! - `headline_db_pool_wait_seconds` (time to check a connection out) and
 //!   `headline_db_statement_duration_seconds` (every SQL statement, timed by diesel's
 //!   instrumentation) — the database layer.
 //!
-//! Read when scraped (gauges of state, not events): the cache's bytes and entries, the pool's
-//! connections, those in use and its size, and scheduled articles not yet live.
+//! Read when scraped (gauges of state, not events): the cache's and the held cards' bytes and
+//! entries, the pool's connections, those in use and its size, and scheduled articles not yet
+//! live.
 //!
 //! Served without a token only to `HEADLINE_METRICS_NETWORKS` (loopback by default), and to
 //! anyone presenting `HEADLINE_METRICS_TOKEN` as a bearer token. The peer address is the TCP
@@ -110,6 +113,19 @@ fn describe() {
         "Bytes the response cache holds (bodies, compressed codings and keys)"
     );
     describe_gauge!("headline_cache_entries", "Responses in the cache");
+    describe_counter!(
+        "headline_held_cards_total",
+        "Cards of searches and deeper listing pages found held in memory (hit) or read (miss)"
+    );
+    describe_gauge!(
+        "headline_held_cards_bytes",
+        Unit::Bytes,
+        "Bytes of cards and leads held for searches and listings (16 MB at most)"
+    );
+    describe_gauge!(
+        "headline_held_cards_entries",
+        "Articles whose cards are held"
+    );
     describe_histogram!(
         "headline_db_pool_wait_seconds",
         Unit::Seconds,
@@ -249,6 +265,9 @@ pub async fn scrape(
     let (bytes, entries) = state.cache.size();
     ::metrics::gauge!("headline_cache_bytes").set(gauge(bytes));
     ::metrics::gauge!("headline_cache_entries").set(gauge(entries));
+    let (bytes, entries) = state.read_model.cards.size();
+    ::metrics::gauge!("headline_held_cards_bytes").set(gauge(bytes));
+    ::metrics::gauge!("headline_held_cards_entries").set(gauge(entries));
     let now = state.clock.now();
     let pending = state
         .db

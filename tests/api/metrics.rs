@@ -79,6 +79,28 @@ async fn metrics_count_requests_cache_database_and_schedule(app: TestApp) {
     assert!(sample(&text, page) >= before + 3.0);
     // A hit labelled by its path, not its pattern, would add a series per URL.
     assert!(!text.contains(&format!("route=\"{path}\"")), "{text}");
+
+    // A title-sorted page (of the article just published) reads its cards by id: the first
+    // time from the database, then from the held cards (another URL, so that the response
+    // cache does not answer it).
+    let held = r#"headline_held_cards_total{result="hit"}"#;
+    let read = r#"headline_held_cards_total{result="miss"}"#;
+    let text = scrape(&app).await;
+    let (hits, misses) = (sample(&text, held), sample(&text, read));
+    for path in [
+        "/api/v1/articles?sort=title",
+        "/api/v1/articles?sort=title&limit=10",
+    ] {
+        assert_eq!(app.get(path).await.status(), StatusCode::OK);
+    }
+    let text = scrape(&app).await;
+    assert!(sample(&text, read) >= misses + 1.0, "{text}");
+    assert!(sample(&text, held) >= hits + 1.0, "{text}");
+    assert!(
+        sample(&text, "headline_held_cards_entries") >= 1.0,
+        "{text}"
+    );
+    assert!(sample(&text, "headline_held_cards_bytes") > 0.0, "{text}");
 }
 
 crate::backend_tests!(metrics_count_requests_cache_database_and_schedule);

@@ -17,8 +17,8 @@
 //! only ever cards that were public when read: an article stays public until a write
 //! unpublishes or reschedules it, which moves the generation.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDateTime;
 
@@ -96,6 +96,8 @@ impl HeldCards {
             }
         }
         let (mut read, versions) = cards::public_cards_with_versions(conn, &missing, now)?;
+        counter(true).increment(count(held.len()));
+        counter(false).increment(count(missing.len()));
         self.generation
             .fetch_max(versions.generation, Ordering::Relaxed);
         let mut shown = Shown {
@@ -149,6 +151,11 @@ impl HeldCards {
         Ok(out)
     }
 
+    /// What is held: bytes (as weighed) and entries.
+    pub fn size(&self) -> (u64, u64) {
+        (self.held.weight(), count(self.held.len()))
+    }
+
     fn hold(&self, card: Arc<Card>, generation: i64, lead: Option<Arc<str>>) {
         let id = card.article_id;
         let entry = Held {
@@ -166,4 +173,20 @@ pub struct Shown {
     pub cards: Vec<Arc<Card>>,
     pub versions: Versions,
     leads: Vec<(i64, Arc<str>)>,
+}
+
+/// `headline_held_cards_total{result="hit|miss"}`: cards found held at the current generation
+/// (a write since makes them read again, counted as hits all the same) or read.
+fn counter(hit: bool) -> &'static metrics::Counter {
+    static HIT: OnceLock<metrics::Counter> = OnceLock::new();
+    static MISS: OnceLock<metrics::Counter> = OnceLock::new();
+    if hit {
+        HIT.get_or_init(|| metrics::counter!("headline_held_cards_total", "result" => "hit"))
+    } else {
+        MISS.get_or_init(|| metrics::counter!("headline_held_cards_total", "result" => "miss"))
+    }
+}
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }

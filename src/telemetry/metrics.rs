@@ -289,3 +289,31 @@ pub async fn scrape(
 fn gauge(n: u64) -> f64 {
     n as f64
 }
+
+/// A `result="hit|miss"` counter pair, each registered on first use: looking a series up by
+/// its labels on every request showed in the profile of a cached read.
+#[derive(Debug)]
+pub struct HitMiss {
+    name: &'static str,
+    hit: OnceLock<::metrics::Counter>,
+    miss: OnceLock<::metrics::Counter>,
+}
+
+impl HitMiss {
+    pub const fn new(name: &'static str) -> Self {
+        HitMiss {
+            name,
+            hit: OnceLock::new(),
+            miss: OnceLock::new(),
+        }
+    }
+
+    /// The hit or the miss counter.
+    pub fn counter(&self, hit: bool) -> &::metrics::Counter {
+        if hit {
+            (self.hit).get_or_init(|| ::metrics::counter!(self.name, "result" => "hit"))
+        } else {
+            (self.miss).get_or_init(|| ::metrics::counter!(self.name, "result" => "miss"))
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! The middleware: answers from the cache, or makes the response and keeps it.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -15,6 +15,7 @@ use crate::api::respond::{none_match, none_match_hits};
 use crate::error::AppError;
 use crate::startup::AppState;
 use crate::telemetry::RoutePattern;
+use crate::telemetry::metrics::HitMiss;
 
 const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
@@ -53,17 +54,8 @@ fn represent(
     Some(res)
 }
 
-/// The hit or miss counter, registered once: looking a series up by its labels on every
-/// request showed in the profile of a cached read.
-fn cache_counter(hit: bool) -> &'static metrics::Counter {
-    static HIT: OnceLock<metrics::Counter> = OnceLock::new();
-    static MISS: OnceLock<metrics::Counter> = OnceLock::new();
-    if hit {
-        HIT.get_or_init(|| metrics::counter!("headline_cache_requests_total", "result" => "hit"))
-    } else {
-        MISS.get_or_init(|| metrics::counter!("headline_cache_requests_total", "result" => "miss"))
-    }
-}
+/// The response cache's hits and misses.
+static CACHE_REQUESTS: HitMiss = HitMiss::new("headline_cache_requests_total");
 
 /// A cache hit; the request back when the entry cannot be served (its body does not
 /// unpack), to be made anew.
@@ -80,7 +72,7 @@ fn hit(
     let coding = Coding::negotiate(&req);
     match represent(entry, coding, not_modified, Some("hit"), Some((cache, key))) {
         Some(res) => {
-            cache_counter(true).increment(1);
+            CACHE_REQUESTS.counter(true).increment(1);
             if let Some(route) = &entry.route {
                 req.extensions_mut().insert(RoutePattern(route.clone()));
             }
@@ -145,7 +137,7 @@ pub async fn layer(
     }
     let x_cache = state.settings.cache.then_some("miss");
     if x_cache.is_some() {
-        cache_counter(false).increment(1);
+        CACHE_REQUESTS.counter(false).increment(1);
     }
 
     // The handler makes the full response even for a revalidation, so that it can be kept and

@@ -17,14 +17,15 @@
 //! only ever cards that were public when read: an article stays public until a write
 //! unpublishes or reschedules it, which moves the generation.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDateTime;
 
 use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::cards::{self, Card, Versions};
+use crate::telemetry::metrics::HitMiss;
 
 /// What an entry costs beyond its text: its structs and the cache's bookkeeping.
 const ENTRY_OVERHEAD: usize = 192;
@@ -96,8 +97,8 @@ impl HeldCards {
             }
         }
         let (mut read, versions) = cards::public_cards_with_versions(conn, &missing, now)?;
-        counter(true).increment(count(held.len()));
-        counter(false).increment(count(missing.len()));
+        HELD.counter(true).increment(count(held.len()));
+        HELD.counter(false).increment(count(missing.len()));
         self.generation
             .fetch_max(versions.generation, Ordering::Relaxed);
         let mut shown = Shown {
@@ -175,17 +176,9 @@ pub struct Shown {
     leads: Vec<(i64, Arc<str>)>,
 }
 
-/// `headline_held_cards_total{result="hit|miss"}`: cards found held at the current generation
-/// (a write since makes them read again, counted as hits all the same) or read.
-fn counter(hit: bool) -> &'static metrics::Counter {
-    static HIT: OnceLock<metrics::Counter> = OnceLock::new();
-    static MISS: OnceLock<metrics::Counter> = OnceLock::new();
-    if hit {
-        HIT.get_or_init(|| metrics::counter!("headline_held_cards_total", "result" => "hit"))
-    } else {
-        MISS.get_or_init(|| metrics::counter!("headline_held_cards_total", "result" => "miss"))
-    }
-}
+/// Cards found held at the current generation (a write since makes them read again, counted
+/// as hits all the same) or read.
+static HELD: HitMiss = HitMiss::new("headline_held_cards_total");
 
 fn count(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)

@@ -1,5 +1,6 @@
-//! The cards of the articles listings and searches show, and the leads searches cut snippets
-//! from, held in memory for as long as the content generation they were read at is current.
+//! The cards of the articles listings, searches and curated lists show, and the leads searches
+//! cut snippets from, held in memory for as long as the content generation they were read at
+//! is current.
 //!
 //! Past the first pages (which the read model's newest articles serve), a listing reads its
 //! cards by id, and a search its cards and leads: at 1M articles 40 random rows a page, a

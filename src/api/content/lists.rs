@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::api::content::read_model::ReadModel;
 use crate::api::respond::{Data, public_json};
@@ -13,7 +14,7 @@ use crate::api::views::{ItemView, utc};
 use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::models::OrMissing;
-use crate::models::cards::{self, Card};
+use crate::models::cards::Card;
 use crate::models::lists;
 use crate::startup::AppState;
 
@@ -67,9 +68,11 @@ pub fn list_body(
     let list = lists::find_by_slug(conn, slug)?.or_missing("list")?;
     let items = lists::items(conn, list.id)?;
     let ids: Vec<i64> = items.iter().filter_map(|i| i.article_id).collect();
-    let (cards, v) = cards::public_cards_with_versions(conn, &ids, now)?;
-    let tax = model.taxonomy(conn, v)?;
-    let by_id: HashMap<i64, Card> = cards.into_iter().map(|c| (c.article_id, c)).collect();
+    let shown = model.cards.public_cards(conn, &ids, now)?;
+    let tax = model.taxonomy(conn, shown.versions)?;
+    let by_id: HashMap<i64, Arc<Card>> = (shown.cards.into_iter())
+        .map(|c| (c.article_id, c))
+        .collect();
     // The list's own fields, serialised with no items; its item array is filled in.
     let head = serde_json::to_string(&ListView {
         id: list.id,

@@ -1,22 +1,18 @@
-//! The highest score each posting list can give, exactly.
+//! The highest score each posting list can give, exactly, kept; and which lists a relevance
+//! page takes its candidates from.
 //!
 //! tantivy bounds a word's BM25 score by its limit for an endless term frequency
 //! (`Bm25Weight::max_score`): about twice what a word in a title really scores (once, in a
 //! short field). Relevance pages skip what cannot beat their worst hit (`pruned`), and a bound
-//! twice too high lets nearly every candidate through. The real highest score of a list is
-//! that of its best (field length, frequency) pair, which only a pass over the list finds:
-//! it is made once per segment and word, as segments never change, and kept.
-//!
-//! What is kept does not depend on the index's statistics (which change as articles come
-//! and go): for each field length, the highest frequency, reduced to the pairs that can be the
-//! best under any weight (a longer field must have a higher frequency to count). A search
-//! scores those few pairs with its own weight.
+//! twice too high lets nearly every candidate through. A list's [`Profile`] gives its real
+//! highest score, and its peaks; it takes a pass over the list, so it is made once per segment
+//! and word, as segments never change, and kept here.
 //!
 //! [`Split`] then says, from those scores, which lists a relevance page takes its candidates
 //! from.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::SegmentId;
@@ -24,80 +20,83 @@ use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::Bm25Weight;
 use tantivy::{Score, Term};
 
-use super::lists::FULL_BLOCK;
+use super::profile::Profile;
 
-/// Lists whose shapes are kept at most (a few hundred bytes each at worst; the words of one
-/// newsroom's searches are far fewer). Past that all are let go and found again as searched:
-/// also how the shapes of segments merged away go.
-const KEPT: usize = 50_000;
+/// Bytes of profiles kept at most (a few hundred bytes for most lists, 16 KB with the most
+/// peaks; the words of one newsroom's searches are far fewer). Past that all are let go and
+/// found again as searched: also how the profiles of segments merged away go.
+const KEPT_BYTES: usize = 16 << 20;
 
-/// The (field length id, frequency) pairs that can give a list's highest score: field length
-/// ids increasing, frequencies increasing.
-type Shape = std::sync::Arc<[(u8, u32)]>;
-
-/// Each list's [`Shape`], by segment and word.
+/// Each list's [`Profile`], by segment and word.
 ///
 /// A search asks for one per word and field (fifteen for three words): through a `moka`
 /// cache, with the key's term copied each time, that was 3 % of a search's CPU at 100k
 /// articles. A map under a read lock, looked up by reference, costs a hash.
 #[derive(Default)]
 pub struct Bounds {
-    shapes: RwLock<Shapes>,
+    profiles: RwLock<Profiles>,
 }
 
 #[derive(Default)]
-struct Shapes {
-    by_segment: HashMap<SegmentId, HashMap<Term, Shape>>,
+struct Profiles {
+    by_segment: HashMap<SegmentId, HashMap<Term, Arc<Profile>>>,
     count: usize,
+    bytes: usize,
 }
 
 impl std::fmt::Debug for Bounds {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let count = self.shapes.read().map_or(0, |s| s.count);
+        let count = self.profiles.read().map_or(0, |s| s.count);
         f.debug_struct("Bounds").field("lists", &count).finish()
     }
 }
 
 impl Bounds {
-    /// The highest score `bm25` gives an article of `term`'s list in `segment`, read with
-    /// `postings` (a fresh copy of the list, consumed only the first time) and `norms`.
-    pub fn max_score(
+    /// The profile of `term`'s list in `segment`, made the first time with `postings` (a fresh
+    /// copy of the list), `norms` and `bm25` (which only chooses the peaks: the profile's
+    /// scores are computed with each search's weight).
+    pub fn profile(
         &self,
         segment: SegmentId,
         term: &Term,
         postings: impl FnOnce() -> BlockSegmentPostings,
         norms: &FieldNormReader,
         bm25: &Bm25Weight,
-    ) -> Score {
-        let shape = self.shape(segment, term, || shape_of(postings(), norms));
-        shape
-            .iter()
-            .map(|&(norm, freq)| bm25.score(norm, freq))
-            .fold(0.0, Score::max)
+    ) -> Arc<Profile> {
+        self.kept(segment, term, || Profile::of(postings(), norms, bm25))
     }
 
-    fn shape(&self, segment: SegmentId, term: &Term, make: impl FnOnce() -> Shape) -> Shape {
-        let held = self.shapes.read().ok().and_then(|shapes| {
-            let shape = shapes.by_segment.get(&segment)?.get(term)?;
-            Some(shape.clone())
+    fn kept(
+        &self,
+        segment: SegmentId,
+        term: &Term,
+        make: impl FnOnce() -> Profile,
+    ) -> Arc<Profile> {
+        let held = self.profiles.read().ok().and_then(|profiles| {
+            let profile = profiles.by_segment.get(&segment)?.get(term)?;
+            Some(profile.clone())
         });
-        if let Some(shape) = held {
-            return shape;
+        if let Some(profile) = held {
+            return profile;
         }
         // Made outside the lock: two searches may both make it, and the second keeps its own.
-        let shape = make();
-        let mut shapes = self.shapes.write().unwrap_or_else(|e| e.into_inner());
-        if shapes.count >= KEPT {
-            *shapes = Shapes::default();
+        let profile = Arc::new(make());
+        let bytes = profile.bytes() + term.serialized_value_bytes().len();
+        let mut profiles = self.profiles.write().unwrap_or_else(|e| e.into_inner());
+        if profiles.bytes + bytes > KEPT_BYTES {
+            *profiles = Profiles::default();
         }
-        let added = shapes
+        let added = profiles
             .by_segment
             .entry(segment)
             .or_default()
-            .insert(term.clone(), shape.clone())
+            .insert(term.clone(), profile.clone())
             .is_none();
-        shapes.count += usize::from(added);
-        shape
+        if added {
+            profiles.count += 1;
+            profiles.bytes += bytes;
+        }
+        profile
     }
 }
 
@@ -202,44 +201,12 @@ impl Split {
     }
 }
 
-fn shape_of(mut postings: BlockSegmentPostings, norms: &FieldNormReader) -> Shape {
-    // The highest frequency at each field length id.
-    let mut highest = [0u32; 256];
-    loop {
-        let docs = postings.docs();
-        for (&doc, &freq) in docs.iter().zip(postings.freqs()) {
-            if let Some(slot) = highest.get_mut(usize::from(norms.fieldnorm_id(doc))) {
-                *slot = (*slot).max(freq);
-            }
-        }
-        if docs.len() < FULL_BLOCK {
-            break;
-        }
-        postings.advance();
-    }
-    frontier(&highest).into()
-}
-
-/// The pairs of `highest` (the highest frequency at each field length id) that no shorter
-/// field with as high a frequency beats.
-fn frontier(highest: &[u32; 256]) -> Vec<(u8, u32)> {
-    let mut shape = Vec::new();
-    let mut best = 0;
-    for (norm, &freq) in (0..=u8::MAX).zip(highest) {
-        if freq > best {
-            best = freq;
-            shape.push((norm, freq));
-        }
-    }
-    shape
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_shape_is_made_once_per_segment_and_word() {
+    fn a_profile_is_made_once_per_segment_and_word() {
         let bounds = Bounds::default();
         let field = tantivy::schema::Field::from_field_id(0);
         let [nokia, xiaomi] = ["nokia", "xiaomi"].map(|w| Term::from_field_text(field, w));
@@ -247,51 +214,41 @@ mod tests {
         let made = std::cell::Cell::new(0);
         let make = |freq: u32| {
             made.set(made.get() + 1);
-            Shape::from(vec![(1, freq)])
+            Profile::plain(freq)
         };
-        assert_eq!(*bounds.shape(first, &nokia, || make(1)), [(1, 1)]);
+        assert_eq!(*bounds.kept(first, &nokia, || make(1)).shape, [(1, 1)]);
         // Kept: the second ask does not make it again.
-        assert_eq!(*bounds.shape(first, &nokia, || make(2)), [(1, 1)]);
+        assert_eq!(*bounds.kept(first, &nokia, || make(2)).shape, [(1, 1)]);
         assert_eq!(made.get(), 1);
         // Another word, or the same word in another segment, is another list.
-        assert_eq!(*bounds.shape(first, &xiaomi, || make(3)), [(1, 3)]);
-        assert_eq!(*bounds.shape(second, &nokia, || make(4)), [(1, 4)]);
+        assert_eq!(*bounds.kept(first, &xiaomi, || make(3)).shape, [(1, 3)]);
+        assert_eq!(*bounds.kept(second, &nokia, || make(4)).shape, [(1, 4)]);
         assert_eq!(made.get(), 3);
-        assert_eq!(bounds.shapes.read().map(|s| s.count).ok(), Some(3));
+        assert_eq!(bounds.profiles.read().map(|s| s.count).ok(), Some(3));
     }
 
     #[test]
-    fn past_the_limit_every_shape_is_let_go() {
+    fn past_the_limit_every_profile_is_let_go() {
         let bounds = Bounds::default();
         let field = tantivy::schema::Field::from_field_id(0);
         let segment = SegmentId::generate_random();
-        let shape = || Shape::from(vec![(1, 1)]);
-        for i in (0..).take(KEPT) {
-            bounds.shape(segment, &Term::from_field_u64(field, i), shape);
+        let count = || bounds.profiles.read().map_or(0, |s| s.count);
+        let mut i = 0;
+        while count() == usize::try_from(i).unwrap_or(0) {
+            bounds.kept(segment, &Term::from_field_u64(field, i), || {
+                Profile::plain(1)
+            });
+            i += 1;
         }
-        assert_eq!(bounds.shapes.read().map(|s| s.count).ok(), Some(KEPT));
-        // One more: the map starts again with it alone.
-        bounds.shape(segment, &Term::from_field_text(field, "one more"), shape);
-        assert_eq!(bounds.shapes.read().map(|s| s.count).ok(), Some(1));
+        // The one past the limit: the map starts again with it alone.
+        assert_eq!(count(), 1);
+        assert!(i > 10_000, "{i} profiles of a few bytes fill the budget");
         let made = std::cell::Cell::new(false);
-        bounds.shape(segment, &Term::from_field_u64(field, 0), || {
+        bounds.kept(segment, &Term::from_field_u64(field, 0), || {
             made.set(true);
-            shape()
+            Profile::plain(1)
         });
-        assert!(made.get(), "a shape let go is made again");
-    }
-
-    #[test]
-    fn the_frontier_keeps_only_pairs_that_can_be_the_best() {
-        // (9, 1) and (30, 2) are beaten by a shorter field with at least their frequency.
-        let mut highest = [0u32; 256];
-        for (norm, freq) in [(3usize, 1u32), (9, 1), (20, 4), (30, 2)] {
-            if let Some(slot) = highest.get_mut(norm) {
-                *slot = freq;
-            }
-        }
-        assert_eq!(frontier(&highest), vec![(3, 1), (20, 4)]);
-        assert!(frontier(&[0; 256]).is_empty());
+        assert!(made.get(), "a profile let go is made again");
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! The posting lists a relevance page walks: a word in one field, or the words a prefix
-//! completes to, each with the most it adds to a score.
+//! The posting lists a relevance page walks: a word in one field, its peaks, or the words a
+//! prefix completes to, each with the most it adds to a score.
+
+use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{BlockSegmentPostings, SegmentPostings};
@@ -17,13 +19,21 @@ pub struct Postings {
     at: usize,
     norms: FieldNormReader,
     bm25: Bm25Weight,
+    /// The most it adds to a bound: the highest score below its peaks (the [`Peaks`] list
+    /// adds the rest), or infinite when it has none apart.
+    cap: Score,
 }
 
 /// Articles in a full block of postings; a shorter block is a list's last.
 pub const FULL_BLOCK: usize = 128;
 
 impl Postings {
-    pub fn new(mut block: BlockSegmentPostings, norms: FieldNormReader, bm25: Bm25Weight) -> Self {
+    pub fn new(
+        mut block: BlockSegmentPostings,
+        norms: FieldNormReader,
+        bm25: Bm25Weight,
+        cap: Score,
+    ) -> Self {
         // Loads the first block.
         let at = block.seek(0);
         Postings {
@@ -31,6 +41,7 @@ impl Postings {
             at,
             norms,
             bm25,
+            cap,
         }
     }
 
@@ -98,7 +109,10 @@ impl Postings {
                 } else if *word & bit == 0 {
                     continue;
                 }
-                *score += self.bm25.score(self.norms.fieldnorm_id(doc), freq);
+                *score += self
+                    .bm25
+                    .score(self.norms.fieldnorm_id(doc), freq)
+                    .min(self.cap);
             }
             // A block shorter than a full one is the last.
             if docs.len() < FULL_BLOCK {
@@ -109,11 +123,82 @@ impl Postings {
         }
     }
 
-    pub fn score(&self) -> Score {
+    /// The article's score, as the full pass computes it.
+    fn exact(&self) -> Score {
         self.bm25.score(
             self.norms.fieldnorm_id(self.doc()),
             self.block.freq(self.at),
         )
+    }
+}
+
+/// The peaks of a word's list in a field (`bounds::Profile`): what each adds to a score over
+/// the list's cap.
+#[derive(Clone)]
+pub struct Peaks {
+    docs: Arc<[(DocId, u32)]>,
+    at: usize,
+    norms: FieldNormReader,
+    bm25: Bm25Weight,
+    cap: Score,
+}
+
+impl Peaks {
+    pub fn new(
+        docs: Arc<[(DocId, u32)]>,
+        norms: FieldNormReader,
+        bm25: Bm25Weight,
+        cap: Score,
+    ) -> Self {
+        Peaks {
+            docs,
+            at: 0,
+            norms,
+            bm25,
+            cap,
+        }
+    }
+
+    fn doc(&self) -> DocId {
+        self.docs.get(self.at).map_or(TERMINATED, |&(doc, _)| doc)
+    }
+
+    fn seek(&mut self, target: DocId) {
+        let rest = self.docs.get(self.at..).unwrap_or_default();
+        self.at += rest.partition_point(|&(doc, _)| doc < target);
+    }
+
+    fn over_cap(&self, doc: DocId, freq: u32) -> Score {
+        (self.bm25.score(self.norms.fieldnorm_id(doc), freq) - self.cap).max(0.0)
+    }
+
+    /// [`Postings::add_to`] for the peaks.
+    fn add_to(
+        &mut self,
+        base: DocId,
+        end: DocId,
+        scores: &mut [Score],
+        marked: &mut [u64],
+        mark: bool,
+    ) {
+        self.seek(base);
+        while let Some(&(doc, freq)) = self.docs.get(self.at)
+            && doc < end
+        {
+            self.at += 1;
+            let slot = usize::try_from(doc - base).unwrap_or(usize::MAX);
+            let (Some(word), Some(score)) = (marked.get_mut(slot / 64), scores.get_mut(slot))
+            else {
+                continue;
+            };
+            let bit = 1 << (slot % 64);
+            if mark {
+                *word |= bit;
+            } else if *word & bit == 0 {
+                continue;
+            }
+            *score += self.over_cap(doc, freq);
+        }
     }
 }
 
@@ -193,10 +278,38 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-/// One posting list of a required group: a word in a field, or the group's prefix.
+/// One posting list of a required group: a word in a field, its peaks, or the group's
+/// prefix.
 pub enum List {
     Word(Box<Postings>),
+    Peaks(Box<Peaks>),
     Prefix(Box<Completions>),
+}
+
+/// A list a window sums: a cursor of its own over a word's list or its peaks.
+#[derive(Clone)]
+pub enum Summed {
+    Word(Box<Postings>),
+    Peaks(Peaks),
+}
+
+impl Summed {
+    /// Adds the score of each of its articles in `base..end` to `scores` (by article from
+    /// `base`), and moves past them: marking them in `marked` (one bit each) if `mark`, else
+    /// only for the articles already marked.
+    pub fn add_to(
+        &mut self,
+        base: DocId,
+        end: DocId,
+        scores: &mut [Score],
+        marked: &mut [u64],
+        mark: bool,
+    ) {
+        match self {
+            Summed::Word(p) => p.add_to(base, end, scores, marked, mark),
+            Summed::Peaks(p) => p.add_to(base, end, scores, marked, mark),
+        }
+    }
 }
 
 /// A list, the group it belongs to, the most it adds to a score, and its articles.
@@ -211,8 +324,14 @@ impl Member {
     pub fn doc(&self) -> DocId {
         match &self.list {
             List::Word(p) => p.doc(),
+            List::Peaks(p) => p.doc(),
             List::Prefix(s) => s.doc,
         }
+    }
+
+    /// Whether a window can sum it.
+    pub fn summable(&self) -> bool {
+        !matches!(self.list, List::Prefix(_))
     }
 
     pub fn seek(&mut self, target: DocId) {
@@ -226,23 +345,40 @@ impl Member {
             List::Word(p) if step => p.advance(),
             List::Prefix(s) if step => s.advance(),
             List::Word(p) => p.seek(target),
+            List::Peaks(p) => p.seek(target),
             List::Prefix(s) => s.seek(target),
         }
     }
 
-    /// A cursor of its own over a word's list, where this one stands: `None` for a prefix
-    /// (whose highest score is too low to be worth summing over a window).
-    pub fn copy(&self) -> Option<Postings> {
+    /// A cursor of its own, where this one stands: `None` for a prefix (whose highest score
+    /// is too low to be worth summing over a window).
+    pub fn copy(&self) -> Option<Summed> {
         match &self.list {
-            List::Word(p) => Some(Postings::clone(p)),
+            List::Word(p) => Some(Summed::Word(p.clone())),
+            List::Peaks(p) => Some(Summed::Peaks(Peaks::clone(p))),
             List::Prefix(_) => None,
         }
     }
 
-    pub fn score(&mut self) -> Score {
-        match &mut self.list {
-            List::Word(p) => p.score(),
+    /// What it adds to the bound of the article it is on: at most `max`.
+    pub fn score(&self) -> Score {
+        match &self.list {
+            List::Word(p) => p.exact().min(p.cap),
+            List::Peaks(p) => p
+                .docs
+                .get(p.at)
+                .map_or(0.0, |&(doc, freq)| p.over_cap(doc, freq)),
             List::Prefix(_) => PREFIX_SCORE,
+        }
+    }
+
+    /// What it adds to the score of the article it is on, as the full pass computes it:
+    /// `None` for peaks (their word's list gives the whole score).
+    pub fn exact(&self) -> Option<Score> {
+        match &self.list {
+            List::Word(p) => Some(p.exact()),
+            List::Peaks(_) => None,
+            List::Prefix(_) => Some(PREFIX_SCORE),
         }
     }
 }

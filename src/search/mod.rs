@@ -17,7 +17,8 @@
 //! - `pruned`: relevance pages that skip the matches that cannot reach them, over `lists`
 //!   (a word's postings in a field, a prefix's completions) and a `window` at a time;
 //! - `columns`: what that pass reads of each segment (columns, dates), made once;
-//! - `bounds`: the exact highest score of each word's list, which that skipping needs;
+//! - `bounds`: the exact highest score of each word's list, which that skipping needs, kept;
+//! - `profile`: what it is made from, and a list's peaks, walked as a list of their own;
 //! - `weights`: each word's BM25 weight and lists, read once per search;
 //! - [`snippet`]: the passages of results where the words are;
 //! - [`indexer`]: following the change log, and rebuilding.
@@ -27,6 +28,7 @@ pub mod collect;
 mod columns;
 pub mod indexer;
 mod lists;
+mod profile;
 mod pruned;
 pub mod query;
 pub mod schema;

@@ -16,7 +16,11 @@
 //! falls as each non-essential list, highest first, turns out not to have it: with three
 //! words in titles, an article having one of them is dropped after one look-up. The highest
 //! scores are exact ([`bounds`](super::bounds)): tantivy's own bound is about twice a title
-//! word's real best.
+//! word's real best. And a list whose highest score is that of a few articles (titles with
+//! the word twice) is walked as two: the list bounded by what the rest of it scores, and its
+//! peaks, which add the difference. Two common words once each in an old title then fall
+//! short of a page of recent stories, and the long list leaves the candidates to the peaks:
+//! 1M-article searches of two words walked 28,000 candidates, and now 4,500.
 //!
 //! Once the page is full, candidates come a [`window`](super::window) of articles at a time:
 //! the essential lists (and the short non-essential ones) are read straight through and
@@ -49,7 +53,7 @@ use tantivy::{DocId, Score, Searcher, SegmentReader, TERMINATED};
 use super::bounds::{Bounds, Split, reaches};
 use super::collect::{Found, SegmentWanted, Wanted};
 use super::columns::{OpenSegments, STRETCH};
-use super::lists::{Completions, List, Member, Postings};
+use super::lists::{Completions, List, Member, Peaks, Postings};
 use super::query::{PREFIX_SCORE, WordGroup};
 use super::weights::{Statistics, Word};
 use super::window::{WINDOW, Window};
@@ -159,19 +163,42 @@ fn open_members(
                 continue;
             };
             size += u64::from(block.doc_freq());
-            let max = prepared.bounds.max_score(
-                reader.segment_id(),
-                term,
-                || block.clone(),
-                &norms,
-                bm25,
-            );
+            let profile =
+                prepared
+                    .bounds
+                    .profile(reader.segment_id(), term, || block.clone(), &norms, bm25);
+            let max = profile.highest(bm25);
+            // A list with peaks bounds its articles by the highest score below them, and the
+            // peaks add the rest.
+            let cap = if profile.peaks.is_empty() {
+                Score::INFINITY
+            } else {
+                profile.below_peaks(bm25)
+            };
             members.push(Member {
-                max,
+                max: max.min(cap),
                 size: block.doc_freq(),
-                list: List::Word(Box::new(Postings::new(block, norms, bm25.clone()))),
+                list: List::Word(Box::new(Postings::new(
+                    block,
+                    norms.clone(),
+                    bm25.clone(),
+                    cap,
+                ))),
                 group,
             });
+            if cap < max {
+                members.push(Member {
+                    max: max - cap,
+                    size: u32::try_from(profile.peaks.len()).unwrap_or(u32::MAX),
+                    list: List::Peaks(Box::new(Peaks::new(
+                        profile.peaks.clone(),
+                        norms,
+                        bm25.clone(),
+                        cap,
+                    ))),
+                    group,
+                });
+            }
         }
         if let Some(prefix) = &weight.prefix
             && let Some(union) = Completions::open(reader, prefix)?
@@ -316,8 +343,11 @@ impl<'a> Walk<'a> {
         let lists_of: Vec<Vec<usize>> = rarest
             .iter()
             .map(|&g| {
+                // Peaks are in their word's list: it says whether the group has an article.
                 (0..members.len())
-                    .filter(|&i| members[i].group == g)
+                    .filter(|&i| {
+                        members[i].group == g && !matches!(members[i].list, List::Peaks(_))
+                    })
                     .collect()
             })
             .collect();
@@ -424,10 +454,12 @@ impl<'a> Walk<'a> {
             return Some(next);
         }
         self.present.fill(None);
-        for m in members.iter_mut() {
-            if m.doc() == candidate {
+        for m in members.iter() {
+            if m.doc() == candidate
+                && let Some(score) = m.exact()
+            {
                 let sum = self.present[m.group].get_or_insert(0.0);
-                *sum += m.score();
+                *sum += score;
             }
         }
         // Summed as the full pass does: each group's fields, then the groups.

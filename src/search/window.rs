@@ -17,7 +17,7 @@
 use tantivy::{DocId, Score};
 
 use super::bounds::Split;
-use super::lists::{List, Member, Postings};
+use super::lists::{Member, Summed};
 
 /// Articles in a window: its sums fit the processor's first cache (16 KB).
 pub const WINDOW: DocId = 4096;
@@ -37,7 +37,7 @@ pub struct Window {
     /// The articles of an essential list in the window (one bit each).
     marked: Vec<u64>,
     /// Each member's cursor of its own, made the first time it is summed.
-    cursors: Vec<Option<Postings>>,
+    cursors: Vec<Option<Summed>>,
     /// The members summed, and whether each is essential.
     summed: Vec<(usize, bool)>,
     /// The lists not summed, looked up one article at a time, highest score first.
@@ -76,13 +76,9 @@ impl Window {
 
     /// Chooses the lists summed for `split`.
     pub fn plan(&mut self, split: &Split, members: &[Member]) {
-        let word = |i: usize| {
-            members
-                .get(i)
-                .is_some_and(|m| matches!(m.list, List::Word(_)))
-        };
+        let summable = |i: usize| members.get(i).is_some_and(Member::summable);
         let size = |i: usize| members.get(i).map_or(0, |m| u64::from(m.size));
-        self.usable = split.essential.iter().all(|&i| word(i));
+        self.usable = split.essential.iter().all(|&i| summable(i));
         let essential: u64 = split.essential.iter().map(|&i| size(i)).sum();
         self.summed.clear();
         self.summed
@@ -90,7 +86,7 @@ impl Window {
         self.lookups.clear();
         self.slack = 0.0;
         for &i in &split.rest {
-            if word(i) && size(i) <= essential {
+            if summable(i) && size(i) <= essential {
                 self.summed.push((i, false));
             } else {
                 self.lookups.push(i);
@@ -113,8 +109,8 @@ impl Window {
             let per_window = member.map_or(u64::MAX, |m| {
                 u64::from(m.size) * u64::from(WINDOW) / u64::from(self.docs)
             });
-            let word = member.is_some_and(|m| matches!(m.list, List::Word(_)));
-            if word && u64::from(looked) * LOOKUP_COST > per_window {
+            let summable = member.is_some_and(Member::summable);
+            if summable && u64::from(looked) * LOOKUP_COST > per_window {
                 self.lookups.remove(k);
                 self.looked.remove(k);
                 self.summed.push((i, false));
@@ -195,6 +191,7 @@ mod tests {
     use tantivy::{Index, Searcher, TantivyDocument, Term};
 
     use super::*;
+    use crate::search::lists::{List, Postings};
 
     /// Articles 0..n: `alpha` in every third, `beta` twice in every seventh, `gamma` in every
     /// other one.
@@ -244,7 +241,7 @@ mod tests {
             out.push(Member {
                 size: block.doc_freq(),
                 max: 10.0,
-                list: List::Word(Box::new(Postings::new(block, norms, bm25))),
+                list: List::Word(Box::new(Postings::new(block, norms, bm25, Score::INFINITY))),
                 group: 0,
             });
         }

@@ -164,8 +164,15 @@ impl Peaks {
     }
 
     fn seek(&mut self, target: DocId) {
+        // Galloping: a walk seeks a little ahead, and a search over all that is left would
+        // touch memory far away at each step.
         let rest = self.docs.get(self.at..).unwrap_or_default();
-        self.at += rest.partition_point(|&(doc, _)| doc < target);
+        let mut end = 1;
+        while rest.get(end - 1).is_some_and(|&(doc, _)| doc < target) {
+            end *= 2;
+        }
+        let near = rest.get(end / 2..end.min(rest.len())).unwrap_or_default();
+        self.at += end / 2 + near.partition_point(|&(doc, _)| doc < target);
     }
 
     fn over_cap(&self, doc: DocId, freq: u32) -> Score {

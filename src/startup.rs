@@ -201,6 +201,7 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
         }
     }
     let search = crate::search::SearchIndex::open(&settings.search_location())?;
+    let articles = search.articles();
     search.start_indexer(db.clone());
     let doc = crate::openapi::document();
     let state = Arc::new(AppState {
@@ -220,7 +221,7 @@ pub fn prepare(settings: Settings) -> Result<Arc<AppState>, StartupError> {
             std::time::Duration::from_millis(settings.cache_sync_ms),
             settings.cache_budget(),
         ),
-        read_model: crate::api::content::read_model::ReadModel::new(),
+        read_model: crate::api::content::read_model::ReadModel::new(articles),
         content_keys: crate::auth::content_keys::ContentKeys::new(
             settings.content_key_rate,
             std::time::Duration::from_millis(settings.cache_sync_ms),

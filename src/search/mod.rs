@@ -325,6 +325,11 @@ impl SearchIndex {
         searcher.search(&BooleanQuery::new(clauses), wanted)
     }
 
+    /// Articles in the index now, drafts included (none while a first build runs).
+    pub fn articles(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
     /// A highlighter of `plan`'s words: `<mark>` around them, the text around escaped.
     pub fn highlighter(&self, plan: &Plan) -> Highlighter {
         Highlighter::new(plan.highlighted(), schema::english())

@@ -120,7 +120,7 @@ fn describe() {
     describe_gauge!(
         "headline_held_cards_bytes",
         Unit::Bytes,
-        "Bytes of cards and leads held for searches and listings (16 MB at most)"
+        "Bytes of cards and leads held for searches and listings (16 to 64 MB, by the archive's size)"
     );
     describe_gauge!(
         "headline_held_cards_entries",

@@ -98,21 +98,12 @@ impl Postings {
                     return;
                 }
                 self.at += 1;
-                let slot = usize::try_from(doc - base).unwrap_or(usize::MAX);
-                let (Some(word), Some(score)) = (marked.get_mut(slot / 64), scores.get_mut(slot))
-                else {
-                    continue;
-                };
-                let bit = 1 << (slot % 64);
-                if mark {
-                    *word |= bit;
-                } else if *word & bit == 0 {
-                    continue;
+                if let Some(sum) = sum_of(doc - base, scores, marked, mark) {
+                    *sum += self
+                        .bm25
+                        .score(self.norms.fieldnorm_id(doc), freq)
+                        .min(self.cap);
                 }
-                *score += self
-                    .bm25
-                    .score(self.norms.fieldnorm_id(doc), freq)
-                    .min(self.cap);
             }
             // A block shorter than a full one is the last.
             if docs.len() < FULL_BLOCK {
@@ -132,7 +123,27 @@ impl Postings {
     }
 }
 
-/// The peaks of a word's list in a field (`bounds::Profile`): what each adds to a score over
+/// The sum of a window's article `slot` that a list adds to: marking the article if `mark`,
+/// else only if it is marked already.
+#[inline]
+fn sum_of<'a>(
+    slot: DocId,
+    scores: &'a mut [Score],
+    marked: &mut [u64],
+    mark: bool,
+) -> Option<&'a mut Score> {
+    let slot = usize::try_from(slot).unwrap_or(usize::MAX);
+    let word = marked.get_mut(slot / 64)?;
+    let bit = 1 << (slot % 64);
+    if mark {
+        *word |= bit;
+    } else if *word & bit == 0 {
+        return None;
+    }
+    scores.get_mut(slot)
+}
+
+/// The peaks of a word's list in a field (`profile::Profile`): what each adds to a score over
 /// the list's cap.
 #[derive(Clone)]
 pub struct Peaks {
@@ -193,18 +204,9 @@ impl Peaks {
             && doc < end
         {
             self.at += 1;
-            let slot = usize::try_from(doc - base).unwrap_or(usize::MAX);
-            let (Some(word), Some(score)) = (marked.get_mut(slot / 64), scores.get_mut(slot))
-            else {
-                continue;
-            };
-            let bit = 1 << (slot % 64);
-            if mark {
-                *word |= bit;
-            } else if *word & bit == 0 {
-                continue;
+            if let Some(sum) = sum_of(doc - base, scores, marked, mark) {
+                *sum += self.over_cap(doc, freq);
             }
-            *score += self.over_cap(doc, freq);
         }
     }
 }

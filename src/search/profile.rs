@@ -96,7 +96,7 @@ impl Profile {
         each_posting(postings.clone(), |doc, freq| {
             let norm = norms.fieldnorm_id(doc);
             let slot = usize::from(norm) * FREQS
-                + usize::try_from(freq).map_or(FREQS, |f| f.min(FREQS - 1));
+                + usize::try_from(freq).map_or(FREQS - 1, |f| f.min(FREQS - 1));
             if let (Some(n), Some(high)) =
                 (counts.get_mut(slot), highest.get_mut(usize::from(norm)))
             {

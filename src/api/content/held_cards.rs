@@ -10,8 +10,9 @@
 //! 1M, 59,200 hits of 21,818 articles. So they are held, weighed in bytes: 16 MB, about 6,500
 //! articles with their leads, saves 57 % of those reads at 1M and 22-27 % of a search's CPU at
 //! 100k, for ~20 MB of resident memory; larger archives hold more
-//! ([`held_cards_budget`](super::read_model::held_cards_budget)). `quick_cache`, not moka as the other caches: moka's
-//! look-ups (~1.5 µs each, its bookkeeping) took a quarter of what holding saved.
+//! ([`held_cards_budget`](super::read_model::held_cards_budget)). `quick_cache`, not moka as
+//! the other caches: moka's look-ups (~1.5 µs each, its bookkeeping) took a quarter of what
+//! holding saved.
 //!
 //! Checked as the read model's heads are: an entry is used only at the content generation it
 //! was read at, and the generation comes back with the first rows a request reads (the cards

@@ -40,13 +40,18 @@ pub struct Bounds {
 #[derive(Default)]
 struct Profiles {
     by_segment: HashMap<SegmentId, HashMap<Term, Arc<Profile>>>,
-    count: usize,
     bytes: usize,
+}
+
+impl Profiles {
+    fn count(&self) -> usize {
+        self.by_segment.values().map(HashMap::len).sum()
+    }
 }
 
 impl std::fmt::Debug for Bounds {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let count = self.profiles.read().map_or(0, |s| s.count);
+        let count = self.profiles.read().map_or(0, |s| s.count());
         f.debug_struct("Bounds").field("lists", &count).finish()
     }
 }
@@ -93,7 +98,6 @@ impl Bounds {
             .insert(term.clone(), profile.clone())
             .is_none();
         if added {
-            profiles.count += 1;
             profiles.bytes += bytes;
         }
         profile
@@ -224,7 +228,7 @@ mod tests {
         assert_eq!(*bounds.kept(first, &xiaomi, || make(3)).shape, [(1, 3)]);
         assert_eq!(*bounds.kept(second, &nokia, || make(4)).shape, [(1, 4)]);
         assert_eq!(made.get(), 3);
-        assert_eq!(bounds.profiles.read().map(|s| s.count).ok(), Some(3));
+        assert_eq!(bounds.profiles.read().map(|s| s.count()).ok(), Some(3));
     }
 
     #[test]
@@ -232,7 +236,7 @@ mod tests {
         let bounds = Bounds::default();
         let field = tantivy::schema::Field::from_field_id(0);
         let segment = SegmentId::generate_random();
-        let count = || bounds.profiles.read().map_or(0, |s| s.count);
+        let count = || bounds.profiles.read().map_or(0, |s| s.count());
         let mut i = 0;
         while count() == usize::try_from(i).unwrap_or(0) {
             bounds.kept(segment, &Term::from_field_u64(field, i), || {

@@ -244,6 +244,12 @@ mod tests {
         let [once, two] = [1, 2].map(|freq| bm25.score(norm, freq));
         assert!((profile.highest(&bm25) - two).abs() < 1e-6);
         assert!((profile.below_peaks(&bm25) - once).abs() < 1e-6);
+        // Another search's weight (the archive grew, a field's boost): the same peaks, their
+        // bounds scored with it.
+        let other = Bm25Weight::for_one_term_without_explain(500, 90_000, 12.0).boost_by(3.0);
+        let [once, two] = [1, 2].map(|freq| other.score(norm, freq));
+        assert!((profile.highest(&other) - two).abs() < 1e-6);
+        assert!((profile.below_peaks(&other) - once).abs() < 1e-6);
 
         // One in four twice: too many to take apart.
         let (profile, bm25, _) = profile_with_twice(2_000, 4)?;

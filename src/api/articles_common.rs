@@ -346,19 +346,31 @@ pub fn snippets(
     plan: Option<&Plan>,
     ids: &[i64],
 ) -> Result<HashMap<i64, String>, AppError> {
-    snippets_with(conn, state, plan, ids, |conn, ids| {
-        Ok(cards::leads(conn, ids)?)
-    })
+    snippets_with(
+        conn,
+        state,
+        plan,
+        ids,
+        |conn, ids| Ok(cards::leads(conn, ids)?),
+        |conn, ids| {
+            Ok(on_backend!(conn, |c| articles::table
+                .filter(crate::db::in_ids(articles::id, ids))
+                .select((articles::id, articles::excerpt))
+                .load(c))?)
+        },
+    )
 }
 
 /// [`snippets`], with the leads of `ids` from `leads` (the Content API holds those of the
-/// articles searches find).
+/// articles searches find), and the excerpts of those whose leads have none of the words from
+/// `excerpts` (the Content API has them in the cards it shows).
 pub fn snippets_with<L: AsRef<str>>(
     conn: &mut AnyConnection,
     state: &AppState,
     plan: Option<&Plan>,
     ids: &[i64],
     leads: impl FnOnce(&mut AnyConnection, &[i64]) -> Result<Vec<(i64, L)>, AppError>,
+    excerpts: impl FnOnce(&mut AnyConnection, &[i64]) -> Result<Vec<(i64, String)>, AppError>,
 ) -> Result<HashMap<i64, String>, AppError> {
     let Some(plan) = plan.filter(|p| !ids.is_empty() && !p.finds_nothing()) else {
         return Ok(HashMap::new());
@@ -370,20 +382,15 @@ pub fn snippets_with<L: AsRef<str>>(
         .filter_map(|(id, lead)| highlighter.snippet(lead.as_ref()).map(|s| (id, s)))
         .collect();
     // The excerpt when the lead has none of the words (or is missing, until start-up renders
-    // the lead of an article bulk-loaded just now): read only then, as an article's row is
-    // large.
+    // the lead of an article bulk-loaded just now).
     let rest: Vec<i64> = ids
         .iter()
         .copied()
         .filter(|id| !found.contains_key(id))
         .collect();
     if !rest.is_empty() {
-        let excerpts: Vec<(i64, String)> = on_backend!(conn, |c| articles::table
-            .filter(crate::db::in_ids(articles::id, &rest))
-            .select((articles::id, articles::excerpt))
-            .load(c))?;
         found.extend(
-            excerpts
+            excerpts(conn, &rest)?
                 .into_iter()
                 .filter_map(|(id, excerpt)| highlighter.snippet(&excerpt).map(|s| (id, s))),
         );

@@ -24,6 +24,22 @@ pub struct Card {
     pub card: String,
 }
 
+impl Card {
+    /// The article's excerpt, as the card shows it: `None` if the card has none (never, for a
+    /// card rendered by this code).
+    pub fn excerpt(&self) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct Excerpt {
+            excerpt: String,
+        }
+        // The card is left open for its bylines and topics: closed here to be read.
+        let closed = format!("{}}}", self.card);
+        serde_json::from_str::<Excerpt>(&closed)
+            .ok()
+            .map(|e| e.excerpt)
+    }
+}
+
 /// A public article's card and page.
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = article_cards)]

@@ -165,9 +165,20 @@ impl Listing {
             if done || (self.topic_slugs.is_none() && self.author_slug.is_none()) {
                 // Only when the response shows them.
                 let plan = self.plan.as_ref().filter(|_| self.snippets_shown);
-                let snippets = snippets_with(conn, st, plan, &ids, |conn, ids| {
-                    st.read_model.cards.leads(conn, &shown, ids)
-                })?;
+                let snippets = snippets_with(
+                    conn,
+                    st,
+                    plan,
+                    &ids,
+                    |conn, ids| st.read_model.cards.leads(conn, &shown, ids),
+                    // From the cards shown: the articles table's rows are large.
+                    |_, ids| {
+                        Ok((shown.cards.iter())
+                            .filter(|c| ids.contains(&c.article_id))
+                            .filter_map(|c| Some((c.article_id, c.excerpt()?)))
+                            .collect())
+                    },
+                )?;
                 return Ok(Listed {
                     page,
                     tax,

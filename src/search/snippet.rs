@@ -24,33 +24,61 @@ pub struct Highlighter {
     /// The searched words, analysed.
     terms: Vec<String>,
     /// The first two letters (a 0 byte for a one-letter word) a text's word must start with,
-    /// lower case, for its stem to be one of `terms`: see [`ascii_start`].
-    starts: Vec<[u8; 2]>,
+    /// lower case, for its stem to be one of `terms` (see [`ascii_start`]): a bit for each
+    /// pair of ASCII bytes, as [`Starts::has`] looks them up.
+    starts: Starts,
     analyzer: TextAnalyzer,
     /// Words analysed so far, and which term each is: a page's leads repeat their words.
     seen: HashMap<String, Option<usize>>,
+    /// The marks of the text being read ([`word_marks`]), kept from text to text.
+    marks: Vec<u64>,
+}
+
+/// A set of pairs of ASCII bytes, a bit each: asked for every word of every lead on a page,
+/// where a list of the pairs cost a compare per pair.
+struct Starts([u64; 256]);
+
+impl Starts {
+    fn index([first, second]: [u8; 2]) -> Option<usize> {
+        (first.is_ascii() && second.is_ascii())
+            .then(|| usize::from(first) * 128 + usize::from(second))
+    }
+
+    fn insert(&mut self, pair: [u8; 2]) {
+        if let Some(i) = Self::index(pair)
+            && let Some(word) = self.0.get_mut(i / 64)
+        {
+            *word |= 1 << (i % 64);
+        }
+    }
+
+    fn has(&self, pair: [u8; 2]) -> bool {
+        Self::index(pair)
+            .is_some_and(|i| self.0.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1))
+    }
 }
 
 impl Highlighter {
     /// A highlighter of `terms` (analysed by `analyzer`, the index's English analyzer).
     pub fn new(terms: Vec<String>, analyzer: TextAnalyzer) -> Self {
-        let mut starts = Vec::new();
+        let mut starts = Starts([0; 256]);
         // A term that starts with other than ASCII letters can only be a word's stem when the
         // word does too, and such words are always analysed.
         for start in terms.iter().filter_map(|t| ascii_start(t)) {
             // The stemmer's -ying exceptions: "dying" → "die", "lying" → "lie".
             match start {
-                [b'i', 0] => starts.push([b'y', 0]),
-                [first, b'i'] => starts.push([first, b'y']),
+                [b'i', 0] => starts.insert([b'y', 0]),
+                [first, b'i'] => starts.insert([first, b'y']),
                 _ => {}
             }
-            starts.push(start);
+            starts.insert(start);
         }
         Self {
             terms,
             starts,
             analyzer,
             seen: HashMap::new(),
+            marks: Vec::new(),
         }
     }
 
@@ -59,25 +87,39 @@ impl Highlighter {
     /// most words, then comes first.
     pub fn snippet(&mut self, text: &str) -> Option<String> {
         let found = self.find(text);
-        let (window, _) = found
-            .iter()
-            .map(|m| window(text, m.range.start))
-            .map(|w| {
-                let inside = found.iter().filter(|m| contains(&w, &m.range));
-                let mut distinct: Vec<usize> = inside.clone().map(|m| m.term).collect();
-                distinct.sort_unstable();
-                distinct.dedup();
-                let score = (distinct.len(), inside.count());
-                (w, score)
-            })
-            // The first of the best: `max_by_key` keeps the last, so compare reversed offsets.
-            .max_by(|(a, sa), (b, sb)| sa.cmp(sb).then(b.start.cmp(&a.start)))?;
+        let mut best: Option<(Range<usize>, (u32, usize))> = None;
+        for m in &found {
+            let at = m.range.start;
+            // The most its passage can hold: the words from a little more than `CONTEXT`
+            // before it (a char boundary) to `SNIPPET_LEN` after. Cutting a passage scans its
+            // text, so one that cannot beat the best is not cut.
+            let most = tally(
+                &found,
+                at.saturating_sub(CONTEXT + 4)..at + SNIPPET_LEN,
+                None,
+            );
+            if best.as_ref().is_some_and(|(_, b)| most < *b) {
+                continue;
+            }
+            let w = window(text, at);
+            let score = tally(&found, w.start..w.end, Some(&w));
+            // The first of the best: a passage starting earlier wins a tie (and the starts
+            // only grow from word to word).
+            let wins = best.as_ref().is_none_or(|(bw, b)| {
+                score.cmp(b).then(bw.start.cmp(&w.start)) != std::cmp::Ordering::Less
+            });
+            if wins {
+                best = Some((w, score));
+            }
+        }
+        let (window, _) = best?;
         Some(render(text, &window, &found))
     }
 
     /// The searched words of `text`, in order.
     fn find(&mut self, text: &str) -> Vec<Found> {
-        let marks = word_marks(text);
+        let mut marks = std::mem::take(&mut self.marks);
+        word_marks(text, &mut marks);
         let mut found = Vec::new();
         for start in word_starts(&marks) {
             if !self.may_start(text.as_bytes(), start) {
@@ -100,6 +142,7 @@ impl Highlighter {
                 found.push(Found { range, term });
             }
         }
+        self.marks = marks;
         found
     }
 
@@ -119,7 +162,7 @@ impl Highlighter {
             // A one-letter word.
             _ => 0,
         };
-        self.starts.contains(&[first.to_ascii_lowercase(), second])
+        self.starts.has([first.to_ascii_lowercase(), second])
     }
 }
 
@@ -168,10 +211,11 @@ fn word_end(marks: &[u64], len: usize, start: usize) -> usize {
     next_mark(marks, start, false).map_or(len, |end| end.min(len))
 }
 
-/// One bit per byte of `text`, set where the byte belongs to a letter or a digit.
-fn word_marks(text: &str) -> Vec<u64> {
+/// One bit per byte of `text` into `marks`, set where the byte belongs to a letter or a digit.
+fn word_marks(text: &str, marks: &mut Vec<u64>) {
     let bytes = text.as_bytes();
-    let mut marks = vec![0_u64; bytes.len().div_ceil(64)];
+    marks.clear();
+    marks.resize(bytes.len().div_ceil(64), 0);
     // Eight bytes at a time ([`ascii_alnum_bits`]); the last few padded with zeros, which
     // are not letters.
     let eights = bytes.chunks_exact(8);
@@ -196,7 +240,6 @@ fn word_marks(text: &str) -> Vec<u64> {
             }
         }
     }
-    marks
 }
 
 /// Bit `i` set where byte `i` of `word` (little-endian) is an ASCII letter or digit, for the
@@ -263,6 +306,23 @@ fn window(text: &str, at: usize) -> Range<usize> {
 /// were not would give an empty passage rather than a panic.
 fn part(text: &str, range: Range<usize>) -> &str {
     text.get(range).unwrap_or_default()
+}
+
+/// The distinct terms and the words among `found` (in order) starting in `starts`, and inside
+/// `within` if given.
+fn tally(found: &[Found], starts: Range<usize>, within: Option<&Range<usize>>) -> (u32, usize) {
+    let first = found.partition_point(|m| m.range.start < starts.start);
+    let words = (found.get(first..).unwrap_or_default().iter())
+        .take_while(|m| m.range.start < starts.end)
+        .filter(|m| within.is_none_or(|w| contains(w, &m.range)));
+    // A bit per term: a query has fewer (`MAX_QUERY` characters).
+    let (distinct, count) = words.fold((0_u128, 0_usize), |(d, n), m| {
+        let bit = u32::try_from(m.term)
+            .ok()
+            .and_then(|t| 1_u128.checked_shl(t));
+        (d | bit.unwrap_or(0), n + 1)
+    });
+    (distinct.count_ones(), count)
 }
 
 fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
@@ -396,7 +456,8 @@ mod tests {
 
     /// The byte ranges of `text`'s words, as the highlighter cuts them.
     fn words(text: &str) -> Vec<Range<usize>> {
-        let marks = word_marks(text);
+        let mut marks = Vec::new();
+        word_marks(text, &mut marks);
         word_starts(&marks)
             .map(|start| start..word_end(&marks, text.len(), start))
             .collect()

@@ -103,8 +103,8 @@ impl Highlighter {
             }
             let w = window(text, at);
             let score = tally(&found, w.start..w.end, Some(&w));
-            // The first of the best: a passage starting earlier wins a tie (and the starts
-            // only grow from word to word).
+            // The first of the best: on a tie the passage starting earlier wins, else the
+            // later one (the same passage).
             let wins = best.as_ref().is_none_or(|(bw, b)| {
                 score.cmp(b).then(bw.start.cmp(&w.start)) != std::cmp::Ordering::Less
             });

@@ -416,6 +416,49 @@ mod tests {
         assert!(shown.len() <= SNIPPET_LEN + 2 * '…'.len_utf8(), "{s}");
     }
 
+    /// The passage the snippet shows, found by cutting every found word's passage.
+    fn best_of_every_passage(text: &str, found: &[Found]) -> Option<Range<usize>> {
+        let scored = found.iter().map(|m| {
+            let w = window(text, m.range.start);
+            let inside: Vec<&Found> = found.iter().filter(|f| contains(&w, &f.range)).collect();
+            let mut distinct: Vec<usize> = inside.iter().map(|f| f.term).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            (w, (distinct.len(), inside.len()))
+        });
+        // The first of the best: `max_by` keeps the last, so compare reversed offsets.
+        let best = scored.max_by(|(a, sa), (b, sb)| sa.cmp(sb).then(b.start.cmp(&a.start)));
+        best.map(|(w, _)| w)
+    }
+
+    #[test]
+    fn passages_left_uncut_could_not_have_won() {
+        // Texts of words drawn from a few, some searched, in sentences of random lengths: the
+        // passages that the count of found words leaves uncut would not have been chosen.
+        let words = [
+            "nokia", "xiaomi", "deal", "phone", "the", "patents", "of", "signs",
+        ];
+        let mut seed: u64 = 42;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            usize::try_from(seed >> 33).unwrap_or(0) % n
+        };
+        let mut checked = 0;
+        for _ in 0..300 {
+            let mut text = String::new();
+            for _ in 0..(20 + next(200)) {
+                text.push_str(words.get(next(words.len())).copied().unwrap_or("x"));
+                text.push_str(if next(8) == 0 { ". " } else { " " });
+            }
+            let mut h = highlighter(&["nokia", "xiaomi", "deal"]);
+            let found = h.find(&text);
+            let expected = best_of_every_passage(&text, &found).map(|w| render(&text, &w, &found));
+            checked += usize::from(found.len() > 3);
+            assert_eq!(h.snippet(&text), expected, "{text}");
+        }
+        assert!(checked > 200, "{checked} texts with several found words");
+    }
+
     #[test]
     fn a_passage_cut_mid_sentence_says_so_and_ends_on_a_whole_word() {
         let text = format!(

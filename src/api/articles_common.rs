@@ -362,8 +362,8 @@ pub fn snippets(
 }
 
 /// [`snippets`], with the leads of `ids` from `leads` (the Content API holds those of the
-/// articles searches find), and the excerpts of those whose leads have none of the words from
-/// `excerpts` (the Content API has them in the cards it shows).
+/// articles searches find) and, for the articles whose leads have none of the words, their
+/// excerpts from `excerpts` (the Content API has them in the cards it shows).
 pub fn snippets_with<L: AsRef<str>>(
     conn: &mut AnyConnection,
     state: &AppState,

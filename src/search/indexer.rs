@@ -9,9 +9,10 @@ use anyhow::Context;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use tantivy::collector::DocSetCollector;
+use tantivy::index::SegmentId;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
-use tantivy::{IndexWriter, TantivyDocument, Term};
+use tantivy::{IndexWriter, SegmentReader, TantivyDocument, Term};
 
 use super::schema::{self, Fields, NEVER};
 use super::{Payload, SearchIndex};
@@ -221,6 +222,7 @@ impl SearchIndex {
                 changes::after(&mut conn, applied, CHANGES_PER_COMMIT)?
             };
             let Some(last) = batch.last().map(|c| c.seq) else {
+                self.show_merges()?;
                 return Ok(count);
             };
             let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -229,6 +231,27 @@ impl SearchIndex {
             count += batch.len();
             applied = last;
         }
+    }
+
+    /// Shows searches the segments of merges that finished in the background since the last
+    /// commit: the reader reloads only when told (at each commit), and the last commit of a
+    /// burst of writes would leave its merge unseen until the next write.
+    fn show_merges(&self) -> Result<(), IndexError> {
+        // Under the writer's lock: no commit in between.
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let searcher = self.reader.searcher();
+        let shown: BTreeSet<SegmentId> = (searcher.segment_readers().iter())
+            .map(SegmentReader::segment_id)
+            .collect();
+        let committed: BTreeSet<SegmentId> = searcher
+            .index()
+            .searchable_segment_ids()?
+            .into_iter()
+            .collect();
+        if committed != shown {
+            self.reader.reload()?;
+        }
+        Ok(())
     }
 
     /// Re-indexes every article `changes` touch: the article itself, or every article that
@@ -438,6 +461,42 @@ mod tests {
         // At least one segment per commit (one per indexing thread).
         assert!(index.reader.searcher().segment_readers().len() >= 3);
         Ok(index)
+    }
+
+    /// The small segments that following the change log commits are merged in the background,
+    /// and searches see the merge without waiting for another write.
+    #[test]
+    fn small_commits_are_merged_and_searches_see_it() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let url = dir.path().join("headline.db");
+        let settings = crate::config::Settings::for_database(url.to_string_lossy());
+        let db = crate::startup::open_database(&settings)?;
+        let head = changes::head(&mut **db.get()?)?;
+        let index = SearchIndex::open(&Location::Dir(dir.path().join("search")))?;
+        let f = &index.fields;
+        {
+            let mut writer = index.writer.lock().unwrap_or_else(|e| e.into_inner());
+            // Up to six segments: fewer than tantivy's default policy merges.
+            for commit in 0..3u64 {
+                for n in 0..2 {
+                    let mut doc = TantivyDocument::default();
+                    doc.add_u64(f.id, commit * 10 + n);
+                    doc.add_text(f.title, "a small commit");
+                    writer.add_document(doc)?;
+                }
+                index.commit(&mut writer, head)?;
+            }
+        }
+        let segments = || index.reader.searcher().segment_readers().len();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        // Nothing left to apply: what the indexer does once a second.
+        while segments() > 1 {
+            assert!(std::time::Instant::now() < deadline, "not merged in 30 s");
+            assert_eq!(index.catch_up(&db)?, 0);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(index.reader.searcher().num_docs(), 6);
+        Ok(())
     }
 
     /// An index committed in pieces is merged into one segment that searches see; an index in

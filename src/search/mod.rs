@@ -21,13 +21,15 @@
 //! - `profile`: what it is made from, and a list's peaks, walked as a list of their own;
 //! - `weights`: each word's BM25 weight and lists, read once per search;
 //! - [`snippet`]: the passages of results where the words are;
-//! - [`indexer`]: following the change log, and rebuilding.
+//! - [`indexer`]: following the change log, and rebuilding;
+//! - `merges`: which segments the writer merges (the small ones, eagerly).
 
 mod bounds;
 pub mod collect;
 mod columns;
 pub mod indexer;
 mod lists;
+mod merges;
 mod profile;
 mod pruned;
 pub mod query;
@@ -221,6 +223,7 @@ impl SearchIndex {
                 tantivy::TantivyError::LockFailure(..) => SearchError::Locked(location.describe()),
                 e => SearchError::Index(location.describe(), e),
             })?;
+        writer.set_merge_policy(Box::new(merges::FewSegments::default()));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

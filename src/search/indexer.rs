@@ -10,10 +10,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use tantivy::collector::DocSetCollector;
 use tantivy::index::SegmentId;
+use tantivy::indexer::NoMergePolicy;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{IndexWriter, SegmentReader, TantivyDocument, Term};
 
+use super::merges::FewSegments;
 use super::schema::{self, Fields, NEVER};
 use super::{Payload, SearchIndex};
 use crate::db::schema::articles;
@@ -122,6 +124,20 @@ impl SearchIndex {
     /// `progress(done, total)` as it goes. Returns the change it is current to.
     pub fn rebuild(&self, db: &Db, progress: &dyn Fn(u64, u64)) -> Result<i64, IndexError> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        // A build ends by merging all its segments, and the policy would merge the small ones
+        // at its commit: tantivy runs both merges, and the second to end fails.
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        let built = self.build(&mut writer, db, progress);
+        writer.set_merge_policy(Box::new(FewSegments::default()));
+        built
+    }
+
+    fn build(
+        &self,
+        writer: &mut IndexWriter,
+        db: &Db,
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<i64, IndexError> {
         // The head first: changes after it are applied after the build, again if the build
         // already saw them (applying a change is idempotent).
         let (head, total) = {
@@ -155,7 +171,7 @@ impl SearchIndex {
             self.set_building(done, total.max(done));
             progress(done, total.max(done));
         }
-        self.save(&mut writer, head)?;
+        self.save(writer, head)?;
         // One segment: the indexing threads each wrote segments of every age, and a relevance
         // search reads each segment's newest stories before it can stop (`pruned`). Searches
         // wait for it (~20 s at 1M articles here): one that ran meanwhile would share the CPU
@@ -418,7 +434,6 @@ fn follow(index: &Weak<SearchIndex>, db: &Db) {
 #[cfg(test)]
 mod tests {
     use tantivy::TantivyDocument;
-    use tantivy::indexer::NoMergePolicy;
 
     use super::super::Location;
     use super::*;
@@ -461,6 +476,23 @@ mod tests {
         // At least one segment per commit (one per indexing thread).
         assert!(index.reader.searcher().segment_readers().len() >= 3);
         Ok(index)
+    }
+
+    /// A build ends in one segment, whatever its indexing threads wrote: the policy's merge of
+    /// the small ones, started at the build's commit, made the build's merge of them all fail.
+    #[test]
+    fn a_build_ends_in_one_segment() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let url = dir.path().join("headline.db");
+        let settings = crate::config::Settings::for_database(url.to_string_lossy());
+        let db = crate::startup::open_database(&settings)?;
+        crate::seed::load_demo(&db)?;
+        let index = SearchIndex::open(&Location::Dir(dir.path().join("search")))?;
+        for _ in 0..3 {
+            index.rebuild(&db, &|_, _| {})?;
+            assert_eq!(index.reader.searcher().segment_readers().len(), 1);
+        }
+        Ok(())
     }
 
     /// The small segments that following the change log commits are merged in the background,

@@ -478,14 +478,19 @@ mod tests {
         Ok(index)
     }
 
+    /// A SQLite database in `dir`, migrated, with no content.
+    fn database(dir: &std::path::Path) -> Result<Db, Box<dyn std::error::Error>> {
+        let url = dir.join("headline.db");
+        let settings = crate::config::Settings::for_database(url.to_string_lossy());
+        Ok(crate::startup::open_database(&settings)?)
+    }
+
     /// A build ends in one segment, whatever its indexing threads wrote: the policy's merge of
     /// the small ones, started at the build's commit, made the build's merge of them all fail.
     #[test]
     fn a_build_ends_in_one_segment() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
-        let url = dir.path().join("headline.db");
-        let settings = crate::config::Settings::for_database(url.to_string_lossy());
-        let db = crate::startup::open_database(&settings)?;
+        let db = database(dir.path())?;
         crate::seed::load_demo(&db)?;
         let index = SearchIndex::open(&Location::Dir(dir.path().join("search")))?;
         for _ in 0..3 {
@@ -500,9 +505,7 @@ mod tests {
     #[test]
     fn small_commits_are_merged_and_searches_see_it() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
-        let url = dir.path().join("headline.db");
-        let settings = crate::config::Settings::for_database(url.to_string_lossy());
-        let db = crate::startup::open_database(&settings)?;
+        let db = database(dir.path())?;
         let head = changes::head(&mut **db.get()?)?;
         let index = SearchIndex::open(&Location::Dir(dir.path().join("search")))?;
         let f = &index.fields;
@@ -553,9 +556,7 @@ mod tests {
     #[test]
     fn the_indexer_merges_an_index_it_finds_in_pieces() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
-        let url = dir.path().join("headline.db");
-        let settings = crate::config::Settings::for_database(url.to_string_lossy());
-        let db = crate::startup::open_database(&settings)?;
+        let db = database(dir.path())?;
         let head = changes::head(&mut **db.get()?)?;
         let index = index_in_pieces(&dir.path().join("search"), head)?;
         index.start_indexer(db);

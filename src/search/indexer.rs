@@ -132,6 +132,7 @@ impl SearchIndex {
         built
     }
 
+    /// [`rebuild`](Self::rebuild)'s work, with the writer held and its merge policy paused.
     fn build(
         &self,
         writer: &mut IndexWriter,

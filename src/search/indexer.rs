@@ -15,7 +15,7 @@ use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{IndexWriter, SegmentReader, TantivyDocument, Term};
 
-use super::merges::FewSegments;
+use super::merges;
 use super::schema::{self, Fields, NEVER};
 use super::{Payload, SearchIndex};
 use crate::db::schema::articles;
@@ -128,7 +128,7 @@ impl SearchIndex {
         // at its commit: tantivy runs both merges, and the second to end fails.
         writer.set_merge_policy(Box::new(NoMergePolicy));
         let built = self.build(&mut writer, db, progress);
-        writer.set_merge_policy(Box::new(FewSegments::default()));
+        writer.set_merge_policy(merges::policy());
         built
     }
 

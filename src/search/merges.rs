@@ -19,9 +19,14 @@ use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};
 /// policy puts every segment in its first level.
 const SMALL: u32 = 10_000;
 
+/// The policy the writer runs (set at its creation, and again after a build, which pauses it).
+pub fn policy() -> Box<dyn MergePolicy> {
+    Box::new(FewSegments::default())
+}
+
 /// Small segments merged as soon as there are two; the rest by [`LogMergePolicy`].
 #[derive(Debug, Default)]
-pub struct FewSegments {
+struct FewSegments {
     large: LogMergePolicy,
 }
 

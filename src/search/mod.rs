@@ -223,7 +223,7 @@ impl SearchIndex {
                 tantivy::TantivyError::LockFailure(..) => SearchError::Locked(location.describe()),
                 e => SearchError::Index(location.describe(), e),
             })?;
-        writer.set_merge_policy(Box::new(merges::FewSegments::default()));
+        writer.set_merge_policy(merges::policy());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
